@@ -1,0 +1,132 @@
+"""Read a case file: YAML → validated :class:`~gridplan.case.schema.Case`.
+
+Two layers of checks, both before any model exists:
+
+1. pydantic, per record (types, ranges, unknown keys, duplicates);
+2. cross-references (:func:`check_references`): buses named by components,
+   groups and buses named by targets, lines that connect known buses.
+
+Every failure raises :class:`~gridplan.errors.CaseError` naming the file, the
+field path (with element names, e.g. ``generators[cd_solar].max_mw``), the bad
+value and what was expected. Profile files are checked when the case is
+prepared (:mod:`gridplan.case.prepare`), with the same kind of message.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from ..errors import CaseError
+from .schema import Case
+
+
+def _loc_to_path(data: Any, loc: tuple) -> str:
+    """('generators', 2, 'max_mw') → 'generators[cd_solar].max_mw' using names where known."""
+    parts: list[str] = []
+    node = data
+    skip_tag = False
+    for i, key in enumerate(loc):
+        if isinstance(key, int):
+            name = None
+            if isinstance(node, list) and 0 <= key < len(node) and isinstance(node[key], dict):
+                name = node[key].get("name") or node[key].get("id")
+            parts[-1] = f"{parts[-1]}[{name if name is not None else key}]" if parts else f"[{key}]"
+            node = node[key] if isinstance(node, list) and 0 <= key < len(node) else None
+            skip_tag = True  # a discriminated union puts the tag next
+            continue
+        if skip_tag and isinstance(node, dict) and node.get("kind") == key:
+            skip_tag = False
+            continue
+        skip_tag = False
+        parts.append(str(key))
+        node = node.get(key) if isinstance(node, dict) else None
+    return ".".join(parts) or "<root>"
+
+
+def _expected(err: dict) -> str:
+    t = err.get("type", "")
+    msg = err.get("msg", "")
+    if t == "extra_forbidden":
+        return "no such field (check the spelling; see `gridplan schema`)"
+    if t == "missing":
+        return "this required field"
+    if t == "union_tag_invalid":
+        return "kind to be one of " + str(err.get("ctx", {}).get("expected_tags", "the target kinds"))
+    return msg[0].lower() + msg[1:] if msg else t
+
+
+def case_from_dict(data: dict, file: str | Path = "<dict>") -> Case:
+    """Validate a case given as a dict (e.g. parsed YAML with overrides applied)."""
+    if not isinstance(data, dict):
+        raise CaseError(file, "<root>", type(data).__name__, "a mapping of case fields")
+    try:
+        case = Case.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors(include_url=False)[0]
+        field = _loc_to_path(data, tuple(err["loc"]))
+        value = err.get("input")
+        if err.get("type") == "missing":
+            value = None
+        raise CaseError(file, field, value, _expected(err)) from None
+    check_references(case, file)
+    return case
+
+
+def read_yaml(path: Path) -> dict:
+    if not path.exists():
+        raise CaseError(path, "<file>", str(path), "an existing case file")
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = yaml.safe_load(fh)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark else "<yaml>"
+        raise CaseError(path, where, getattr(exc, "problem", str(exc)), "valid YAML") from None
+    return data
+
+
+def load_case(path: str | Path, overrides: dict | None = None) -> Case:
+    """Read and validate a case file. ``overrides`` is a nested dict merged over the YAML."""
+    path = Path(path).resolve()
+    data = read_yaml(path)
+    if overrides:
+        from ..overrides import apply_overrides  # local: only batch runs need it
+        data = apply_overrides(data, overrides, path)
+    case = case_from_dict(data, path)
+    case._path = path
+    return case
+
+
+def case_path(case: Case) -> Path:
+    """The file a case was loaded from (relative paths in it resolve from its folder)."""
+    p = getattr(case, "_path", None)
+    if p is None:
+        return Path.cwd() / "<memory>.yaml"
+    return p
+
+
+def check_references(case: Case, file) -> None:
+    """Cross-record checks: every name a record refers to must exist."""
+    buses = {b.name for b in case.buses}
+
+    def need_bus(field: str, name: str):
+        if name not in buses:
+            raise CaseError(file, field, name, f"a bus defined under buses ({', '.join(sorted(buses))})")
+
+    for kind in ("generators", "storage", "reservoirs", "demand_response", "exchanges"):
+        for item in getattr(case, kind):
+            need_bus(f"{kind}[{item.name}].bus", item.bus)
+    for ln in case.lines:
+        need_bus(f"lines[{ln.name}].bus0", ln.bus0)
+        need_bus(f"lines[{ln.name}].bus1", ln.bus1)
+        if ln.bus0 == ln.bus1:
+            raise CaseError(file, f"lines[{ln.name}].bus1", ln.bus1, "a bus different from bus0")
+        if case.options.power_flow == "dc" and ln.reactance_ohm is None:
+            raise CaseError(file, f"lines[{ln.name}].reactance_ohm", None,
+                            "a positive reactance (required by options.power_flow: dc)")
+    for t in case.targets:
+        for b in t.buses or []:
+            need_bus(f"targets[{t.id}].buses", b)

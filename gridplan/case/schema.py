@@ -1,0 +1,363 @@
+"""The case file, as pydantic models.
+
+A case is one YAML file plus CSV time series referenced by paths relative to
+the case file. Every model forbids unknown keys (a typo must never be silently
+ignored) and is frozen once validated. Units are those of the field names;
+conversion to the model's units happens once, in :mod:`gridplan.case.prepare`.
+
+Field docstrings double as the JSON schema's descriptions (``gridplan schema``).
+"""
+from __future__ import annotations
+
+from typing import Annotated, Literal, Optional, Union
+
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+
+Name = Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$")]
+NonNeg = Annotated[float, Field(ge=0)]
+Fraction = Annotated[float, Field(ge=0, le=1)]
+Efficiency = Annotated[float, Field(gt=0, le=1)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+
+class Profile(Strict):
+    """A column of a CSV file, one row per hour of the year (or per snapshot)."""
+
+    file: str
+    """CSV path, relative to the case file; must stay inside the case's root."""
+    column: str
+    """Column name in that file."""
+    scale: Optional[NonNeg] = None
+    """Multiply the column by this (default: the owner's natural scale, see the owner)."""
+
+
+# --------------------------------------------------------------------------- metadata
+
+
+class TimeSpec(Strict):
+    hours: int = Field(8760, gt=0)
+    """Length of the raw profiles in hours (rows expected in every profile CSV)."""
+    resolution: Annotated[int, Field(ge=1, le=168)] = 1
+    """Hours per snapshot after chronological averaging (1 = hourly). 3 gives 2920 snapshots of weight 3."""
+    typical_days: Optional[Annotated[int, Field(ge=1, le=365)]] = None
+    """Cluster the year into this many typical days (with storage linking across the year)."""
+
+
+class TechnologySpec(Strict):
+    catalogue: str
+    """CSV catalogue of technologies (path relative to the case file), filtered by the case's year."""
+    fuels: Optional[str] = None
+    """CSV of fuel prices and emission factors (path relative to the case file)."""
+    overrides: dict[str, dict[str, Union[float, str, bool, None]]] = {}
+    """Per-technology overrides of catalogue columns, e.g. ``solar_utility: {capex_cny_per_kw: 2400}``."""
+
+
+class EnergyAccounting(Strict):
+    """Inputs of the non-fossil share of *total energy* (非化石能源消费比重, coal-equivalent method)."""
+
+    coal_equivalent_tce_per_mwh: Annotated[float, Field(gt=0, le=1)] = 0.30
+    """tce of primary energy counted per MWh of primary (non-fossil or imported) electricity (发电煤耗法)."""
+    fossil_other_tce: NonNeg = 0.0
+    """Fossil energy consumed outside the power sector modelled here (tce per year)."""
+    nonfossil_other_tce: NonNeg = 0.0
+    """Non-fossil energy consumed outside electricity (tce per year: biomass heat, solar thermal...)."""
+
+
+# --------------------------------------------------------------------------- components
+
+
+class Demand(Strict):
+    profile: Profile
+    """Hourly load per unit of peak (the column's max should be 1)."""
+    peak_mw: NonNeg
+    """Peak load in MW; the demand is profile × peak_mw."""
+
+
+class Bus(Strict):
+    name: Name
+    demand: Optional[Demand] = None
+    lat: Optional[float] = None
+    lon: Optional[float] = None
+
+
+class Generator(Strict):
+    name: Name
+    bus: Name
+    technology: Name
+    existing_mw: NonNeg = 0.0
+    """Capacity already installed (not retired) in the case's year."""
+    min_mw: NonNeg = 0.0
+    """Floor on total capacity (existing + built): committed projects."""
+    max_mw: Optional[NonNeg] = None
+    """Ceiling on total capacity (resource potential, site limit); default = existing (no expansion)."""
+    availability: Optional[Profile] = None
+    """Hourly availability per unit of capacity (variable renewables); default 1."""
+    must_run: Optional[Fraction] = None
+    """Minimum output as a fraction of capacity in every snapshot."""
+    ramp: Optional[Annotated[float, Field(gt=0)]] = None
+    """Ramp limit, fraction of capacity per hour."""
+    capacity_credit: Optional[Fraction] = None
+    """Firm contribution per MW (default: catalogue)."""
+
+    @model_validator(mode="after")
+    def _bounds(self):
+        if self.max_mw is not None and self.min_mw > self.max_mw:
+            raise ValueError(f"min_mw {self.min_mw} > max_mw {self.max_mw}")
+        if self.max_mw is not None and self.existing_mw > self.max_mw:
+            raise ValueError(f"existing_mw {self.existing_mw} > max_mw {self.max_mw}")
+        return self
+
+
+class Storage(Strict):
+    name: Name
+    bus: Name
+    technology: Name
+    existing_mw: NonNeg = 0.0
+    existing_mwh: NonNeg = 0.0
+    min_mw: NonNeg = 0.0
+    max_mw: Optional[NonNeg] = None
+    """Ceiling on power capacity; default = existing (no expansion)."""
+    min_mwh: NonNeg = 0.0
+    max_mwh: Optional[NonNeg] = None
+    """Ceiling on energy capacity; default = unbounded when power is expandable, else existing."""
+    min_duration_h: Optional[NonNeg] = None
+    """Lower bound on energy/power (default: catalogue)."""
+    max_duration_h: Optional[NonNeg] = None
+    """Upper bound on energy/power (default: catalogue)."""
+    capacity_credit: Optional[Fraction] = None
+
+    @model_validator(mode="after")
+    def _bounds(self):
+        if self.max_mw is not None and self.min_mw > self.max_mw:
+            raise ValueError(f"min_mw {self.min_mw} > max_mw {self.max_mw}")
+        if self.max_mwh is not None and self.min_mwh > self.max_mwh:
+            raise ValueError(f"min_mwh {self.min_mwh} > max_mwh {self.max_mwh}")
+        if (self.min_duration_h is not None and self.max_duration_h is not None
+                and self.min_duration_h > self.max_duration_h):
+            raise ValueError("min_duration_h > max_duration_h")
+        return self
+
+
+class Reservoir(Strict):
+    name: Name
+    bus: Name
+    technology: Name = "hydro_reservoir"
+    existing_mw: NonNeg = 0.0
+    min_mw: NonNeg = 0.0
+    max_mw: Optional[NonNeg] = None
+    """Ceiling on turbine capacity; default = existing."""
+    reservoir_mwh: NonNeg
+    """Usable reservoir volume, in MWh of electricity at the turbine."""
+    inflow: Profile
+    """Natural inflow per unit of `inflow.scale` (MW; default scale = existing_mw)."""
+    min_release: Fraction = 0.0
+    """Minimum release (turbine + spill) as a fraction of inflow in every snapshot."""
+    seasonal: Optional[bool] = None
+    """Seasonal-or-better regulation (季以上调节). Default: reservoir_mwh >= 90 days of mean inflow... see docs."""
+    capacity_credit: Optional[Fraction] = None
+
+
+class Line(Strict):
+    name: Name
+    bus0: Name
+    bus1: Name
+    existing_mw: NonNeg = 0.0
+    max_mw: Optional[NonNeg] = None
+    """Ceiling on rating; default = existing (no expansion)."""
+    length_km: NonNeg = 0.0
+    reactance_ohm: Optional[Annotated[float, Field(gt=0)]] = None
+    """Series reactance; required for every line with `power_flow: dc`."""
+    technology: Name = "line_500kv"
+
+
+class DemandResponse(Strict):
+    name: Name
+    bus: Name
+    existing_mw: NonNeg = 0.0
+    """Capability already contracted."""
+    max_mw: Optional[NonNeg] = None
+    """Ceiling on capability (default: unbounded above existing)."""
+    cost_cny_per_kw_yr: NonNeg = 0.0
+    """Annual cost of contracting one kW of curtailable/shiftable load."""
+    activation_cny_per_mwh: NonNeg = 0.0
+    """Cost of each MWh actually curtailed."""
+    max_hours_per_year: Optional[NonNeg] = None
+    """Annual activation energy limit, in full-capability hours (energy <= hours × capability)."""
+
+
+class Exchange(Strict):
+    """Imports/exports with the outside grid at a boundary bus."""
+
+    name: Name
+    bus: Name
+    max_import_mw: NonNeg = 0.0
+    max_export_mw: NonNeg = 0.0
+    import_cny_per_mwh: float = 0.0
+    export_cny_per_mwh: float = 0.0
+    """Revenue per MWh exported (reduces cost)."""
+    co2_t_per_mwh: NonNeg = 0.0
+    non_fossil_fraction: Fraction = 0.0
+    firm_mw: NonNeg = 0.0
+    """Import capability counted as firm supply by firm_capacity targets."""
+
+
+# --------------------------------------------------------------------------- targets
+
+
+class Source(Strict):
+    file: str
+    """Seed file name of the plan, e.g. 000_774919e0b0df30d8.txt."""
+    line: int = Field(ge=1)
+    quote: str
+    """Exact quote of the plan's sentence."""
+
+
+class TargetBase(Strict):
+    id: Name
+    description: str = ""
+    hedge: Literal["hard", "about", "strive"] = "hard"
+    """hard: 达到/以上/不低于; about: 左右 (a tolerance band); strive: 力争 (soft, penalised unless `strict`)."""
+    tolerance: Optional[NonNeg] = None
+    """For `about`: half-width of the band, in the target's units (default 0.02 for shares, 2% of value otherwise)."""
+    penalty: Optional[NonNeg] = None
+    """Penalty per unit of shortfall for `strive` (CNY per unit of the target); default set by the target kind."""
+    strict: bool = False
+    """Treat a `strive` target as hard."""
+    source: Optional[Source] = None
+    buses: Optional[list[Name]] = None
+    """Buses the target covers (default: all)."""
+
+
+class NonFossilShare(TargetBase):
+    kind: Literal["non_fossil_share"]
+    scope: Literal["electricity", "energy"]
+    value: Fraction
+    sense: Literal[">=", "<="] = ">="
+
+
+class InstalledCapacity(TargetBase):
+    kind: Literal["installed_capacity"]
+    group: Name
+    value: NonNeg
+    """MW."""
+    sense: Literal[">=", "<="] = ">="
+
+
+class CapacityShare(TargetBase):
+    kind: Literal["capacity_share"]
+    group: Name
+    of_group: Name = "all"
+    value: Fraction
+    sense: Literal[">=", "<="] = ">="
+
+
+class SeasonalHydro(TargetBase):
+    kind: Literal["seasonal_hydro"]
+    value: NonNeg
+    """MW if unit is MW, a fraction of all hydro capacity if unit is share."""
+    unit: Literal["MW", "share"] = "MW"
+    hydro_group: Name = "hydro"
+
+
+class DemandResponseTarget(TargetBase):
+    kind: Literal["demand_response"]
+    value: Fraction
+    """Capability as a share of peak load."""
+
+
+class FirmCapacity(TargetBase):
+    kind: Literal["firm_capacity"]
+    value: Optional[NonNeg] = None
+    """MW of firm supply (电网安全负荷)."""
+    reserve_margin: Optional[NonNeg] = None
+    """Alternatively: firm supply >= (1 + margin) × peak load."""
+
+    @model_validator(mode="after")
+    def _one(self):
+        if (self.value is None) == (self.reserve_margin is None):
+            raise ValueError("give exactly one of value (MW) or reserve_margin")
+        return self
+
+
+class Co2Cap(TargetBase):
+    kind: Literal["co2_cap"]
+    value: NonNeg
+    """t CO2 per year."""
+
+
+class Generation(TargetBase):
+    kind: Literal["generation"]
+    group: Name
+    value: NonNeg
+    """MWh per year."""
+    sense: Literal[">=", "<="] = ">="
+
+
+Target = Annotated[
+    Union[NonFossilShare, InstalledCapacity, CapacityShare, SeasonalHydro,
+          DemandResponseTarget, FirmCapacity, Co2Cap, Generation],
+    Field(discriminator="kind"),
+]
+
+
+class GroupSpec(Strict):
+    technologies: list[Name] = []
+    """Technologies in the group."""
+    flags: list[Literal["non_fossil", "renewable", "new_energy", "clean"]] = []
+    """Or: every technology whose catalogue flag is true for all of these."""
+    carriers: list[Name] = []
+    """Or: every technology of these carriers."""
+
+
+class SolveSpec(Strict):
+    voll_cny_per_mwh: NonNeg = 30000.0
+    """Value of lost load: cost of each MWh of shed demand (always reported)."""
+    co2_price_cny_per_t: NonNeg = 0.0
+    power_flow: Literal["transport", "dc"] = "transport"
+
+
+# --------------------------------------------------------------------------- the case
+
+
+class Case(Strict):
+    name: Name
+    year: int = Field(ge=1990, le=2100)
+    description: str = ""
+    currency: Literal["CNY"] = "CNY"
+    discount_rate: Annotated[float, Field(gt=0, lt=1)] = 0.06
+    root: str = "."
+    """Folder (relative to the case file) that every referenced file must stay inside."""
+    time: TimeSpec = TimeSpec()
+    technologies: TechnologySpec
+    options: SolveSpec = SolveSpec()
+    energy_accounting: EnergyAccounting = EnergyAccounting()
+    groups: dict[Name, GroupSpec] = {}
+    """Named technology groups used by targets (`all` and one per carrier exist implicitly)."""
+    buses: list[Bus] = Field(min_length=1)
+    generators: list[Generator] = []
+    storage: list[Storage] = []
+    reservoirs: list[Reservoir] = []
+    lines: list[Line] = []
+    demand_response: list[DemandResponse] = []
+    exchanges: list[Exchange] = []
+    targets: list[Target] = []
+
+    _path: Optional[Path] = PrivateAttr(default=None)
+    """The file this case was read from; relative paths resolve from its folder."""
+
+    @field_validator("buses", "generators", "storage", "reservoirs", "lines",
+                     "demand_response", "exchanges", "targets")
+    @classmethod
+    def _unique_names(cls, items):
+        seen = set()
+        for i, it in enumerate(items):
+            key = getattr(it, "name", None) or getattr(it, "id")
+            if key in seen:
+                raise ValueError(f"duplicate name {key!r} at position {i}")
+            seen.add(key)
+        return items

@@ -1,0 +1,37 @@
+"""Demand response: contracted curtailable/shiftable load (需求侧响应能力).
+
+For d ∈ D, t ∈ T:
+
+    D_d = existing_d + build_d                         [MW of capability]
+    0 <= dr[d,t] <= D_d                                (dr_limit)
+    Σ_t w_t dr[d,t] <= max_hours_d · D_d               (dr_energy, where finite)
+
+    cost = cost_per_MW_yr · build_d (+ existing) + Σ_t w_t activation_d · dr[d,t]
+
+Activation reduces the bus's demand (injection +dr). The capability D_d is
+registered for the ``demand_response`` and ``firm_capacity`` targets.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..linear import LinExpr
+
+
+def add_demand_response(ctx) -> None:
+    d = ctx.data.dr
+    if d.empty:
+        return
+    T, w = ctx.T, ctx.w
+    build, total, expandable = ctx.capacity_block(
+        "dr_build", "demand_response", d["existing_mw"], 0.0, d["build_max"], d["ann_cost"], d["fom_existing"])
+    dr = ctx.var("dr_p", ("demand_response", "snapshot"))
+    ctx.bounded_by_capacity("dr_limit", "demand_response", dr, d["existing_mw"], build, expandable)
+    hours = d["max_hours"].to_numpy(float)
+    sel = np.isfinite(hours)
+    if sel.any():
+        lhs = (LinExpr.of(dr.cols, w[None, :]).sum(axis=1) - total * np.where(sel, hours, 0)).select(sel)
+        ctx.con("dr_energy", lhs, "<=", 0.0, coords=[d.index[sel]])
+    ctx.cost("dr_activation", dr.cols, d["activation"].to_numpy(float)[:, None] * w[None, :])
+    ctx.inject("demand_response", ctx.to_buses(LinExpr.of(dr.cols), d["bus"]))
+    ctx.dr_capability = total

@@ -1,0 +1,32 @@
+"""Inter-temporal state equations shared by storage and reservoirs.
+
+    level[i, t] = decay[i, t] · level[i, prev(t)] + delta[i, t]        ∀ i, t
+
+``delta`` is the energy added during snapshot t (already multiplied by the
+snapshot's weight, so a 3-hour snapshot adds three hours of charging: no free
+energy when weights are not 1). ``prev`` is cyclic over the horizon, so the
+level at the end of the year equals the level at its start.
+
+With typical days (``data.period_of`` set) the chronology inside a typical day
+is kept and the days of the year are linked through inter-period states
+(Kotzur et al. 2018): see :func:`gridplan.timeseries.add_linked_state`.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..linear import LinExpr, VarBlock
+
+
+def add_state_balance(ctx, name: str, dim: str, level: VarBlock, delta: LinExpr,
+                      decay: np.ndarray, capacity: LinExpr | None = None) -> None:
+    """Add the state balance; with typical days, delegate to the linked formulation."""
+    data = ctx.data
+    if data.period_of is not None:
+        from ...timeseries import add_linked_state  # local: only clustered runs need it
+        add_linked_state(ctx, name, dim, level, delta, decay, capacity)
+        return
+    n, T = level.shape
+    prev_cols = level.cols[:, data.prev]
+    lhs = LinExpr.of(level.cols) - LinExpr.of(prev_cols, decay) - delta
+    ctx.con(name, lhs, "==", 0.0, dims=(dim, "snapshot"))

@@ -1,0 +1,68 @@
+"""Storage: batteries, flow batteries, pumped hydro. Power and energy sized apart.
+
+For s ∈ S, t ∈ T:
+
+    P_s = existing_mw + build_mw,  E_s = existing_mwh + build_mwh
+    0 <= ch[s,t], dis[s,t] <= P_s                         (storage_charge/discharge_limit)
+    0 <= soc[s,t] <= E_s                                  (storage_energy_limit)
+    soc[s,t] = (1-loss)^w_t soc[s,t-1] + w_t (η_c ch - dis/η_d)   (storage_soc, cyclic)
+    dmin_s · P_s <= E_s <= dmax_s · P_s                   (storage_duration_min/max)
+
+    cost = ann_mw · build_mw + ann_mwh · build_mwh + fixed O&M of existing
+         + Σ_t w_t vom · dis
+
+η_c = η_d = sqrt(round-trip efficiency). Registers injection dis - ch and an
+asset (capacity P_s, energy Σ w (dis - ch) = the losses, negative).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..context import Asset
+from ..linear import LinExpr
+from .state import add_state_balance
+
+
+def add_storage(ctx) -> None:
+    s = ctx.data.storage
+    if s.empty:
+        return
+    n, T, w = len(s), ctx.T, ctx.w
+    bmw, p_tot, exp_p = ctx.capacity_block("storage_build_mw", "storage", s["existing_mw"],
+                                           s["build_min_mw"], s["build_max_mw"], s["ann_cost_mw"],
+                                           s["fom_existing"])
+    bmwh, e_tot, exp_e = ctx.capacity_block("storage_build_mwh", "storage", s["existing_mwh"],
+                                            s["build_min_mwh"], s["build_max_mwh"], s["ann_cost_mwh"], 0.0)
+    ch = ctx.var("storage_charge", ("storage", "snapshot"))
+    dis = ctx.var("storage_discharge", ("storage", "snapshot"))
+    soc = ctx.var("storage_soc", ("storage", "snapshot"))
+    ctx.bounded_by_capacity("storage_charge_limit", "storage", ch, s["existing_mw"], bmw, exp_p)
+    ctx.bounded_by_capacity("storage_discharge_limit", "storage", dis, s["existing_mw"], bmw, exp_p)
+    ctx.bounded_by_capacity("storage_energy_limit", "storage", soc, s["existing_mwh"], bmwh, exp_e)
+
+    eta_c = s["eta_charge"].to_numpy(float)[:, None]
+    eta_d = s["eta_discharge"].to_numpy(float)[:, None]
+    loss = s["loss_per_h"].to_numpy(float)[:, None]
+    decay = (1.0 - loss) ** w[None, :]
+    delta = LinExpr.of(ch.cols, eta_c * w[None, :]) - LinExpr.of(dis.cols, w[None, :] / eta_d)
+    add_state_balance(ctx, "storage_soc", "storage", soc, delta, decay, e_tot)
+
+    dmin = s["min_duration_h"].to_numpy(float)
+    dmax = s["max_duration_h"].to_numpy(float)
+    sel = (dmin > 0) & (exp_p | exp_e)
+    if sel.any():
+        ctx.con("storage_duration_min", (e_tot - p_tot * dmin).select(sel), ">=", 0.0,
+                coords=[s.index[sel]])
+    sel = np.isfinite(dmax) & (exp_p | exp_e)
+    if sel.any():
+        ctx.con("storage_duration_max", (e_tot - p_tot * np.where(np.isfinite(dmax), dmax, 0)).select(sel),
+                "<=", 0.0, coords=[s.index[sel]])
+
+    ctx.cost("storage_vom", dis.cols, s["vom"].to_numpy(float)[:, None] * w[None, :])
+    net = LinExpr.of(dis.cols) - LinExpr.of(ch.cols)
+    ctx.inject("storage", ctx.to_buses(net, s["bus"]))
+    zeros = np.zeros(n)
+    ctx.asset(Asset(
+        family="storage", names=s.index, technology=s["technology"].to_numpy(), bus=s["bus"].to_numpy(),
+        capacity=p_tot, energy=(net * w[None, :]).sum(axis=1), credit=s["capacity_credit"].to_numpy(float),
+        non_fossil=zeros, co2=zeros, fuel_tce=zeros))

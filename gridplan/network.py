@@ -1,0 +1,82 @@
+"""The network graph of a case: buses and lines as a networkx MultiGraph.
+
+Used for three things: islands (connected components) and whether each island
+that has demand can be supplied; the cycle basis for Kirchhoff's voltage law
+under ``power_flow: dc``; and the bus/line incidence used by the balance.
+"""
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+
+from .errors import CaseError
+
+
+def graph(data) -> nx.MultiGraph:
+    g = nx.MultiGraph()
+    g.add_nodes_from(data.buses)
+    for name, ln in data.lines.iterrows():
+        g.add_edge(ln["bus0"], ln["bus1"], key=name, reactance=ln.get("reactance", np.nan))
+    return g
+
+
+def islands(data) -> list[set]:
+    """Connected components of the bus graph, largest first."""
+    return sorted(nx.connected_components(graph(data)), key=len, reverse=True)
+
+
+def check_supply(data) -> None:
+    """Every island with demand must have somewhere for supply to come from.
+
+    A line counts even at zero existing rating when it is expandable. Without
+    this check such a case would "solve" by shedding all its load at VoLL.
+    """
+    supply_buses = set(data.gens["bus"]) | set(data.storage["bus"]) | set(data.reservoirs["bus"]) \
+        | set(data.exchanges["bus"])
+    g = nx.MultiGraph()
+    g.add_nodes_from(data.buses)
+    for name, ln in data.lines.iterrows():
+        if ln["existing_mw"] + ln["build_max"] > 0:
+            g.add_edge(ln["bus0"], ln["bus1"], key=name)
+    for comp in nx.connected_components(g):
+        idx = [data.buses.get_loc(b) for b in comp]
+        if data.peak[idx].sum() > 0 and not (comp & supply_buses):
+            raise CaseError(data.case._path or "<case>", "buses", sorted(comp),
+                            "every bus with demand to be reachable from a generator, storage, "
+                            "reservoir or exchange (this island has none)")
+
+
+def cycle_matrix(data) -> np.ndarray:
+    """(cycles × lines) matrix C with ±1 for the orientation of each line in each cycle.
+
+    Cycles come from ``nx.cycle_basis`` of the simple graph plus one 2-cycle per
+    extra parallel line (parallel lines also obey KVL between themselves).
+    """
+    lines = data.lines
+    L = len(lines)
+    if L == 0:
+        return np.zeros((0, 0))
+    pos = {name: i for i, name in enumerate(lines.index)}
+    simple = nx.Graph()
+    simple.add_nodes_from(data.buses)
+    first = {}
+    rows = []
+    for name, ln in lines.iterrows():
+        key = frozenset((ln["bus0"], ln["bus1"]))
+        if key in first:  # parallel line: cycle (first, this)
+            other = first[key]
+            c = np.zeros(L)
+            c[pos[other]] = 1.0
+            same = lines.loc[other, "bus0"] == ln["bus0"]
+            c[pos[name]] = -1.0 if same else 1.0
+            rows.append(c)
+            continue
+        first[key] = name
+        simple.add_edge(ln["bus0"], ln["bus1"], name=name)
+    for cyc in nx.cycle_basis(simple):
+        c = np.zeros(L)
+        for a, b in zip(cyc, cyc[1:] + cyc[:1]):
+            name = simple.edges[a, b]["name"]
+            c[pos[name]] = 1.0 if lines.loc[name, "bus0"] == a else -1.0
+        rows.append(c)
+    return np.array(rows).reshape(len(rows), L)

@@ -1,0 +1,306 @@
+"""Results: tidy pandas frames sliced from the solution arrays.
+
+Nothing here touches Pyomo objects: every frame is built from the flat
+solution vector ``x`` and row duals ``y`` by the column/row offsets of the
+blocks, with indexes taken from the case's sets. Money is reported in CNY
+(the model counts kCNY, see :data:`gridplan.case.prepare.MONEY`).
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .case.prepare import MONEY
+
+
+def _atomic_write(path: Path, write) -> None:
+    """Write through a temporary file in the same folder, then rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+class Results:
+    """The solved model: capacities, dispatch, prices, targets, costs and run facts."""
+
+    def __init__(self, ctx, x, y, facts: dict, user_rows=()):
+        self.ctx = ctx
+        self.data = ctx.data
+        self.case = ctx.case
+        self.x = x
+        self.y = y
+        self.facts = facts
+        self.user_rows = list(user_rows)
+
+    # ------------------------------------------------------------------ basics
+    @property
+    def status(self) -> str:
+        return self.facts["status"]
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "Optimal" and self.x is not None
+
+    @property
+    def objective(self) -> float:
+        """Total annualised cost in CNY (including fixed O&M of existing assets and penalties)."""
+        return self.facts["objective"] / MONEY
+
+    def value(self, block: str) -> np.ndarray:
+        """Solution values of a variable block, shaped like the block."""
+        vb = self.ctx.lp.vars[block]
+        return self.x[vb.offset: vb.offset + vb.size].reshape(vb.shape)
+
+    def dual(self, block: str) -> np.ndarray:
+        """Row duals of a constraint block in its reported unit, shaped like the block."""
+        cb = self.ctx.lp.cons[block]
+        raw = self.y[cb.offset: cb.offset + cb.size]
+        return (raw * np.asarray(cb.dual_scale)).reshape(cb.shape)
+
+    def has(self, block: str) -> bool:
+        return block in self.ctx.lp.vars
+
+    @property
+    def snapshots(self) -> pd.DataFrame:
+        return pd.DataFrame({"hour": self.data.snapshot_hour, "weight": self.data.weights},
+                            index=self.data.snapshots)
+
+    # ------------------------------------------------------------------ capacities
+    @cached_property
+    def capacities(self) -> pd.DataFrame:
+        """Existing, built and total capacity of every asset (MW; storage energy in MWh)."""
+        d = self.data
+        parts = []
+
+        def add(frame, block, component, unit="MW", existing="existing_mw", tech=None):
+            if frame.empty or not self.has(block):
+                return
+            built = self.value(block)
+            parts.append(pd.DataFrame({
+                "component": component, "name": frame.index, "bus": frame["bus"].to_numpy(),
+                "technology": frame["technology"].to_numpy() if tech is None else tech,
+                "existing": frame[existing].to_numpy(float), "built": built,
+                "total": frame[existing].to_numpy(float) + built, "unit": unit}))
+
+        add(d.gens, "gen_build", "generator")
+        add(d.reservoirs, "reservoir_build", "reservoir")
+        add(d.storage, "storage_build_mw", "storage")
+        add(d.storage, "storage_build_mwh", "storage_energy", "MWh", "existing_mwh")
+        add(d.dr, "dr_build", "demand_response", tech="demand_response")
+        if not d.lines.empty:
+            ln = d.lines
+            built = self.value("line_build")
+            parts.append(pd.DataFrame({
+                "component": "line", "name": ln.index, "bus": ln["bus0"] + "-" + ln["bus1"],
+                "technology": "line", "existing": ln["existing_mw"].to_numpy(float), "built": built,
+                "total": ln["existing_mw"].to_numpy(float) + built, "unit": "MW"}))
+        out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+        return out.round(6)
+
+    def capacity_table(self) -> pd.DataFrame:
+        """Total MW by bus × technology (generation, reservoirs, storage power)."""
+        c = self.capacities
+        c = c[c["component"].isin(["generator", "reservoir", "storage"])]
+        return c.pivot_table(index="bus", columns="technology", values="total", aggfunc="sum", fill_value=0.0)
+
+    # ------------------------------------------------------------------ operation
+    def _tidy(self, values: np.ndarray, names, value_name: str, **cols) -> pd.DataFrame:
+        n, T = values.shape
+        frame = pd.DataFrame({
+            "snapshot": np.tile(np.arange(T), n),
+            "name": np.repeat(np.asarray(names, dtype=object), T),
+            value_name: values.ravel()})
+        for k, v in cols.items():
+            frame[k] = np.repeat(np.asarray(v, dtype=object), T)
+        return frame
+
+    @cached_property
+    def dispatch(self) -> pd.DataFrame:
+        """Output of every supply element per snapshot (MW), tidy."""
+        d = self.data
+        parts = []
+        if not d.gens.empty:
+            parts.append(self._tidy(self.value("gen_p"), d.gens.index, "mw", component="generator",
+                                    bus=d.gens["bus"], technology=d.gens["technology"]))
+        if not d.reservoirs.empty:
+            parts.append(self._tidy(self.value("reservoir_p"), d.reservoirs.index, "mw", component="reservoir",
+                                    bus=d.reservoirs["bus"], technology=d.reservoirs["technology"]))
+        if not d.storage.empty:
+            net = self.value("storage_discharge") - self.value("storage_charge")
+            parts.append(self._tidy(net, d.storage.index, "mw", component="storage",
+                                    bus=d.storage["bus"], technology=d.storage["technology"]))
+        if not d.dr.empty:
+            parts.append(self._tidy(self.value("dr_p"), d.dr.index, "mw", component="demand_response",
+                                    bus=d.dr["bus"], technology="demand_response"))
+        if not d.exchanges.empty:
+            net = self.value("import_p") - self.value("export_p")
+            parts.append(self._tidy(net, d.exchanges.index, "mw", component="exchange",
+                                    bus=d.exchanges["bus"], technology="import"))
+        parts.append(self._tidy(self.value("shed"), d.buses, "mw", component="shedding",
+                                bus=d.buses, technology="shed"))
+        return pd.concat(parts, ignore_index=True)
+
+    @cached_property
+    def storage_levels(self) -> pd.DataFrame:
+        d = self.data
+        parts = []
+        if not d.storage.empty:
+            parts.append(self._tidy(self.value("storage_soc"), d.storage.index, "level_mwh", component="storage"))
+        if not d.reservoirs.empty:
+            parts.append(self._tidy(self.value("reservoir_level"), d.reservoirs.index, "level_mwh",
+                                    component="reservoir"))
+        return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
+            columns=["snapshot", "name", "level_mwh", "component"])
+
+    @cached_property
+    def flows(self) -> pd.DataFrame:
+        d = self.data
+        if d.lines.empty:
+            return pd.DataFrame(columns=["snapshot", "name", "flow_mw", "bus0", "bus1"])
+        return self._tidy(self.value("line_flow"), d.lines.index, "flow_mw",
+                          bus0=d.lines["bus0"], bus1=d.lines["bus1"])
+
+    @cached_property
+    def curtailment(self) -> pd.DataFrame:
+        """Annual available, generated and curtailed energy per generator (MWh)."""
+        d = self.data
+        if d.gens.empty:
+            return pd.DataFrame()
+        w = d.weights
+        cap = d.gens["existing_mw"].to_numpy(float) + self.value("gen_build")
+        avail = (d.avail * cap[:, None] * w[None, :]).sum(axis=1)
+        gen = (self.value("gen_p") * w[None, :]).sum(axis=1)
+        var = (d.gens["kind"] == "variable").to_numpy()
+        return pd.DataFrame({"bus": d.gens["bus"], "technology": d.gens["technology"],
+                             "available_mwh": np.where(var, avail, np.nan), "generated_mwh": gen,
+                             "curtailed_mwh": np.where(var, np.maximum(avail - gen, 0.0), 0.0)},
+                            index=d.gens.index)
+
+    @cached_property
+    def shedding(self) -> pd.DataFrame:
+        """Shed energy per bus (MWh per year) and the number of hours with shedding."""
+        s = self.value("shed")
+        w = self.data.weights
+        return pd.DataFrame({"shed_mwh": (s * w[None, :]).sum(axis=1),
+                             "hours": ((s > 1e-6) * w[None, :]).sum(axis=1),
+                             "max_mw": s.max(axis=1)}, index=self.data.buses)
+
+    @cached_property
+    def prices(self) -> pd.DataFrame:
+        """Locational marginal prices (CNY/MWh): balance duals, snapshot × bus."""
+        return pd.DataFrame(self.dual("balance").T, index=self.data.snapshots,
+                            columns=self.data.buses)
+
+    # ------------------------------------------------------------------ accounts
+    @cached_property
+    def energy(self) -> pd.DataFrame:
+        """Annual energy per bus and technology (MWh): supply, storage net, imports, shedding."""
+        d = self.dispatch.merge(self.snapshots, left_on="snapshot", right_index=True)
+        d["mwh"] = d["mw"] * d["weight"]
+        return d.pivot_table(index="bus", columns="technology", values="mwh", aggfunc="sum", fill_value=0.0)
+
+    @cached_property
+    def emissions(self) -> pd.DataFrame:
+        """Annual t CO2 per generator and exchange (imports at the outside mix's factor)."""
+        rows = []
+        for a in self.ctx.assets:
+            if a.family not in ("generator", "exchange"):
+                continue
+            e = a.energy.value(self.x)
+            for i, name in enumerate(a.names):
+                rows.append({"component": a.family, "name": name, "bus": a.bus[i],
+                             "technology": a.technology[i], "mwh": e[i], "t_co2": e[i] * a.co2[i]})
+        return pd.DataFrame(rows, columns=["component", "name", "bus", "technology", "mwh", "t_co2"])
+
+    @cached_property
+    def costs(self) -> pd.DataFrame:
+        """Annualised cost by term (CNY): capex annuities, fuel, O&M, imports, penalties."""
+        rows = [{"term": "fixed_om_existing", "kind": "fom", "cny": self.ctx.lp.objective_constant / MONEY}]
+        agg: dict = {}
+        for t in self.ctx.lp.costs:
+            v = float(np.dot(t.coefs, self.x[t.cols])) / MONEY
+            key = (t.name, t.kind)
+            agg[key] = agg.get(key, 0.0) + v
+        rows += [{"term": k[0], "kind": k[1], "cny": v} for k, v in agg.items()]
+        return pd.DataFrame(rows)
+
+    @property
+    def demand_mwh(self) -> float:
+        return float((self.data.demand * self.data.weights[None, :]).sum())
+
+    @property
+    def non_fossil_electricity_share(self) -> float:
+        """(Σ non-fossil generation + φ × net imports) / Σ demand, over the whole case."""
+        nf = 0.0
+        for a in self.ctx.assets:
+            if a.family in ("generator", "reservoir", "exchange"):
+                nf += float(np.dot(a.energy.value(self.x), a.non_fossil))
+        D = self.demand_mwh
+        return nf / D if D else float("nan")
+
+    @cached_property
+    def targets(self) -> pd.DataFrame:
+        """One row per target: required, achieved, shortfall, binding, dual, source."""
+        from .report import target_report
+        return target_report(self)
+
+    def summary(self) -> dict:
+        shed = self.shedding["shed_mwh"].sum()
+        return {
+            "case": self.case.name, "year": self.case.year, "status": self.status,
+            "total_cost_cny": self.objective, "demand_mwh": self.demand_mwh,
+            "cost_per_mwh_cny": self.objective / self.demand_mwh if self.demand_mwh else float("nan"),
+            "emissions_t": float(self.emissions["t_co2"].sum()) if len(self.emissions) else 0.0,
+            "non_fossil_electricity_share": self.non_fossil_electricity_share,
+            "curtailed_mwh": float(self.curtailment["curtailed_mwh"].sum()) if len(self.curtailment) else 0.0,
+            "shed_mwh": float(shed),
+            **{k: v for k, v in self.facts.items() if k not in ("coefficient_ranges",)},
+        }
+
+    # ------------------------------------------------------------------ output
+    def frames(self) -> dict[str, pd.DataFrame]:
+        return {
+            "summary": pd.DataFrame([self.summary()]),
+            "capacities": self.capacities,
+            "costs": self.costs,
+            "targets": self.targets,
+            "energy": self.energy.reset_index(),
+            "emissions": self.emissions,
+            "curtailment": self.curtailment.reset_index(),
+            "shedding": self.shedding.reset_index(),
+            "prices": self.prices.reset_index(),
+            "dispatch": self.dispatch,
+            "storage_levels": self.storage_levels,
+            "flows": self.flows,
+        }
+
+    def to_csv(self, folder) -> Path:
+        """One CSV per frame in ``folder``; each file written atomically."""
+        folder = Path(folder)
+        for name, df in self.frames().items():
+            _atomic_write(folder / f"{name}.csv", lambda tmp, df=df: df.to_csv(tmp, index=False))
+        return folder
+
+    def to_excel(self, path) -> Path:
+        """One sheet per frame (hourly frames included), written atomically."""
+        path = Path(path)
+
+        def write(tmp):
+            with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
+                for name, df in self.frames().items():
+                    df.to_excel(xw, sheet_name=name[:31], index=False)
+        _atomic_write(path, write)
+        return path

@@ -1,0 +1,129 @@
+"""Solve with HiGHS through highspy: one ``passModel``, then arrays back.
+
+``solve(case_or_model, ...)`` accepts a case file path, a :class:`Case`, or a
+Pyomo model from :func:`gridplan.build_model` (possibly with the user's own
+constraints). The solution and the row duals come back as flat arrays and are
+sliced per block by :class:`gridplan.results.Results`; user constraints get
+their duals in ``m.dual`` when the model has such a Suffix.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, Optional
+
+import highspy
+import numpy as np
+import pyomo.environ as pyo
+
+from .errors import SolveError
+from .model.build import build_context
+from .model.compile import coefficient_ranges, compile_lp
+
+
+@dataclass
+class SolveOptions:
+    """Solver settings exposed to users (CLI flags map onto these)."""
+
+    time_limit: Optional[float] = None
+    """Seconds; HiGHS stops with status 'Time limit reached'."""
+    threads: Optional[int] = None
+    method: Literal["simplex", "ipm", "choose"] = "simplex"
+    """Dual simplex is the default: measured faster than IPX on these LPs (benchmarks/README.md)."""
+    primal_tolerance: Optional[float] = None
+    dual_tolerance: Optional[float] = None
+    log_file: Optional[Path] = None
+    """HiGHS log goes here (the CLI puts it in the output folder)."""
+    verbose: bool = False
+    extra: dict = field(default_factory=dict)
+    """Any other HiGHS option, passed through by name."""
+
+
+def make_highs(clp, opts: SolveOptions) -> highspy.Highs:
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", bool(opts.verbose or opts.log_file))
+    h.setOptionValue("log_to_console", bool(opts.verbose))
+    if opts.log_file:
+        h.setOptionValue("log_file", str(opts.log_file))
+    if opts.time_limit:
+        h.setOptionValue("time_limit", float(opts.time_limit))
+    if opts.threads:
+        h.setOptionValue("threads", int(opts.threads))
+    h.setOptionValue("solver", opts.method)
+    if opts.primal_tolerance:
+        h.setOptionValue("primal_feasibility_tolerance", float(opts.primal_tolerance))
+    if opts.dual_tolerance:
+        h.setOptionValue("dual_feasibility_tolerance", float(opts.dual_tolerance))
+    for k, v in opts.extra.items():
+        h.setOptionValue(k, v)
+    A = clp.A
+    nr, nc = A.shape
+    h.passModel(nc, nr, A.nnz, 1, 1, clp.offset,
+                clp.cost, clp.col_lower, clp.col_upper, clp.row_lower, clp.row_upper,
+                A.indptr[:-1].astype(np.int32), A.indices.astype(np.int32), A.data,
+                np.zeros(nc, dtype=np.int32))
+    return h
+
+
+def _context_of(obj, build_opts):
+    if isinstance(obj, pyo.ConcreteModel):
+        ctx = getattr(obj, "_gridplan", None)
+        if ctx is None:
+            raise TypeError("this Pyomo model was not built by gridplan.build_model")
+        return ctx
+    from .case.load import load_case
+    from .case.schema import Case
+    if isinstance(obj, (str, Path)):
+        obj = load_case(obj)
+    if not isinstance(obj, Case) and not hasattr(obj, "weights"):
+        raise TypeError(f"solve() takes a case path, Case or built model, not {type(obj).__name__}")
+    return build_context(obj, **build_opts)
+
+
+def solve(case_or_model, *, resolution: int | None = None, typical_days: int | None = None,
+          elastic: bool = False, options: SolveOptions | None = None, raise_on_failure: bool = True,
+          **option_kw):
+    """Build (if needed), solve and return :class:`gridplan.results.Results`.
+
+    A non-optimal status raises :class:`SolveError` (``raise_on_failure=False``
+    returns the Results with its status instead). An infeasible model with hard
+    targets is best re-solved with ``elastic=True``: every target then gets a
+    priced shortfall and the results name the targets that cannot be met.
+    """
+    from .results import Results
+
+    opts = options or SolveOptions(**option_kw)
+    ctx = _context_of(case_or_model, dict(resolution=resolution, typical_days=typical_days, elastic=elastic))
+    t0 = time.perf_counter()
+    clp = compile_lp(ctx)
+    h = make_highs(clp, opts)
+    t1 = time.perf_counter()
+    h.run()
+    t2 = time.perf_counter()
+    status = h.modelStatusToString(h.getModelStatus())
+    info = h.getInfo()
+    facts = dict(status=status, rows=clp.shape[0], cols=clp.shape[1], nonzeros=int(clp.A.nnz),
+                 handoff_s=t1 - t0, solve_s=t2 - t1, iterations=int(info.simplex_iteration_count),
+                 ipm_iterations=int(info.ipm_iteration_count),
+                 coefficient_ranges=coefficient_ranges(clp), **getattr(ctx, "timings", {}))
+    if status != "Optimal":
+        res = Results(ctx, None, None, facts)
+        if raise_on_failure:
+            hint = ""
+            if "nfeasible" in status and not elastic and ctx.target_rows:
+                hint = " — re-run with elastic=True (CLI: --elastic) to see which targets cannot be met"
+            raise SolveError(status, f"{ctx.case.name}: solver status '{status}'{hint}")
+        return res
+    sol = h.getSolution()
+    x = np.asarray(sol.col_value)
+    y = np.asarray(sol.row_dual)
+    facts["objective"] = float(info.objective_function_value)
+    m = ctx.m
+    dual = getattr(m, "dual", None)
+    if isinstance(dual, pyo.Suffix):
+        for con, row in clp.user_rows:
+            dual[con] = float(y[row])
+    for vd, col in clp.user_cols.values():
+        vd.set_value(float(x[col]), skip_validation=True)
+    return Results(ctx, x, y, facts, user_rows=clp.user_rows)
