@@ -30,6 +30,8 @@ MONEY = 1e-3
 """Model money units per CNY (the model counts kCNY)."""
 GJ_PER_MWH = 3.6
 GJ_PER_TCE = 29.3076
+SEASONAL_STORAGE_RATIO = 0.05
+"""Reservoir volume / annual inflow above which a plant counts as seasonal-or-better (default rule)."""
 
 CATALOGUE_FLAGS = ("non_fossil", "renewable", "new_energy", "clean")
 CATALOGUE_COLUMNS = (
@@ -366,10 +368,13 @@ def prepare(case: Case, resolution: int | None = None, typical_days: int | None 
         scale = rv.inflow.scale if rv.inflow.scale is not None else rv.existing_mw
         inflow = files.profile(rv.inflow.model_copy(update={"scale": None}), path + ".inflow", H) * scale
         mean_inflow = inflow.mean()
-        # Seasonal-or-better regulation (季以上调节): the reservoir holds at least a
-        # season (~91 days) of mean inflow. Explicit `seasonal:` wins.
+        # Seasonal-or-better regulation (季以上调节). Explicit `seasonal:` wins (the
+        # shipped cases set it from the plant list). Otherwise a reservoir counts
+        # when its regulating storage is at least 5 % of annual inflow (库容系数,
+        # ~18 days of mean inflow): daily/weekly pondage is far below that, the
+        # seasonal Sichuan reservoirs (Ertan ~10 %) above it. A modelling rule, not a statute.
         seasonal = rv.seasonal if rv.seasonal is not None else (
-            mean_inflow > 0 and rv.reservoir_mwh / mean_inflow >= 91 * 24)
+            mean_inflow > 0 and rv.reservoir_mwh >= SEASONAL_STORAGE_RATIO * mean_inflow * H)
         rrows.append(dict(
             name=rv.name, bus=rv.bus, technology=rv.technology, carrier=t["carrier"],
             **{f: bool(t[f]) for f in CATALOGUE_FLAGS},

@@ -158,7 +158,7 @@ class Reservoir(Strict):
     min_release: Fraction = 0.0
     """Minimum release (turbine + spill) as a fraction of inflow in every snapshot."""
     seasonal: Optional[bool] = None
-    """Seasonal-or-better regulation (季以上调节). Default: reservoir_mwh >= 90 days of mean inflow... see docs."""
+    """Seasonal-or-better regulation (季以上调节). Default: volume >= 5% of annual inflow (see prepare.py)."""
     capacity_credit: Optional[Fraction] = None
 
 

@@ -1,0 +1,240 @@
+"""The ``gridplan`` command line: thin wrappers over the Python API.
+
+Every user error (bad case file, bad option, non-optimal solve) prints one
+clear line on stderr and exits non-zero; tracebacks are only shown with
+``GRIDPLAN_DEBUG=1``.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from .errors import CaseError, GridplanError, SolveError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Least-cost capacity planning against Chinese carbon-peak targets.")
+out = Console()
+err = Console(stderr=True)
+
+
+def fail(msg: str, code: int = 2):
+    err.print(f"[bold red]error:[/] {msg}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def guarded(fn):
+    """Turn user errors into one line and an exit status (no traceback)."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*a, **kw):
+        try:
+            return fn(*a, **kw)
+        except typer.Exit:
+            raise
+        except SolveError as exc:
+            fail(str(exc), 3)
+        except (CaseError, GridplanError) as exc:
+            fail(str(exc), 2)
+        except KeyboardInterrupt:
+            fail("interrupted", 130)
+        except Exception as exc:  # noqa: BLE001
+            if os.environ.get("GRIDPLAN_DEBUG"):
+                raise
+            fail(f"internal error: {exc.__class__.__name__}: {exc} (set GRIDPLAN_DEBUG=1 for the traceback)", 1)
+    return wrapper
+
+
+def parse_resolution(value: Optional[str]) -> Optional[int]:
+    if value is None:
+        return None
+    v = value.strip().lower().removesuffix("h")
+    if not v.isdigit() or not 1 <= int(v) <= 168:
+        raise GridplanError(f"--resolution: got {value!r}; expected hours per snapshot like 1h, 3h or 6h")
+    return int(v)
+
+
+# --------------------------------------------------------------------------- output
+
+
+def _fmt(x, digits=0):
+    return f"{x:,.{digits}f}"
+
+
+def print_results(res, console: Console = out) -> None:
+    s = res.summary()
+    cap = res.capacities
+    if len(cap):
+        t = Table(title=f"{res.case.name}: capacity (MW) — existing + built = total", title_justify="left")
+        t.add_column("bus")
+        t.add_column("technology")
+        for c in ("existing", "built", "total"):
+            t.add_column(c, justify="right")
+        for _, r in cap[cap["component"] != "line"].iterrows():
+            unit = " MWh" if r["unit"] == "MWh" else ""
+            t.add_row(str(r["bus"]), f"{r['technology']}{unit}", _fmt(r["existing"]), _fmt(r["built"]),
+                      _fmt(r["total"]))
+        for _, r in cap[cap["component"] == "line"].iterrows():
+            t.add_row(str(r["bus"]), f"line {r['name']}", _fmt(r["existing"]), _fmt(r["built"]), _fmt(r["total"]))
+        console.print(t)
+    tg = res.targets
+    if len(tg):
+        t = Table(title="targets", title_justify="left")
+        for c in ("id", "required", "achieved", "met", "binding", "dual", "source"):
+            t.add_column(c, justify="right" if c in ("required", "achieved", "dual") else "left")
+        for _, r in tg.iterrows():
+            share = r["unit"] == "share"
+            f = (lambda v: f"{100 * v:.1f}%") if share else (lambda v: _fmt(v))
+            dual = f"{_fmt(r['dual'])} {r['dual_unit']}" if r["dual"] else "0"
+            quote = f"{r['source_file']}:{r['source_line']} {r['quote']}" if r["source_file"] else ""
+            t.add_row(r["id"], f(r["required"]), f(r["achieved"]), "yes" if r["met"] else "[red]NO[/]",
+                      "yes" if r["binding"] else "", dual, quote)
+        console.print(t)
+    t = Table(title="system", title_justify="left", show_header=False)
+    t.add_column("k")
+    t.add_column("v", justify="right")
+    t.add_row("total annualised cost", f"{s['total_cost_cny'] / 1e8:,.2f} 亿 CNY ({_fmt(s['total_cost_cny'])} CNY)")
+    t.add_row("cost per MWh of demand", f"{s['cost_per_mwh_cny']:,.1f} CNY/MWh")
+    t.add_row("demand", f"{s['demand_mwh'] / 1e6:,.2f} TWh")
+    t.add_row("emissions", f"{s['emissions_t'] / 1e6:,.3f} Mt CO2")
+    t.add_row("non-fossil electricity share", f"{100 * s['non_fossil_electricity_share']:.1f}%")
+    t.add_row("curtailment", f"{s['curtailed_mwh'] / 1e3:,.1f} GWh")
+    t.add_row("load shed", f"{s['shed_mwh']:,.1f} MWh" + ("  [red](check capacity and lines)[/]" if s["shed_mwh"] > 1e-3 else ""))
+    t.add_row("model", f"{s['rows']:,} rows × {s['cols']:,} cols, {s['nonzeros']:,} nonzeros")
+    t.add_row("time", f"prepare {s.get('prepare_s', 0):.2f} s, build {s.get('build_s', 0):.2f} s, "
+                      f"hand-off {s['handoff_s']:.2f} s, solve {s['solve_s']:.2f} s")
+    console.print(t)
+
+
+# --------------------------------------------------------------------------- commands
+
+
+@app.command()
+@guarded
+def validate(case: Path = typer.Argument(..., help="Case YAML file")):
+    """Check a case file (schema, references, profiles, network) without solving."""
+    from . import validate as _validate
+    c = _validate(case)
+    out.print(f"[green]ok[/] {case}: {len(c.buses)} buses, {len(c.generators)} generators, "
+              f"{len(c.storage)} storage, {len(c.reservoirs)} reservoirs, {len(c.lines)} lines, "
+              f"{len(c.targets)} targets")
+
+
+@app.command()
+@guarded
+def schema(output: Optional[Path] = typer.Option(None, "--out", "-o", help="Write to this file instead of stdout")):
+    """Write the JSON schema of a case file (for editor completion)."""
+    from .case.schema import Case
+    text = json.dumps(Case.model_json_schema(), indent=2, ensure_ascii=False)
+    if output:
+        from .results import _atomic_write
+        _atomic_write(output, lambda tmp: Path(tmp).write_text(text + "\n", encoding="utf-8"))
+        err.print(f"schema written to {output}")
+    else:
+        sys.stdout.write(text + "\n")
+
+
+@app.command()
+@guarded
+def targets(case: Path = typer.Argument(..., help="Case YAML file")):
+    """List the case's targets with their sources, without solving."""
+    from .case.load import load_case
+    from .report import targets_table
+    tt = targets_table(load_case(case))
+    if tt.empty:
+        out.print("no targets in this case")
+        return
+    t = Table(title=f"targets of {case}", title_justify="left")
+    for c in ("id", "kind", "scope", "hedge", "sense", "value", "source"):
+        t.add_column(c)
+    for _, r in tt.iterrows():
+        src = f"{r['source_file']}:{r['source_line']}\n{r['quote']}" if r["source_file"] else ""
+        t.add_row(r["id"], r["kind"], r["scope"], r["hedge"], r["sense"], str(r["value"]), src)
+    out.print(t)
+
+
+@app.command()
+@guarded
+def solve(
+    case: Path = typer.Argument(..., help="Case YAML file"),
+    out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Write result CSVs, Excel and the solver log here"),
+    resolution: Optional[str] = typer.Option(None, help="Hours per snapshot, e.g. 3h (overrides the case)"),
+    typical_days: Optional[int] = typer.Option(None, "--typical-days", help="Cluster the year into K typical days"),
+    time_limit: Optional[float] = typer.Option(None, "--time-limit", help="Solver time limit in seconds"),
+    threads: Optional[int] = typer.Option(None, help="Solver threads"),
+    method: str = typer.Option("simplex", help="simplex | ipm | choose"),
+    elastic: bool = typer.Option(False, "--elastic", help="Price target shortfalls instead of failing when infeasible"),
+    excel: bool = typer.Option(False, "--excel", help="Also write results.xlsx (slower for hourly frames)"),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show the solver log"),
+):
+    """Solve a case: build the LP, solve with HiGHS, print the capacity table."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from .case.load import load_case
+    from .model.build import build_context
+    from .solve import SolveOptions
+    from .solve import solve as _solve
+
+    if method not in ("simplex", "ipm", "choose"):
+        raise GridplanError(f"--method: got {method!r}; expected simplex, ipm or choose")
+    res_h = parse_resolution(resolution)
+    opts = SolveOptions(time_limit=time_limit, threads=threads, method=method, verbose=verbose)
+    if out_dir:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        opts.log_file = out_dir / "highs.log"
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                  console=err, transient=True, disable=verbose) as prog:
+        task = prog.add_task(f"loading {case}")
+        c = load_case(case)
+        prog.update(task, description="reading profiles and building the model")
+        ctx = build_context(c, resolution=res_h, typical_days=typical_days, elastic=elastic)
+        prog.update(task, description=f"solving with HiGHS ({ctx.lp.n_rows:,} rows × {ctx.lp.n_cols:,} cols)")
+        try:
+            res = _solve(ctx.m, options=opts)
+        except SolveError as exc:
+            if "nfeasible" in exc.status and not elastic and c.targets:
+                prog.update(task, description="infeasible: re-solving in elastic mode to diagnose")
+                ctx = build_context(c, resolution=res_h, typical_days=typical_days, elastic=True)
+                res = _solve(ctx.m, options=opts)
+                prog.stop()
+                print_results(res)
+                missed = res.targets[~res.targets["met"]]
+                err.print(f"[bold red]infeasible:[/] the hard targets of {c.name} cannot all be met. "
+                          "Elastic diagnosis — shortfall per target:")
+                for _, r in missed.iterrows():
+                    v = f"{100 * r['shortfall']:.2f} pp" if r["unit"] == "share" else f"{r['shortfall']:,.1f} {r['unit']}"
+                    err.print(f"  {r['id']}: short by {v} (required {r['required']:.4g}, achievable {r['achieved']:.4g})")
+                raise typer.Exit(4)
+            raise
+    print_results(res)
+    if out_dir:
+        res.to_csv(out_dir)
+        if excel:
+            res.to_excel(out_dir / "results.xlsx")
+        out.print(f"results written to {out_dir}/")
+    if res.summary()["shed_mwh"] > 1e-3:
+        err.print("[yellow]warning:[/] load was shed at the value of lost load; see shedding.csv")
+    if elastic and len(res.targets) and (~res.targets["met"]).any():
+        raise typer.Exit(4)
+
+
+def _register_extras():
+    try:
+        from .cli_compare import register
+    except ImportError:  # the batch commands are optional until installed
+        return
+    register(app)
+
+
+_register_extras()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()
