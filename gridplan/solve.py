@@ -122,8 +122,27 @@ def solve(case_or_model, *, resolution: int | None = None, typical_days: int | N
     m = ctx.m
     dual = getattr(m, "dual", None)
     if isinstance(dual, pyo.Suffix):
+        from .case.prepare import MONEY
         for con, row in clp.user_rows:
-            dual[con] = float(y[row])
+            dual[con] = float(y[row]) / MONEY   # CNY per unit of the constraint's body
     for vd, col in clp.user_cols.values():
         vd.set_value(float(x[col]), skip_validation=True)
+    _load_block_values(ctx, x)
     return Results(ctx, x, y, facts, user_rows=clp.user_rows)
+
+
+def _load_block_values(ctx, x) -> None:
+    """Give every Pyomo VarData the user has touched its solution value.
+
+    Blocks are ``dense=False``: only elements a user referenced exist, so this
+    costs nothing for the millions of columns nobody looked at.
+    """
+    import numpy as _np
+    for name, vb in ctx.lp.vars.items():
+        comp = getattr(ctx.m, name, None)
+        if comp is None or len(comp) == 0:
+            continue
+        for idx, vd in comp.items():
+            idx = idx if isinstance(idx, tuple) else (idx,)
+            pos = [c.get_loc(i) for c, i in zip(vb.coords, idx)]
+            vd.set_value(float(x[vb.offset + int(_np.ravel_multi_index(pos, vb.shape))]), skip_validation=True)

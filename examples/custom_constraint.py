@@ -1,0 +1,33 @@
+"""Add your own Pyomo constraint to a gridplan model before solving.
+
+    python examples/custom_constraint.py
+
+The model's variables are ordinary Pyomo ``Var`` components named after the
+LP blocks (``m.gen_build[generator]``, ``m.gen_p[generator, snapshot]``,
+``m.storage_build_mwh[storage]``...). Constraints you add are compiled and
+stacked under gridplan's own rows; their duals come back in ``m.dual``.
+"""
+from pathlib import Path
+
+import pyomo.environ as pyo
+
+import gridplan
+
+here = Path(__file__).resolve().parent
+case = gridplan.load_case(here.parent / "cases" / "panzhihua_2030.yaml")
+
+base = gridplan.solve(case, resolution=24)
+print(f"as planned: {base.objective / 1e8:,.2f} 亿 CNY")
+print(base.capacity_table().T)
+
+# A planner's extra rule: at least 1,000 MW of new utility PV in Panzhihua,
+# whatever the optimiser would pick.
+m = gridplan.build_model(case, resolution=24)
+pv = [g.name for g in case.generators if g.technology == "solar_utility"]
+m.min_new_pv = pyo.Constraint(expr=sum(m.gen_build[g] for g in pv) >= 1000)
+m.dual = pyo.Suffix(direction=pyo.Suffix.IMPORT)
+res = gridplan.solve(m)
+print(f"with >= 1,000 MW new PV: {res.objective / 1e8:,.2f} 亿 CNY "
+      f"(+{(res.objective - base.objective) / 1e6:,.1f} M CNY); "
+      f"marginal cost of the rule: {m.dual[m.min_new_pv] / 1000:,.1f} CNY per kW-yr")
+print(f"new PV built: {sum(pyo.value(m.gen_build[g]) for g in pv):,.0f} MW")
