@@ -15,6 +15,7 @@ from typing import Optional
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from .errors import CaseError, GridplanError, SolveError
 
@@ -25,7 +26,8 @@ err = Console(stderr=True)
 
 
 def fail(msg: str, code: int = 2):
-    err.print(f"[bold red]error:[/] {msg}", highlight=False, soft_wrap=True)
+    # Text, not markup: field paths like generators[g].bus must print verbatim.
+    err.print(Text.assemble(("error: ", "bold red"), msg), highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -95,7 +97,7 @@ def print_results(res, console: Console = out) -> None:
             dual = f"{_fmt(r['dual'])} {r['dual_unit']}" if r["dual"] else "0"
             quote = f"{r['source_file']}:{r['source_line']} {r['quote']}" if r["source_file"] else ""
             t.add_row(r["id"], f(r["required"]), f(r["achieved"]), "yes" if r["met"] else "[red]NO[/]",
-                      "yes" if r["binding"] else "", dual, quote)
+                      "yes" if r["binding"] else "", dual, Text(quote))
         console.print(t)
     t = Table(title="system", title_justify="left", show_header=False)
     t.add_column("k")
@@ -156,7 +158,7 @@ def targets(case: Path = typer.Argument(..., help="Case YAML file")):
         t.add_column(c)
     for _, r in tt.iterrows():
         src = f"{r['source_file']}:{r['source_line']}\n{r['quote']}" if r["source_file"] else ""
-        t.add_row(r["id"], r["kind"], r["scope"], r["hedge"], r["sense"], str(r["value"]), src)
+        t.add_row(r["id"], r["kind"], r["scope"], r["hedge"], r["sense"], str(r["value"]), Text(src))
     out.print(t)
 
 

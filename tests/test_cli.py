@@ -1,0 +1,96 @@
+"""End-to-end tests of the command line, run as a user would (a subprocess)."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+FIVE = REPO / "cases" / "sichuan5_2030.yaml"
+
+
+def run(*args, cwd=REPO):
+    return subprocess.run([sys.executable, "-m", "gridplan", *map(str, args)], cwd=cwd,
+                          capture_output=True, text=True, timeout=600)
+
+
+@pytest.mark.skipif(not FIVE.exists(), reason="five-city case not shipped yet")
+def test_solve_five_city_case_prints_table_and_writes_results(tmp_path):
+    out = tmp_path / "out"
+    p = run("solve", FIVE, "--resolution", "24h", "--out", out)
+    assert p.returncode == 0, p.stderr
+    assert "capacity (MW)" in p.stdout
+    assert "total annualised cost" in p.stdout
+    for name in ("chengdu", "panzhihua", "sichuan_grid"):
+        assert name in p.stdout
+    summary = pd.read_csv(out / "summary.csv")
+    assert summary.loc[0, "status"] == "Optimal"
+    caps = pd.read_csv(out / "capacities.csv")
+    # the table's totals are existing + built for every row
+    assert ((caps["existing"] + caps["built"] - caps["total"]).abs() < 1e-3).all()
+    assert (out / "highs.log").exists()
+    # no temporary files left behind by the atomic writes
+    assert not list(out.glob(".*.tmp"))
+
+
+def _broken_case(tmp_path: Path, extra: str) -> Path:
+    (tmp_path / "p.csv").write_text("h,load\n" + "".join(f"{i},1\n" for i in range(24)))
+    (tmp_path / "cat.csv").write_text((REPO / "tests" / "data" / "catalogue.csv").read_text())
+    (tmp_path / "fuels.csv").write_text((REPO / "tests" / "data" / "fuels.csv").read_text())
+    text = f"""
+name: broken
+year: 2030
+time: {{hours: 24}}
+technologies: {{catalogue: cat.csv, fuels: fuels.csv}}
+buses:
+  - name: a
+    demand: {{profile: {{file: p.csv, column: load}}, peak_mw: 100}}
+generators:
+{extra}
+"""
+    f = tmp_path / "case.yaml"
+    f.write_text(text)
+    return f
+
+
+def test_validate_broken_case_prints_one_line_and_fails(tmp_path):
+    f = _broken_case(tmp_path, "  - {name: g, bus: nowhere, technology: gas, max_mw: 100}")
+    p = run("validate", f)
+    assert p.returncode == 2
+    lines = [line for line in p.stderr.strip().splitlines() if line.strip()]
+    assert len(lines) == 1, p.stderr
+    assert "case.yaml" in lines[0] and "generators[g].bus" in lines[0] and "nowhere" in lines[0]
+    assert "Traceback" not in p.stderr
+
+
+def test_validate_typo_is_an_error(tmp_path):
+    f = _broken_case(tmp_path, "  - {name: g, bus: a, technology: gas, max_mww: 100}")
+    p = run("validate", f)
+    assert p.returncode == 2
+    assert "generators[g].max_mww" in p.stderr and "no such field" in p.stderr
+
+
+def test_validate_good_case_and_solve_small_case(tmp_path):
+    f = _broken_case(tmp_path, "  - {name: g, bus: a, technology: gas, max_mw: 1000}")
+    assert run("validate", f).returncode == 0
+    p = run("solve", f)
+    assert p.returncode == 0, p.stderr
+    assert "gas" in p.stdout
+
+
+def test_missing_file_is_one_line(tmp_path):
+    p = run("solve", tmp_path / "nope.yaml")
+    assert p.returncode == 2
+    assert "nope.yaml" in p.stderr and "Traceback" not in p.stderr
+
+
+def test_schema_is_json_with_case_fields(tmp_path):
+    p = run("schema", "--out", tmp_path / "s.json")
+    assert p.returncode == 0
+    s = json.loads((tmp_path / "s.json").read_text())
+    for key in ("buses", "generators", "storage", "reservoirs", "lines", "targets"):
+        assert key in s["properties"]
