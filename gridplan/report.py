@@ -1,9 +1,28 @@
 """The target report: what each target requires, what the plan achieves, what it costs.
 
+Columns of ``res.targets`` (one row per target, in the case's order):
+
+* ``value`` the number written in the plan; ``required`` the bound the model
+  enforced after the hedge (``about`` relaxes a floor to value − tolerance);
+  ``achieved`` the plan's value, both in ``unit`` (share, MW, MWh, t);
+* ``slack`` how far the plan is beyond the bound (>= 0 when met), ``shortfall``
+  how far it falls short (> 0 only for a missed strive target or, in elastic
+  mode, a target that cannot be met), both in ``unit``; ``shortfall_row`` the
+  same shortfall in ``row_unit`` (MWh, tce, MW, t), the quantity the penalty
+  multiplies: ``penalty_cny = shortfall_row × penalty`` in row units;
+* ``dual`` the marginal cost of the target in plain units (``dual_unit``):
+  CNY per MWh of non-fossil energy (electricity shares), CNY per tce (energy
+  shares), CNY per kW-yr of capacity (capacity kinds), CNY per t CO2, CNY per
+  MWh (generation); ``cost_per_pp`` for shares, CNY per percentage point;
+* ``binding`` the row is active and its dual is non-zero; ``met`` achieved
+  reaches ``required``.
+
 Dual sign convention: the reported dual is the increase of the annual cost
-(CNY) when the target is tightened by one unit (one MWh of non-fossil energy,
-one kW of capacity for a year, one t CO2 less), so it is >= 0 for a binding
-target and 0 for a slack one.
+(CNY) when the target is tightened by one unit (one more MWh of non-fossil
+energy, one more kW of capacity for a year, one t CO2 less), so it is >= 0
+for a binding target and 0 for a slack one. HiGHS's row dual is
+d(objective)/d(row bound) in model money (kCNY, :data:`MONEY`): positive on an
+active ``>=`` row, negative on an active ``<=`` row; both are converted here.
 """
 from __future__ import annotations
 
@@ -13,8 +32,12 @@ import pandas as pd
 from .case.prepare import MONEY
 
 COLUMNS = ["id", "kind", "scope", "hedge", "sense", "value", "required", "achieved", "unit", "met",
-           "shortfall", "binding", "dual", "dual_unit", "cost_per_pp", "penalty_cny",
-           "source_file", "source_line", "quote"]
+           "slack", "shortfall", "shortfall_row", "row_unit", "binding", "dual", "dual_unit", "cost_per_pp",
+           "penalty", "penalty_cny", "source_file", "source_line", "quote"]
+TABLE_COLUMNS = ["id", "kind", "scope", "hedge", "sense", "value", "unit", "tolerance", "penalty", "strict",
+                 "description", "source_file", "source_line", "quote"]
+
+DUAL_TOL = 1e-6      # CNY per row unit: below this a dual is solver noise
 
 
 def _scope(t) -> str:
@@ -23,8 +46,26 @@ def _scope(t) -> str:
         parts.append(t.scope)
     if getattr(t, "group", None):
         parts.append(t.group + (f"/{t.of_group}" if getattr(t, "of_group", None) else ""))
+    if t.kind == "seasonal_hydro" and t.unit == "share":
+        parts.append(f"seasonal/{t.hydro_group}")
     parts.append(",".join(t.buses) if t.buses else "all buses")
     return "; ".join(parts)
+
+
+def _unit(t) -> str:
+    return {"non_fossil_share": "share", "installed_capacity": "MW", "capacity_share": "share",
+            "seasonal_hydro": getattr(t, "unit", "MW"), "demand_response": "share",
+            "firm_capacity": "MW", "co2_cap": "t", "generation": "MWh"}[t.kind]
+
+
+def _sense(t) -> str:
+    return getattr(t, "sense", "<=" if t.kind == "co2_cap" else ">=")
+
+
+def _source(t) -> dict:
+    return {"source_file": t.source.file if t.source else "",
+            "source_line": t.source.line if t.source else None,
+            "quote": t.source.quote if t.source else ""}
 
 
 def targets_table(case) -> pd.DataFrame:
@@ -34,12 +75,10 @@ def targets_table(case) -> pd.DataFrame:
         value = getattr(t, "value", None)
         if t.kind == "firm_capacity" and value is None:
             value = f"(1+{t.reserve_margin})×peak"
-        rows.append({"id": t.id, "kind": t.kind, "scope": _scope(t), "hedge": t.hedge,
-                     "sense": getattr(t, "sense", "<=" if t.kind == "co2_cap" else ">="), "value": value,
-                     "source_file": t.source.file if t.source else "", "source_line": t.source.line if t.source else None,
-                     "quote": t.source.quote if t.source else ""})
-    return pd.DataFrame(rows, columns=["id", "kind", "scope", "hedge", "sense", "value",
-                                       "source_file", "source_line", "quote"])
+        rows.append({"id": t.id, "kind": t.kind, "scope": _scope(t), "hedge": t.hedge, "sense": _sense(t),
+                     "value": value, "unit": _unit(t), "tolerance": t.tolerance, "penalty": t.penalty,
+                     "strict": t.strict, "description": t.description, **_source(t)})
+    return pd.DataFrame(rows, columns=TABLE_COLUMNS)
 
 
 def _val(e, x):
@@ -52,39 +91,68 @@ def _val(e, x):
 
 def target_report(res) -> pd.DataFrame:
     ctx = res.ctx
+    x = res.x
     rows = []
     for tid, r in ctx.target_rows.items():
         t = r.target
-        x = res.x
+        ge = r.sense == ">="
         num = _val(r.measure_num, x)
         den = _val(r.measure_den, x)
-        achieved = num / den if den else num
-        raw_dual = float(res.y[r.block.offset]) / MONEY      # CNY per row unit (sign: HiGHS)
-        # HiGHS gives d(objective)/d(bound); tightening a >= row raises its bound,
-        # tightening a <= row lowers it: express both as cost of tightening.
-        dual = abs(raw_dual) if abs(raw_dual) > 1e-9 else 0.0
-        short_row = float(x[r.shortfall_col]) if getattr(r, "shortfall_col", None) is not None else 0.0
-        # shortfall in the target's own unit
+        if r.measure_den is None:
+            achieved = num
+        else:
+            achieved = num / den if den else float("nan")
+        # CNY per row unit, as cost of tightening (see the module docstring)
+        raw = float(res.y[r.block.offset]) / MONEY
+        dual = raw if ge else -raw
+        if abs(dual) <= DUAL_TOL:
+            dual = 0.0
+        short_row = float(x[r.shortfall_col]) if r.shortfall_col is not None else 0.0
+        if short_row <= 1e-9 * max(1.0, abs(r.rhs)):
+            short_row = 0.0
+        per_pp = _val(r.per_pp, x) if r.per_pp is not None else None
         if r.unit == "share":
-            per_pp = _val(r.per_pp, x) if r.per_pp is not None else None
+            # one share unit = 100 pp = 100 × per_pp row units
             shortfall = short_row / (per_pp * 100) if per_pp else 0.0
-            cost_pp = dual * per_pp if per_pp else None
+            cost_pp = dual * per_pp if per_pp is not None else None
         else:
             shortfall = short_row
             cost_pp = None
-        ge = r.sense == ">="
+        slack = (achieved - r.required) if ge else (r.required - achieved)
         tol = 1e-6 * max(1.0, abs(r.required))
-        met = (achieved >= r.required - tol) if ge else (achieved <= r.required + tol)
-        row_act = _val(r.lhs, x)
-        binding = abs(row_act + (short_row if ge else -short_row) - r.rhs) <= 1e-6 * max(1.0, abs(r.rhs)) \
-            and dual > 0
+        met = bool(slack >= -tol)
+        row_act = _val(r.lhs, x) + (short_row if ge else -short_row)
+        active = abs(row_act - r.rhs) <= 1e-6 * max(1.0, abs(r.rhs))
         rows.append({
             "id": tid, "kind": t.kind, "scope": _scope(t), "hedge": t.hedge, "sense": r.sense,
             "value": getattr(t, "value", None), "required": r.required, "achieved": achieved, "unit": r.unit,
-            "met": bool(met), "shortfall": max(shortfall, 0.0), "binding": bool(binding),
+            "met": met, "slack": max(slack, 0.0) if met else 0.0, "shortfall": max(shortfall, 0.0),
+            "shortfall_row": short_row, "row_unit": r.row_unit,
+            "binding": bool(active and dual > 0),
             "dual": dual * r.dual_factor, "dual_unit": r.dual_unit, "cost_per_pp": cost_pp,
-            "penalty_cny": short_row * r.penalty,
-            "source_file": t.source.file if t.source else "",
-            "source_line": t.source.line if t.source else None,
-            "quote": t.source.quote if t.source else ""})
+            "penalty": r.penalty_dual if r.soft else None, "penalty_cny": short_row * r.penalty,
+            **_source(t)})
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def unmet_targets(res) -> pd.DataFrame:
+    """The targets the plan does not meet (missed strive targets; in elastic mode, infeasible ones)."""
+    tg = res.targets
+    return tg[~tg["met"]].reset_index(drop=True)
+
+
+def diagnosis(res) -> str:
+    """One line per unmet target: what it requires, what the plan reaches, the shortfall and its source.
+
+    After ``gridplan.solve(case, elastic=True)`` these are the targets that cannot
+    be met together (at any cost below the elastic penalty); shedding, if any, is
+    a separate, physical shortfall (``res.shedding``).
+    """
+    lines = []
+    for _, r in unmet_targets(res).iterrows():
+        u = r["unit"]
+        fmt = (lambda v: f"{100 * v:.2f}%") if u == "share" else (lambda v: f"{v:,.6g} {u}")
+        src = f" [{r['source_file']}:{r['source_line']}]" if r["source_file"] else ""
+        lines.append(f"{r['id']} ({r['kind']}, {r['hedge']}): requires {r['sense']} {fmt(r['required'])}, "
+                     f"plan reaches {fmt(r['achieved'])}; shortfall {fmt(r['shortfall'])}{src}")
+    return "\n".join(lines) if lines else "all targets met"

@@ -297,7 +297,8 @@ def prepare(case: Case, resolution: int | None = None, typical_days: int | None 
     for g in case.generators:
         path = f"generators[{g.name}]"
         t = _tech_of(cat, file, path + ".technology", g.technology, ("variable", "dispatchable"))
-        if "buildable" in cat.columns and not _truthy(t["buildable"]) and (g.max_mw or 0) > g.existing_mw:
+        if ("buildable" in cat.columns and not pd.isna(t["buildable"]) and not _truthy(t["buildable"])
+                and (g.max_mw or 0) > g.existing_mw):
             raise CaseError(file, path + ".max_mw", g.max_mw,
                             f"<= existing_mw ({g.existing_mw}): {g.technology} cannot be newly built (catalogue buildable=false)")
         ann, fom = _annual(t, r)

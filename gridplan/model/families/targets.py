@@ -27,10 +27,25 @@ reserve-margin bases are the sum of the buses' peak loads.
 Hedges: ``hard`` rows hold exactly; ``about`` (左右) relaxes the bound to the
 edge of the band (value − tolerance for floors, + for ceilings; tolerance 0.02
 for shares, 2 % of value otherwise) — over-achieving a floor is never
-penalised; ``strive`` (力争) gets a shortfall variable priced at ``penalty``
-unless ``strict: true``. In *elastic* mode every target gets a shortfall
-variable priced so high that it is used only when the target cannot be met:
-the results then name each such target and its shortfall.
+penalised, so "about X" reads as "at least X − tol"; ``strive`` (力争) gets a
+shortfall variable priced at ``penalty`` unless ``strict: true`` (then it is
+hard). In *elastic* mode every target that is not already soft (hard, about,
+strict strive) gets a shortfall variable priced so high that it is used only
+when the target cannot be met: the results then name each such target and
+its shortfall. A non-strict strive target keeps its own penalty in elastic
+mode, so an elastic run reports the same plan as a plain one whenever the
+plain one is feasible.
+
+Penalties (``penalty`` of a strive target, and the defaults below) are given
+in the units of the reported dual — CNY per MWh (electricity shares,
+generation), CNY per tce (energy shares), CNY per kW-yr (capacity kinds),
+CNY per t (co2_cap) — so a strive target is missed exactly when its marginal
+cost of meeting would exceed its penalty. Inside the model the penalty is
+converted to row units (``penalty / dual_factor``, kCNY via MONEY).
+
+Dual signs: HiGHS returns d(objective)/d(row bound), >= 0 on an active ``>=``
+row and <= 0 on an active ``<=`` row; :mod:`gridplan.report` flips the ``<=``
+sign so that every reported dual is the cost of *tightening* the target.
 """
 from __future__ import annotations
 
@@ -41,10 +56,11 @@ import numpy as np
 from ...case.prepare import MONEY
 from ..linear import LinExpr, stack
 
-# Default prices of a shortfall, CNY per row unit: strive targets (a policy
-# judgement, documented) and elastic diagnosis (far above any cost of meeting).
-STRIVE_PENALTY = {"MWh": 500.0, "tce": 1500.0, "MW": 500_000.0, "t": 300.0}
-ELASTIC_PENALTY = {"MWh": 1.0e5, "tce": 3.0e5, "MW": 1.0e8, "t": 1.0e5}
+# Default prices of a shortfall, in dual units (CNY/MWh, CNY/tce, CNY/kW-yr,
+# CNY/t; keyed by row unit): strive targets (a policy judgement, documented)
+# and elastic diagnosis (far above any cost of meeting).
+STRIVE_PENALTY = {"MWh": 500.0, "tce": 1500.0, "MW": 500.0, "t": 300.0}
+ELASTIC_PENALTY = {"MWh": 1.0e5, "tce": 3.0e5, "MW": 1.0e5, "t": 1.0e5}
 SHARE_KINDS = ("non_fossil_share", "capacity_share")
 
 
@@ -63,7 +79,10 @@ class TargetRow:
     unit: str                      # of required/achieved: share, MW, MWh, t
     per_pp: object = None          # LinExpr or float: row units per percentage point (shares)
     soft: bool = False
-    penalty: float = 0.0           # CNY per row unit
+    penalty: float = 0.0           # CNY per row unit (= penalty in dual units / dual_factor)
+    penalty_dual: float = 0.0      # the same penalty in dual units (as given in the case)
+    shortfall_col: int | None = None
+    block: object = None
 
 
 def _sum(parts: list[LinExpr]) -> LinExpr:
@@ -185,7 +204,9 @@ def build_row(ctx, t) -> TargetRow:
                          per_pp=0.01 * sc.peak)
     if kind == "firm_capacity":
         firm = sc.capacity(None, weight="credit") + _dr(ctx, sc)
-        firm = firm + sum(a.firm_const for a, _ in sc.assets(("exchange",)))
+        ex = ctx.data.exchanges
+        if len(ex):   # firm imports of the exchanges at the target's buses only
+            firm = firm + float(ex.loc[ex["bus"].isin(list(sc.buses)).to_numpy(), "firm_mw"].sum())
         X = t.value if t.value is not None else (1 + t.reserve_margin) * sc.peak
         X = _bound(t, X, False)
         return TargetRow(t, firm, None, firm, ">=", X, "MW", "CNY/kW-yr", cap_money, X, "MW")
@@ -215,11 +236,12 @@ def add_targets(ctx) -> None:
     rows = [build_row(ctx, t) for t in targets]
     for r in rows:
         t = r.target
-        if ctx.elastic:
-            r.soft, r.penalty = True, ELASTIC_PENALTY[r.row_unit]
-        elif t.hedge == "strive" and not t.strict:
+        if t.hedge == "strive" and not t.strict:
             r.soft = True
-            r.penalty = t.penalty if t.penalty is not None else STRIVE_PENALTY[r.row_unit]
+            r.penalty_dual = t.penalty if t.penalty is not None else STRIVE_PENALTY[r.row_unit]
+        elif ctx.elastic:
+            r.soft, r.penalty_dual = True, ELASTIC_PENALTY[r.row_unit]
+        r.penalty = r.penalty_dual / r.dual_factor
     soft = [r for r in rows if r.soft]
     short = None
     if soft:
