@@ -207,12 +207,11 @@ def solve(
                 res = _solve(ctx.m, options=opts)
                 prog.stop()
                 print_results(res)
-                missed = res.targets[~res.targets["met"]]
-                err.print(f"[bold red]infeasible:[/] the hard targets of {c.name} cannot all be met. "
-                          "Elastic diagnosis — shortfall per target:")
-                for _, r in missed.iterrows():
-                    v = f"{100 * r['shortfall']:.2f} pp" if r["unit"] == "share" else f"{r['shortfall']:,.1f} {r['unit']}"
-                    err.print(f"  {r['id']}: short by {v} (required {r['required']:.4g}, achievable {r['achieved']:.4g})")
+                from .report import diagnosis, unmet_targets
+                err.print(Text.assemble(("infeasible: ", "bold red"),
+                                        f"the hard targets of {c.name} cannot all be met; elastic diagnosis "
+                                        "(shortfall per target):"))
+                err.print(Text(diagnosis(res)))
                 raise typer.Exit(4)
             raise
     print_results(res)
@@ -223,8 +222,12 @@ def solve(
         out.print(f"results written to {out_dir}/")
     if res.summary()["shed_mwh"] > 1e-3:
         err.print("[yellow]warning:[/] load was shed at the value of lost load; see shedding.csv")
-    if elastic and len(res.targets) and (~res.targets["met"]).any():
-        raise typer.Exit(4)
+    if elastic and len(res.targets):
+        hard_missed = res.targets[~res.targets["met"] & (res.targets["hedge"] != "strive")]
+        if len(hard_missed):
+            from .report import diagnosis
+            err.print(Text.assemble(("targets not met: ", "bold red"), "\n" + diagnosis(res)))
+            raise typer.Exit(4)
 
 
 def _register_extras():

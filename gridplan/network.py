@@ -30,9 +30,19 @@ def check_supply(data) -> None:
 
     A line counts even at zero existing rating when it is expandable. Without
     this check such a case would "solve" by shedding all its load at VoLL.
+    A source is a generator or reservoir that has or may build capacity, or an
+    exchange that can import; storage is not a source (over a cycle it only
+    returns, less losses, what it was given).
     """
-    supply_buses = set(data.gens["bus"]) | set(data.storage["bus"]) | set(data.reservoirs["bus"]) \
-        | set(data.exchanges["bus"])
+    def sources(frame, cap_cols):
+        if frame.empty:
+            return set()
+        cap = sum(frame[c].to_numpy(float) for c in cap_cols)
+        return set(frame["bus"][cap > 0])
+
+    supply_buses = sources(data.gens, ("existing_mw", "build_max")) \
+        | sources(data.reservoirs, ("existing_mw", "build_max")) \
+        | sources(data.exchanges, ("max_import",))
     g = nx.MultiGraph()
     g.add_nodes_from(data.buses)
     for name, ln in data.lines.iterrows():
@@ -42,8 +52,8 @@ def check_supply(data) -> None:
         idx = [data.buses.get_loc(b) for b in comp]
         if data.peak[idx].sum() > 0 and not (comp & supply_buses):
             raise CaseError(data.case._path or "<case>", "buses", sorted(comp),
-                            "every bus with demand to be reachable from a generator, storage, "
-                            "reservoir or exchange (this island has none)")
+                            "every bus with demand to be reachable from a generator, reservoir "
+                            "or importing exchange with capacity (this island has none)")
 
 
 def cycle_matrix(data) -> np.ndarray:
@@ -51,6 +61,10 @@ def cycle_matrix(data) -> np.ndarray:
 
     Cycles come from ``nx.cycle_basis`` of the simple graph plus one 2-cycle per
     extra parallel line (parallel lines also obey KVL between themselves).
+
+    A line that can carry nothing (existing 0 and not expandable) is open: it is
+    left out of the graph, else KVL would force equal angles across it (its flow
+    is 0, so the rest of any cycle through it would have Σ x f = 0).
     """
     lines = data.lines
     L = len(lines)
@@ -62,6 +76,8 @@ def cycle_matrix(data) -> np.ndarray:
     first = {}
     rows = []
     for name, ln in lines.iterrows():
+        if ln["existing_mw"] + ln["build_max"] <= 0:
+            continue
         key = frozenset((ln["bus0"], ln["bus1"]))
         if key in first:  # parallel line: cycle (first, this)
             other = first[key]

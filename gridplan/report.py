@@ -72,13 +72,12 @@ def targets_table(case) -> pd.DataFrame:
     """The case's targets with their sources, without solving (``gridplan targets``)."""
     rows = []
     for t in case.targets:
-        value = getattr(t, "value", None)
-        if t.kind == "firm_capacity" and value is None:
-            value = f"(1+{t.reserve_margin})×peak"
         rows.append({"id": t.id, "kind": t.kind, "scope": _scope(t), "hedge": t.hedge, "sense": _sense(t),
-                     "value": value, "unit": _unit(t), "tolerance": t.tolerance, "penalty": t.penalty,
+                     "value": _value(t), "unit": _unit(t), "tolerance": t.tolerance, "penalty": t.penalty,
                      "strict": t.strict, "description": t.description, **_source(t)})
-    return pd.DataFrame(rows, columns=TABLE_COLUMNS)
+    out = pd.DataFrame(rows, columns=TABLE_COLUMNS)
+    out["source_line"] = out["source_line"].astype("Int64")
+    return out
 
 
 def _val(e, x):
@@ -89,9 +88,20 @@ def _val(e, x):
     return float(e.value(x)[0])
 
 
+def _value(t):
+    value = getattr(t, "value", None)
+    if t.kind == "firm_capacity" and value is None:
+        value = f"(1+{t.reserve_margin})×peak"
+    return value
+
+
 def target_report(res) -> pd.DataFrame:
     ctx = res.ctx
     x = res.x
+    if x is None:       # not solved to optimality: what is required, nothing achieved
+        out = targets_table(res.case)[["id", "kind", "scope", "hedge", "sense", "value", "unit",
+                                       "source_file", "source_line", "quote"]]
+        return out.reindex(columns=COLUMNS)
     rows = []
     for tid, r in ctx.target_rows.items():
         t = r.target
@@ -107,32 +117,37 @@ def target_report(res) -> pd.DataFrame:
         dual = raw if ge else -raw
         if abs(dual) <= DUAL_TOL:
             dual = 0.0
-        short_row = float(x[r.shortfall_col]) if r.shortfall_col is not None else 0.0
-        if short_row <= 1e-9 * max(1.0, abs(r.rhs)):
-            short_row = 0.0
         per_pp = _val(r.per_pp, x) if r.per_pp is not None else None
+        # row units per unit of the target (share rows: 100 pp), for shortfall and tolerances
+        scale = per_pp * 100 if (r.unit == "share" and per_pp) else max(1.0, abs(r.rhs))
+        short_row = float(x[r.shortfall_col]) if r.shortfall_col is not None else 0.0
+        if short_row <= 1e-7 * scale:
+            short_row = 0.0
         if r.unit == "share":
-            # one share unit = 100 pp = 100 × per_pp row units
-            shortfall = short_row / (per_pp * 100) if per_pp else 0.0
+            shortfall = short_row / scale if per_pp else 0.0
             cost_pp = dual * per_pp if per_pp is not None else None
         else:
             shortfall = short_row
             cost_pp = None
+        # a hard row holds at an optimum; a soft one is met when its shortfall is nil
+        # (this also covers shares of an empty denominator, where `achieved` is NaN)
+        met = short_row == 0.0
         slack = (achieved - r.required) if ge else (r.required - achieved)
-        tol = 1e-6 * max(1.0, abs(r.required))
-        met = bool(slack >= -tol)
         row_act = _val(r.lhs, x) + (short_row if ge else -short_row)
-        active = abs(row_act - r.rhs) <= 1e-6 * max(1.0, abs(r.rhs))
+        active = abs(row_act - r.rhs) <= 1e-6 * scale
         rows.append({
             "id": tid, "kind": t.kind, "scope": _scope(t), "hedge": t.hedge, "sense": r.sense,
-            "value": getattr(t, "value", None), "required": r.required, "achieved": achieved, "unit": r.unit,
-            "met": met, "slack": max(slack, 0.0) if met else 0.0, "shortfall": max(shortfall, 0.0),
+            "value": _value(t), "required": r.required, "achieved": achieved, "unit": r.unit,
+            "met": met, "slack": (max(slack, 0.0) if np.isfinite(slack) else slack) if met else 0.0,
+            "shortfall": max(shortfall, 0.0),
             "shortfall_row": short_row, "row_unit": r.row_unit,
             "binding": bool(active and dual > 0),
             "dual": dual * r.dual_factor, "dual_unit": r.dual_unit, "cost_per_pp": cost_pp,
             "penalty": r.penalty_dual if r.soft else None, "penalty_cny": short_row * r.penalty,
             **_source(t)})
-    return pd.DataFrame(rows, columns=COLUMNS)
+    out = pd.DataFrame(rows, columns=COLUMNS)
+    out["source_line"] = out["source_line"].astype("Int64")
+    return out
 
 
 def unmet_targets(res) -> pd.DataFrame:
@@ -152,7 +167,8 @@ def diagnosis(res) -> str:
     for _, r in unmet_targets(res).iterrows():
         u = r["unit"]
         fmt = (lambda v: f"{100 * v:.2f}%") if u == "share" else (lambda v: f"{v:,.6g} {u}")
+        short = f"{100 * r['shortfall']:.2f} pp" if u == "share" else fmt(r["shortfall"])
         src = f" [{r['source_file']}:{r['source_line']}]" if r["source_file"] else ""
         lines.append(f"{r['id']} ({r['kind']}, {r['hedge']}): requires {r['sense']} {fmt(r['required'])}, "
-                     f"plan reaches {fmt(r['achieved'])}; shortfall {fmt(r['shortfall'])}{src}")
+                     f"plan reaches {fmt(r['achieved'])}; shortfall {short}{src}")
     return "\n".join(lines) if lines else "all targets met"

@@ -179,6 +179,11 @@ def read_catalogue(case: Case, files: _Files) -> pd.DataFrame:
             if col not in cat.columns or col in ("technology", "year"):
                 raise CaseError(files.file, f"technologies.overrides.{tech}.{col}", val,
                                 "a catalogue column (" + ", ".join(CATALOGUE_COLUMNS[2:]) + ")")
+            if col in numeric and val is not None:
+                try:
+                    val = float(val)
+                except (TypeError, ValueError):
+                    raise CaseError(files.file, f"technologies.overrides.{tech}.{col}", val, "a number") from None
             cat.loc[tech, col] = val
     for c in numeric:
         cat[c] = pd.to_numeric(cat[c], errors="coerce")
@@ -303,6 +308,9 @@ def prepare(case: Case, resolution: int | None = None, typical_days: int | None 
                             f"<= existing_mw ({g.existing_mw}): {g.technology} cannot be newly built (catalogue buildable=false)")
         ann, fom = _annual(t, r)
         eff = float(t["efficiency"]) if np.isfinite(t["efficiency"]) else 1.0
+        if not 0 < eff <= 1:
+            raise CaseError(file, path + ".technology", g.technology,
+                            f"efficiency in (0, 1] (catalogue or technologies.overrides; it is {eff})")
         fuel = t["fuel"]
         if fuel and fuel not in fuels.index:
             raise CaseError(file, path + ".technology", g.technology,
@@ -316,7 +324,7 @@ def prepare(case: Case, resolution: int | None = None, typical_days: int | None 
             **{f: bool(t[f]) for f in CATALOGUE_FLAGS},
             existing_mw=g.existing_mw,
             build_min=max(0.0, g.min_mw - g.existing_mw),
-            build_max=(g.existing_mw if g.max_mw is None else g.max_mw) - g.existing_mw,
+            build_max=(max(g.existing_mw, g.min_mw) if g.max_mw is None else g.max_mw) - g.existing_mw,
             ann_cost=ann * MONEY, fom_existing=fom * g.existing_mw * MONEY,
             fuel_cost=fuel_price * fuel_gj_per_mwh * MONEY, vom=vom * MONEY,
             co2_t_per_mwh=co2_gj * fuel_gj_per_mwh,
@@ -345,8 +353,8 @@ def prepare(case: Case, resolution: int | None = None, typical_days: int | None 
         dmin = s.min_duration_h if s.min_duration_h is not None else float(np.nan_to_num(t["min_duration_h"]))
         dmax = s.max_duration_h if s.max_duration_h is not None else (
             float(t["max_duration_h"]) if np.isfinite(t["max_duration_h"]) else np.inf)
-        p_max = s.existing_mw if s.max_mw is None else s.max_mw
-        e_max = s.max_mwh if s.max_mwh is not None else (np.inf if p_max > s.existing_mw else s.existing_mwh)
+        p_max = max(s.existing_mw, s.min_mw) if s.max_mw is None else s.max_mw
+        e_max = s.max_mwh if s.max_mwh is not None else (np.inf if p_max > s.existing_mw else max(s.existing_mwh, s.min_mwh))
         srows.append(dict(
             name=s.name, bus=s.bus, technology=s.technology,
             existing_mw=s.existing_mw, existing_mwh=s.existing_mwh,
@@ -369,6 +377,9 @@ def prepare(case: Case, resolution: int | None = None, typical_days: int | None 
         path = f"reservoirs[{rv.name}]"
         t = _tech_of(cat, file, path + ".technology", rv.technology, ("reservoir",))
         ann, fom = _annual(t, r)
+        if rv.inflow.scale is None and rv.existing_mw == 0:
+            raise CaseError(file, path + ".inflow.scale", None,
+                            "a scale in MW for the inflow profile (the default, existing_mw, is 0)")
         scale = rv.inflow.scale if rv.inflow.scale is not None else rv.existing_mw
         inflow = files.profile(rv.inflow.model_copy(update={"scale": None}), path + ".inflow", H) * scale
         mean_inflow = inflow.mean()
@@ -383,7 +394,7 @@ def prepare(case: Case, resolution: int | None = None, typical_days: int | None 
             name=rv.name, bus=rv.bus, technology=rv.technology, carrier=t["carrier"],
             **{f: bool(t[f]) for f in CATALOGUE_FLAGS},
             existing_mw=rv.existing_mw, build_min=max(0.0, rv.min_mw - rv.existing_mw),
-            build_max=(rv.existing_mw if rv.max_mw is None else rv.max_mw) - rv.existing_mw,
+            build_max=(max(rv.existing_mw, rv.min_mw) if rv.max_mw is None else rv.max_mw) - rv.existing_mw,
             ann_cost=ann * MONEY, fom_existing=fom * rv.existing_mw * MONEY,
             vom=float(np.nan_to_num(t["vom_cny_per_mwh"])) * MONEY,
             reservoir_mwh=rv.reservoir_mwh, min_release=rv.min_release, seasonal=bool(seasonal),

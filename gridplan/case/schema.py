@@ -94,7 +94,7 @@ class Generator(Strict):
     min_mw: NonNeg = 0.0
     """Floor on total capacity (existing + built): committed projects."""
     max_mw: Optional[NonNeg] = None
-    """Ceiling on total capacity (resource potential, site limit); default = existing (no expansion)."""
+    """Ceiling on total capacity (resource potential, site limit); default = max(existing, min_mw): no expansion beyond a committed floor."""
     availability: Optional[Profile] = None
     """Hourly availability per unit of capacity (variable renewables); default 1."""
     must_run: Optional[Fraction] = None
@@ -121,7 +121,7 @@ class Storage(Strict):
     existing_mwh: NonNeg = 0.0
     min_mw: NonNeg = 0.0
     max_mw: Optional[NonNeg] = None
-    """Ceiling on power capacity; default = existing (no expansion)."""
+    """Ceiling on power capacity; default = max(existing, min_mw)."""
     min_mwh: NonNeg = 0.0
     max_mwh: Optional[NonNeg] = None
     """Ceiling on energy capacity; default = unbounded when power is expandable, else existing."""
@@ -150,7 +150,7 @@ class Reservoir(Strict):
     existing_mw: NonNeg = 0.0
     min_mw: NonNeg = 0.0
     max_mw: Optional[NonNeg] = None
-    """Ceiling on turbine capacity; default = existing."""
+    """Ceiling on turbine capacity; default = max(existing, min_mw)."""
     reservoir_mwh: NonNeg
     """Usable reservoir volume, in MWh of electricity at the turbine."""
     inflow: Profile
@@ -225,7 +225,7 @@ class TargetBase(Strict):
     tolerance: Optional[NonNeg] = None
     """For `about`: half-width of the band, in the target's units (default 0.02 for shares, 2% of value otherwise)."""
     penalty: Optional[NonNeg] = None
-    """Penalty per unit of shortfall for `strive` (CNY per unit of the target); default set by the target kind."""
+    """Penalty per unit of shortfall for `strive`, in the units of the target's reported dual (CNY/MWh, CNY/tce, CNY/kW-yr, CNY/t); default set by the target kind."""
     strict: bool = False
     """Treat a `strive` target as hard."""
     source: Optional[Source] = None

@@ -60,7 +60,7 @@ class ModelContext:
         self.injections: list[tuple[str, LinExpr]] = []
         self.assets: list[Asset] = []
         self.dr_capability: LinExpr | None = None   # (D,) MW, with data.dr["bus"]
-        self.target_rows: dict[str, dict] = {}       # filled by targets
+        self.target_rows: dict = {}                   # id -> targets.TargetRow, filled by add_targets
         self._sets: dict[str, pyo.Set] = {}
         self.coords = {
             "bus": data.buses, "snapshot": data.snapshots,

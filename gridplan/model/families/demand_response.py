@@ -4,12 +4,16 @@ For d ∈ D, t ∈ T:
 
     D_d = existing_d + build_d                         [MW of capability]
     0 <= dr[d,t] <= D_d                                (dr_limit)
+    Σ_{d at n} dr[d,t] <= demand[n,t]                  (column bound; dr_demand row
+                                                        where a bus has several units)
     Σ_t w_t dr[d,t] <= max_hours_d · D_d               (dr_energy, where finite)
 
     cost = cost_per_MW_yr · build_d (+ existing) + Σ_t w_t activation_d · dr[d,t]
 
-Activation reduces the bus's demand (injection +dr). The capability D_d is
-registered for the ``demand_response`` and ``firm_capacity`` targets.
+Activation reduces the bus's demand (injection +dr); it can never curtail more
+than the load there, or it would act as a generator exporting to other buses.
+The capability D_d is registered for the ``demand_response`` and
+``firm_capacity`` targets.
 """
 from __future__ import annotations
 
@@ -25,8 +29,16 @@ def add_demand_response(ctx) -> None:
     T, w = ctx.T, ctx.w
     build, total, expandable = ctx.capacity_block(
         "dr_build", "demand_response", d["existing_mw"], 0.0, d["build_max"], d["ann_cost"], d["fom_existing"])
-    dr = ctx.var("dr_p", ("demand_response", "snapshot"))
+    pos = ctx.bus_pos(d["bus"])
+    load = ctx.data.demand[pos]                                   # (D, T) MW at each unit's bus
+    dr = ctx.var("dr_p", ("demand_response", "snapshot"), upper=load)
     ctx.bounded_by_capacity("dr_limit", "demand_response", dr, d["existing_mw"], build, expandable)
+    shared = np.bincount(pos, minlength=len(ctx.data.buses)) > 1
+    if shared.any():  # several units at one bus: their sum is bounded by the load too
+        slot = np.where(shared, np.cumsum(shared) - 1, -1)[pos]
+        lhs = LinExpr.of(dr.cols).group(0, slot, int(shared.sum()))
+        ctx.con("dr_demand", lhs, "<=", ctx.data.demand[shared],
+                coords=[ctx.data.buses[shared], ctx.coords["snapshot"]])
     hours = d["max_hours"].to_numpy(float)
     sel = np.isfinite(hours)
     if sel.any():

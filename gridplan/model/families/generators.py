@@ -4,12 +4,14 @@ Investment and operation, for g ∈ G, t ∈ T (w_t hours per snapshot):
 
     P_g = existing_g + build_g,     build_min_g <= build_g <= build_max_g        [MW]
     0 <= p[g,t] <= a[g,t] · P_g                  (gen_availability)            [MW]
-    p[g,t] >= must_run_g · P_g                   (gen_must_run, where given)
+    p[g,t] >= min(must_run_g, a[g,t]) · P_g      (gen_must_run, where given)
     |p[g,t] - p[g,t-1]| <= ramp_g · w_t · P_g    (gen_ramp_up/down, where given)
 
     cost = ann_g · build_g + fom_g · existing_g
          + Σ_t w_t (vom_g + fuel_g + co2_price · e_g) p[g,t]
 
+The must-run floor never exceeds the availability (a run-of-river plant with
+must_run 1 takes all it is given, and is not made infeasible at low water).
 Curtailment a·P - p is reported, not modelled. Registers injection p at the
 generator's bus and an asset (capacity P_g, annual energy Σ w p).
 """
@@ -37,8 +39,9 @@ def add_generators(ctx) -> None:
     mr = g["must_run"].to_numpy(float)
     if (mr > 0).any():
         idx = np.flatnonzero(mr > 0)
-        lhs = LinExpr.of(p.cols[idx]) - LinExpr.of(np.repeat(build.cols[idx, None], T, 1), mr[idx, None])
-        ctx.con("gen_must_run", lhs, ">=", mr[idx, None] * g["existing_mw"].to_numpy(float)[idx, None],
+        floor = np.minimum(mr[idx, None], d.avail[idx])          # (k, T) per unit of capacity
+        lhs = LinExpr.of(p.cols[idx]) - LinExpr.of(np.repeat(build.cols[idx, None], T, 1), floor)
+        ctx.con("gen_must_run", lhs, ">=", floor * g["existing_mw"].to_numpy(float)[idx, None],
                 coords=[g.index[idx], ctx.coords["snapshot"]])
 
     ramp = g["ramp"].to_numpy(float)
