@@ -12,6 +12,7 @@ Python entry points::
     res = gridplan.solve(m)
 """
 from .case.load import case_from_dict, load_case
+from .compare import Comparison, compare, sweep
 from .case.prepare import CaseData, prepare
 from .case.schema import Case
 from .errors import CaseError, GridplanError, SolveError
@@ -19,7 +20,7 @@ from .model.build import build_context, build_model
 from .results import Results
 from .solve import SolveOptions, solve
 
-__all__ = ["Case", "CaseData", "CaseError", "GridplanError", "Results", "SolveError", "SolveOptions",
+__all__ = ["Case", "CaseData", "Comparison", "compare", "sweep", "CaseError", "GridplanError", "Results", "SolveError", "SolveOptions",
            "build_context", "build_model", "case_from_dict", "load_case", "prepare", "solve", "validate"]
 __version__ = "0.1.0"
 

@@ -231,10 +231,7 @@ def solve(
 
 
 def _register_extras():
-    try:
-        from .cli_compare import register
-    except ImportError:  # the batch commands are optional until installed
-        return
+    from .cli_compare import register
     register(app)
 
 

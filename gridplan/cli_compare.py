@@ -15,6 +15,9 @@ from typing import List, Optional
 import typer
 
 EXIT_SOME_FAILED = 5
+RESUME_HELP = ("Skip runs that finished optimally with the same inputs and settings "
+               "(SHA-256 in OUT/cases/<run>/meta.json); failed runs are retried")
+ELASTIC_HELP = "Price target shortfalls instead of failing when infeasible"
 
 
 def _time_settings(resolution: Optional[str], typical_days: Optional[int]):
@@ -85,10 +88,10 @@ def register(app: typer.Typer) -> None:
         resolution: Optional[str] = typer.Option(
             None, help="Hours per snapshot, e.g. 1h or 3h. Default 3h for batch runs; 'case' = each case's own"),
         typical_days: Optional[int] = typer.Option(None, "--typical-days", help="Cluster the year into K typical days"),
-        resume: bool = typer.Option(False, "--resume", help="Skip runs whose inputs are unchanged since a finished run"),
+        resume: bool = typer.Option(False, "--resume", help=RESUME_HELP),
         scheduler: Optional[str] = typer.Option(
             None, help="Dask scheduler address (tcp://host:8786): run on that cluster instead of local processes"),
-        elastic: bool = typer.Option(False, "--elastic", help="Price target shortfalls instead of failing when infeasible"),
+        elastic: bool = typer.Option(False, "--elastic", help=ELASTIC_HELP),
         time_limit: Optional[float] = typer.Option(None, "--time-limit", help="Solver time limit per run, seconds"),
     ):
         """Solve several cases in parallel and compare them (tables, plots, index.html).
@@ -112,9 +115,9 @@ def register(app: typer.Typer) -> None:
         resolution: Optional[str] = typer.Option(
             None, help="Hours per snapshot, e.g. 1h or 3h. Default 3h for batch runs; 'case' = the case's own"),
         typical_days: Optional[int] = typer.Option(None, "--typical-days", help="Cluster the year into K typical days"),
-        resume: bool = typer.Option(False, "--resume", help="Skip runs whose inputs are unchanged since a finished run"),
+        resume: bool = typer.Option(False, "--resume", help=RESUME_HELP),
         scheduler: Optional[str] = typer.Option(None, help="Dask scheduler address: run on that cluster"),
-        elastic: bool = typer.Option(False, "--elastic", help="Price target shortfalls instead of failing when infeasible"),
+        elastic: bool = typer.Option(False, "--elastic", help=ELASTIC_HELP),
         time_limit: Optional[float] = typer.Option(None, "--time-limit", help="Solver time limit per run, seconds"),
     ):
         """Solve one case under every combination of overrides and compare the runs.

@@ -69,7 +69,8 @@ TARGET_COLUMNS = ["id", "kind", "scope", "hedge", "sense", "value", "required", 
 SUMMARY_FIELDS = ["total_cost_cny", "demand_mwh", "cost_per_mwh_cny", "non_fossil_electricity_share",
                   "emissions_t", "curtailed_mwh", "shed_mwh"]
 FACT_FIELDS = ["solve_s", "prepare_s", "build_s", "handoff_s", "rows", "cols", "nonzeros", "iterations"]
-MW_COMPONENTS = ("generator", "reservoir", "storage", "demand_response", "line")
+_TEXT_COLUMNS = ["id", "kind", "scope", "hedge", "sense", "unit", "dual_unit", "row_unit", "source_file", "quote",
+                 "component", "name", "bus", "technology", "term"]
 
 
 # --------------------------------------------------------------------------- runs
@@ -370,9 +371,12 @@ def _load_finished(folder: Path, key: str) -> dict | None:
         if not p.exists():
             return None
         try:
-            rec[name] = pd.read_csv(p)
+            df = pd.read_csv(p)
         except pd.errors.EmptyDataError:
-            rec[name] = pd.DataFrame()
+            df = pd.DataFrame()
+        for c in df.columns.intersection(_TEXT_COLUMNS):  # CSV turns '' into NaN: restore empty text
+            df[c] = df[c].astype(object).where(df[c].notna(), "")
+        rec[name] = df
     rec["name"] = meta.get("name")
     rec["resumed"] = True
     return rec
@@ -391,7 +395,8 @@ class _Job:
 
     def kwargs(self, write_here: bool) -> dict:
         s = self.settings
-        return dict(case=self.run.case if isinstance(self.run.case, dict) else str(self.run.case),
+        case = self.run.case if isinstance(self.run.case, dict) else str(Path(self.run.case).resolve())
+        return dict(case=case,
                     overrides=self.run.overrides, resolution=s["resolution"], typical_days=s["typical_days"],
                     name=self.name, elastic=s["elastic"], options=s["options"],
                     out_dir=str(self.folder) if (self.folder and write_here) else None,
@@ -557,6 +562,9 @@ class Comparison:
         if caps:  # a technology absent from a solved case has 0 MW there; failed cases stay blank
             df[caps] = df[caps].astype(float)
             df.loc[df["ok"], caps] = df.loc[df["ok"], caps].fillna(0.0)
+        for c in ("year", "targets", "targets_binding", "targets_missed", "rows", "cols", "nonzeros", "iterations"):
+            if c in df.columns:
+                df[c] = pd.to_numeric(df[c], errors="coerce").astype("Int64")
         head = [c for c in df.columns if not c.startswith(("existing_", "built_")) and c not in FACT_FIELDS
                 and c not in ("wall_s", "resumed")]
         return df[head + caps + [c for c in FACT_FIELDS + ["wall_s", "resumed"] if c in df.columns]]
@@ -770,7 +778,7 @@ def compare(cases, *, workers: int | None = None, resolution: int | None = DEFAU
             if rec.get("ok") and frames:
                 _write_frames(job.folder, frames)
             elif not rec.get("ok"):
-                for p in job.folder.glob("*.csv"):  # stale results of an earlier run
+                for p in job.folder.glob("*.csv"):  # anything half-written by a failed run
                     p.unlink()
             previous = _read_meta(job.folder)
             _atomic_text(job.folder / META, json.dumps(_meta_of(rec, job, previous), indent=2,
@@ -790,6 +798,8 @@ def compare(cases, *, workers: int | None = None, resolution: int | None = DEFAU
                 continue
         if job.folder is not None:
             job.folder.mkdir(parents=True, exist_ok=True)
+            for p in job.folder.glob("*.csv"):  # the folder will hold this run's results only
+                p.unlink()
             stale = job.folder / META
             if stale.exists():  # keep the count, drop the promise that the folder is complete
                 prev = _read_meta(job.folder) or {}

@@ -106,6 +106,14 @@ def parse_set(spec: str) -> tuple[str, list]:
     return path, [parse_value(v) for v in values.split(",")]
 
 
+def _list_fields() -> set[str]:
+    """Top-level case fields that are lists of named items (generators, targets...)."""
+    import typing
+
+    from .case.schema import Case
+    return {k for k, f in Case.model_fields.items() if typing.get_origin(f.annotation) is list}
+
+
 def _item_key(item) -> str | None:
     if isinstance(item, dict):
         for k in ("name", "id"):
@@ -162,6 +170,9 @@ def set_path(data: dict, key: str, value: Any, file="<case>") -> None:
                 node[tok] = _merge(node.get(tok), value)
                 return
             if node.get(tok) is None:
+                if depth == 0 and tok in _list_fields():
+                    node = []  # a list the case leaves empty: no item to address
+                    continue
                 node[tok] = {}
             node = node[tok]
         elif isinstance(node, list):

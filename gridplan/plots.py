@@ -171,7 +171,8 @@ def target_costs(targets: pd.DataFrame, table: pd.DataFrame, path) -> Path:
 # --------------------------------------------------------------------------- HTML
 
 _CSS = """
-body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,'Noto Sans SC',sans-serif;margin:24px;color:#222;max-width:1400px}
+body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,'Noto Sans SC',sans-serif;
+     margin:24px;color:#222;max-width:1400px}
 h1{font-size:1.4em} h2{font-size:1.15em;margin-top:1.6em;border-bottom:1px solid #ddd;padding-bottom:4px}
 table{border-collapse:collapse;font-size:12.5px;margin:8px 0}
 th,td{border:1px solid #ddd;padding:3px 7px;text-align:right;white-space:nowrap}
@@ -187,7 +188,18 @@ def _img(path: Path) -> str:
     return f'<img alt="{html.escape(Path(path).stem)}" src="data:image/png;base64,{data}">'
 
 
-def _table(df: pd.DataFrame, float_format="{:,.4g}") -> str:
+def _num(v: float) -> str:
+    if pd.isna(v):
+        return ""
+    a = abs(v)
+    if a >= 1e4 or (a >= 1 and float(v).is_integer()):
+        return f"{v:,.0f}"
+    if a >= 1:
+        return f"{v:,.2f}"
+    return f"{v:.4g}"
+
+
+def _table(df: pd.DataFrame) -> str:
     if df is None or df.empty:
         return "<p class=note>(none)</p>"
 
@@ -195,8 +207,10 @@ def _table(df: pd.DataFrame, float_format="{:,.4g}") -> str:
         if isinstance(v, bool):
             return "yes" if v else ""
         if isinstance(v, float):
-            return "" if pd.isna(v) else float_format.format(v)
-        return "" if v is None else str(v)
+            return _num(v)
+        if v is None or v is pd.NA:
+            return ""
+        return str(v)
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in df.columns)
     body = []
     for _, r in df.iterrows():

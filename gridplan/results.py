@@ -22,7 +22,8 @@ def _atomic_write(path: Path, write) -> None:
     """Write through a temporary file in the same folder, then rename."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    # keep the real extension last: writers such as pandas' Excel pick the format by it
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}")
     os.close(fd)
     try:
         write(tmp)
@@ -124,7 +125,7 @@ class Results:
             "name": np.repeat(np.asarray(names, dtype=object), T),
             value_name: values.ravel()})
         for k, v in cols.items():
-            frame[k] = np.repeat(np.asarray(v, dtype=object), T)
+            frame[k] = np.repeat(np.broadcast_to(np.asarray(v, dtype=object), (n,)), T)
         return frame
 
     @cached_property

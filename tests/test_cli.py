@@ -21,7 +21,7 @@ def run(*args, cwd=REPO):
 @pytest.mark.skipif(not FIVE.exists(), reason="five-city case not shipped yet")
 def test_solve_five_city_case_prints_table_and_writes_results(tmp_path):
     out = tmp_path / "out"
-    p = run("solve", FIVE, "--resolution", "24h", "--out", out)
+    p = run("solve", FIVE, "--resolution", "24h", "--out", out, "--excel")
     assert p.returncode == 0, p.stderr
     assert "capacity (MW)" in p.stdout
     assert "total annualised cost" in p.stdout
@@ -33,8 +33,9 @@ def test_solve_five_city_case_prints_table_and_writes_results(tmp_path):
     # the table's totals are existing + built for every row
     assert ((caps["existing"] + caps["built"] - caps["total"]).abs() < 1e-3).all()
     assert (out / "highs.log").exists()
+    assert pd.read_excel(out / "results.xlsx", sheet_name="capacities").shape == caps.shape
     # no temporary files left behind by the atomic writes
-    assert not list(out.glob(".*.tmp"))
+    assert not list(out.glob(".*.tmp*"))
 
 
 def _broken_case(tmp_path: Path, extra: str) -> Path:
