@@ -803,3 +803,19 @@ def test_build_model_user_constraint_and_var(write_case):
     res2 = gridplan.solve(m2)
     assert built(res2, "g") == approx(170.0)
     assert pyo.value(m2.y) == approx(170.0)
+
+
+def test_exports_earn_no_non_fossil_or_emission_credit(write_case):
+    """An all-hydro bus (ROR 200 MW, availability 1) with flat 100 MW demand exports
+    its 100 MW surplus at 100 CNY/MWh to a grid whose mix is 85 % non-fossil at
+    0.2 t/MWh. Consumption is 2,400 MWh, all of it local hydro: the non-fossil
+    share of consumption is exactly 1.0 (2,400 hydro + 2,400 hydro − 2,400 exported,
+    exports deducted as non-fossil) — not 1.15, which deducting at the grid's 0.85
+    would give — and emissions are 0 t, not −0.2 × 2,400."""
+    case = one_bus(generators=[{"name": "ror", "bus": "A", "technology": "hydro_ror", "existing_mw": 200}],
+                   exchanges=[{"name": "grid", "bus": "A", "max_export_mw": 100, "export_cny_per_mwh": 100,
+                               "non_fossil_fraction": 0.85, "co2_t_per_mwh": 0.2}])
+    res = solve(write_case(case, {"load": [1.0] * 24}))
+    assert res.value("export_p")[0] == approx(np.full(24, 100.0))
+    assert res.non_fossil_electricity_share == approx(1.0)
+    assert res.emissions["t_co2"].sum() == approx(0.0)

@@ -365,12 +365,14 @@ for y in YEARS:
     nf = BOUNDARY_NF[y]
     co2 = round((1 - nf) * 0.85, 3)  # fossil share x ~0.85 t/MWh (coal ~0.95, gas ~0.35-0.5 mix) [C/E]
     BOUND.append(dict(
-        year=y, import_price_cny_per_mwh=330, export_price_cny_per_mwh=250, co2_t_per_mwh=co2,
+        year=y, import_price_cny_per_mwh=330, export_price_cny_per_mwh=100, co2_t_per_mwh=co2,
         non_fossil_fraction=nf, flag="E",
         source=(f"import price 330 CNY/MWh (E) ~ 2018 on-grid prices hydro 267.2 / coal 373.9 / gas 584.1 CNY/MWh "
                 f"[S spglobal, {REF} §3.3] weighted 80/15/5 = {mix_price_2018:.0f} CNY/MWh [C] + ~10 % to CNY 2024 "
-                "(E); export price 250 CNY/MWh (E, ~hydro benchmark less wheeling, below import to avoid "
-                f"arbitrage); non-fossil fraction {nf} (Sichuan clean share of installed capacity 85 % Dec-2025 "
+                "(E); export price 100 CNY/MWh (E: what a city's surplus is worth to a province that spills "
+                "hydro in the wet season (弃水) — below the levelised cost of new wind/PV (~135-190 CNY/MWh), so no "
+                "capacity is built merely to export; a flat 250 made every city build all its wind/PV potential "
+                "for export; vary it with `gridplan sweep`); non-fossil fraction {nf} (Sichuan clean share of installed capacity 85 % Dec-2025 "
                 f"[S SASAC]{'' if y == 2025 else '; 2030 +2 pts E'}); CO2 = (1 - non-fossil) x 0.85 t/MWh fossil "
                 "mix [C/E]")))
 bound_df = pd.DataFrame(BOUND, columns=["year", "import_price_cny_per_mwh", "export_price_cny_per_mwh",

@@ -44,7 +44,6 @@ class Asset:
     co2: np.ndarray             # (n,) t CO2 per MWh
     fuel_tce: np.ndarray        # (n,) tce of fossil fuel burnt per MWh
     seasonal: np.ndarray | None = None   # (n,) seasonal-or-better regulating reservoir
-    firm_const: float = 0.0     # firm MW that is not a capacity variable (firm imports)
 
 
 class ModelContext:

@@ -1,0 +1,552 @@
+"""Write the shipped case files (cases/*.yaml) from data/*.csv and the five plans.
+
+    python cases/make_cases.py          # rewrites the 12 case files, deterministic
+
+The YAML files are the deliverable and are read by people: every number carries a
+comment saying where it comes from. This script only makes them consistent (one
+rule per component, same names in the single-city and five-city cases); edit the
+rules here, then regenerate. Target quotes are copied from
+``../shared/seeds/targets.yaml`` (exact substrings of the seed lines; the test
+``tests/test_cases.py`` re-checks them against the seed files).
+
+Decisions (also in cases/README.md):
+* one bus per city; the rest of Sichuan is an ``exchanges`` entry whose limit is the
+  sum of the corridors touching the city (city–``sichuan_grid`` + city–city), at the
+  rating of the case's year (security margin s_max_pu 0.7 not applied);
+* candidate builds bounded by cities.csv potentials (potentials are *additional* MW,
+  "for new builds"); gas and storage have no potential in the data, so they get a
+  loose ceiling (E) that never binds in the shipped results;
+* reservoirs: ``seasonal`` set explicitly from existing_hydro_seasonal_mw,
+  ``min_release`` 0.3 (sichuan_data §1.5);
+* demand response in two cost tiers from the DSM pilot range 100-550 CNY/kW (E);
+* solar capacities are MW_AC; plan capacity targets (MW_dc for PV) are left as
+  stated (conservative), see the comment above each such target.
+"""
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+DATA = REPO / "data"
+SEEDS = REPO.parent / "shared" / "seeds"
+
+CITIES = ["chengdu", "mianyang", "leshan", "guangyuan", "panzhihua"]
+SHORT = {"chengdu": "cd", "mianyang": "my", "leshan": "ls", "guangyuan": "gy", "panzhihua": "pzh"}
+ZH = {"chengdu": "成都", "mianyang": "绵阳", "leshan": "乐山", "guangyuan": "广元", "panzhihua": "攀枝花"}
+YEARS = [2025, 2030]
+COAL_EQ = {2025: 0.30, 2030: 0.295}   # data/README.md "Total energy and the non-fossil share"
+VOLL = 30000.0
+DR_TIERS = [  # (suffix, share of peak, CNY/kW-yr)
+    ("dr_tier1", 0.05, 100.0),
+    ("dr_tier2", 0.10, 550.0),
+]
+DR_HOURS = 100.0
+MIN_RELEASE = 0.3
+# Named pumped-storage stations in the plans (no capacities given): E ceiling 1,200 MW per station.
+PHS = {
+    "guangyuan": (3600.0, "龙池山、大坪山、罗家山 (3 named stations, 000:48) x 1,200 MW (E)"),
+    "mianyang": (2400.0, "江油、北川 (2 named stations, 002:41) x 1,200 MW (E)"),
+    "chengdu": (1200.0, "抽水蓄能電站 (unnamed, 004:97), one station of 1,200 MW (E)"),
+}
+FLOW_BATTERY = {"leshan", "panzhihua"}  # VRFB industry/demos named in the Leshan and Panzhihua plans
+
+
+def q(s) -> str:
+    """A YAML scalar for a string (JSON double-quoted strings are valid YAML)."""
+    return json.dumps(str(s), ensure_ascii=False)
+
+
+def num(x) -> str:
+    x = float(x)
+    if x == int(x) and abs(x) < 1e15:
+        return str(int(x))
+    return repr(round(x, 6))
+
+
+def load_tables():
+    cities = pd.read_csv(DATA / "cities.csv")
+    corridors = pd.read_csv(DATA / "corridors.csv")
+    boundary = pd.read_csv(DATA / "boundary.csv").set_index("year")
+    seeds = yaml.safe_load((SEEDS / "targets.yaml").read_text(encoding="utf-8"))
+    return cities, corridors, boundary, seeds
+
+
+# --------------------------------------------------------------------------- targets
+
+def seed_targets(seeds):
+    out = {}
+    for c in seeds["cities"]:
+        out[c["key"]] = (c["seed_file"], {t["id"]: t for t in c["power_energy_targets"]})
+    return out
+
+
+# Each spec: (seed target id, case year, dict of fields, list of comment lines, five_city)
+# five_city False: not encodable in the five-city case (see cases/README.md).
+def target_specs(city):
+    S = SHORT[city]
+    AC = ("solar is counted in MW_AC here (data/README.md) while the plan counts PV in MW_dc: "
+          "left as stated (conservative: needs up to 20 % more PV than the plan's own accounting; "
+          "a group cannot weight one technology, see cases/README.md)")
+    NF = ("非化石能源消费比重 = share of TOTAL energy consumption, coal-equivalent method: scope energy, "
+          "k = {k} tce/MWh (energy_accounting above)")
+    if city == "guangyuan":
+        clean = (f"清洁能源 = 水电、风电、太阳能等: group {S}_clean = hydro+wind+solar+biomass (等 read as other "
+                 "renewables); gas excluded (the plan lists gas peaking units separately); storage is not generation")
+        return [
+            ("non_fossil_share_2025", 2025, dict(kind="non_fossil_share", scope="energy", value=0.545, hedge="about"),
+             [NF, "左右 -> about (engine default band: -2 pp)"], False),
+            ("clean_capacity_hydro_wind_solar_2025", 2025,
+             dict(kind="installed_capacity", group=f"{S}_clean", value=5000, hedge="hard"), [clean, "以上 -> hard", AC], True),
+            ("new_energy_capacity_2025", 2025,
+             dict(kind="installed_capacity", group=f"{S}_new_energy", value=2000, hedge="hard"),
+             [f"新能源 undefined in the plan: group {S}_new_energy = wind+solar+biomass (usual Chinese reading, excludes hydro)",
+              "达到 -> hard", AC], True),
+            ("non_fossil_share_2030", 2030, dict(kind="non_fossil_share", scope="energy", value=0.565, hedge="about"),
+             [NF, "左右 -> about (engine default band: -2 pp)"], False),
+            ("clean_capacity_hydro_wind_solar_2030", 2030,
+             dict(kind="installed_capacity", group=f"{S}_clean", value=6000, hedge="hard"), [clean, "以上 -> hard", AC], True),
+            ("new_energy_capacity_2030", 2030,
+             dict(kind="installed_capacity", group=f"{S}_new_energy", value=3000, hedge="about"),
+             [f"新能源 = group {S}_new_energy (wind+solar+biomass)", "左右 -> about (engine default band: -2 % of value)", AC], True),
+            ("hydro_seasonal_regulation_capacity_2030", 2030, dict(kind="seasonal_hydro", value=1900, unit="MW", hedge="hard"),
+             ["季以上调节能力: reservoirs with seasonal: true (Tingzikou annual, Baozhusi incomplete-annual, "
+              "and the candidate Quhe/Guanziba annual-regulation plant)", "达到 -> hard"], True),
+            ("peak_load_response_capability_2030", 2030,
+             dict(kind="demand_response", value=0.05, hedge="about", tolerance=0.005),
+             ["尖峰负荷响应能力 5%: base = annual maximum load (the bus peak_mw), sichuan_data §6 (需求侧管理办法 2023)",
+              "基本具备 (basically) -> about, band narrowed to 0.5 pp (the default 2 pp would be 40 % of the value)"], True),
+        ]
+    if city == "panzhihua":
+        hws = f"水电、风电、太阳能发电总装机: group {S}_hws = hydro+wind+solar (the plan names exactly these three)"
+        return [
+            ("non_fossil_share_2025", 2025, dict(kind="non_fossil_share", scope="energy", value=0.33, hedge="about"),
+             [NF, "左右 -> about (engine default band: -2 pp)"], False),
+            ("capacity_hydro_wind_solar_2025", 2025,
+             dict(kind="installed_capacity", group=f"{S}_hws", value=7200, hedge="hard"), [hws, "以上 -> hard", AC], True),
+            ("clean_capacity_share_2025", 2025,
+             dict(kind="capacity_share", group=f"{S}_clean", of_group="all", value=0.9, hedge="about"),
+             [f"清洁能源装机占比: numerator group {S}_clean = hydro+wind+solar+biomass (gas not clean), "
+              "denominator `all` = every generating technology (storage excluded)",
+              "左右 -> about (engine default band: -2 pp)", AC], True),
+            ("hydro_capacity_2025", 2025, dict(kind="installed_capacity", group="hydro", value=6600, hedge="strive"),
+             ["力争 opens the sentence and governs the 660万千瓦 clause -> strive (default penalty)",
+              "data conflict: cities.csv has 4,850 MW of hydro (Guanyinyan 3,000 MW on the Yunnan border excluded) "
+              "+ 300 MW of new ROR potential, so this target is short by construction"], True),
+            ("wind_pv_capacity_2025", 2025, dict(kind="installed_capacity", group=f"{S}_wind_pv", value=1000, hedge="strive"),
+             [f"group {S}_wind_pv = wind+solar", "力争…以上 -> strive", AC], True),
+            ("hydro_seasonal_regulation_share_2025", 2025,
+             dict(kind="seasonal_hydro", value=0.82, unit="share", hydro_group="hydro", hedge="hard"),
+             ["季以上调节能力的水电装机占比: seasonal reservoirs / all hydro (carrier hydro: reservoir + ROR + small)",
+              "达 -> hard; data: Ertan 3,300 MW seasonal of 4,850 MW = 68 % (plan's hydro base differs, see README)"], True),
+            ("non_fossil_share_2030", 2030, dict(kind="non_fossil_share", scope="energy", value=0.39, hedge="about"),
+             [NF, "左右 -> about (engine default band: -2 pp)"], False),
+            ("capacity_hydro_wind_solar_2030", 2030,
+             dict(kind="installed_capacity", group=f"{S}_hws", value=10000, hedge="hard"),
+             [hws, "达到 without 以上: read as a floor (an equality contradicts hydro 6,600 + wind/PV >= 5,000) -> hard", AC], True),
+            ("wind_pv_capacity_2030", 2030, dict(kind="installed_capacity", group=f"{S}_wind_pv", value=5000, hedge="hard"),
+             [f"group {S}_wind_pv = wind+solar",
+              "以上 -> hard: the sentence's 力争 is read as governing only the 2025 clause (after the semicolon the "
+              "2030 clause restarts with 到 2030 年)", AC], True),
+        ]
+    if city == "mianyang":
+        clean = (f"清洁能源电力总装机 undefined: group {S}_clean = hydro+wind+solar+biomass; gas NOT included "
+                 "(the plan treats gas turbines as 传统能源 support, line 39)")
+        return [
+            ("non_fossil_share_2025", 2025, dict(kind="non_fossil_share", scope="energy", value=0.45, hedge="about"),
+             [NF, "左右 -> about (engine default band: -2 pp)"], False),
+            ("clean_power_capacity_2025", 2025, dict(kind="installed_capacity", group=f"{S}_clean", value=2100, hedge="hard"),
+             [clean, "达到 -> hard", AC], True),
+            ("clean_power_capacity_2030", 2030, dict(kind="installed_capacity", group=f"{S}_clean", value=4500, hedge="strive"),
+             [clean, "力争…以上 -> strive (default penalty 500 CNY/kW-yr of shortfall)", AC], True),
+        ]
+    if city == "leshan":
+        ren = f"可再生能源发电总装机: group {S}_renewable = hydro+wind+solar+biomass"
+        coal = ("原则上不再新建自备燃煤机组: the only coal in Leshan is the 270 MW Emeishan captive plant "
+                "(sichuan_data §1.2); no coal candidate is offered, so coal <= existing 270 MW (hard)")
+        dr = "需求侧响应能力: base = annual maximum load (the bus peak_mw); no stated denominator (targets.yaml ambiguity)"
+        return [
+            ("non_fossil_share_2025", 2025, dict(kind="non_fossil_share", scope="energy", value=0.45, hedge="hard"),
+             [NF, "达到 -> hard"], False),
+            ("renewable_capacity_2025", 2025, dict(kind="installed_capacity", group=f"{S}_renewable", value=7455.2, hedge="hard"),
+             [ren, "达到 -> hard", AC], True),
+            ("hydro_capacity_2025", 2025, dict(kind="installed_capacity", group="hydro", value=6930, hedge="hard"),
+             ["group hydro (carrier): ROR + small + reservoir", "达到 -> hard; data conflict: 4,300 MW existing + "
+              "1,000 MW new-ROR potential < 6,930 MW (data/README.md 'Conflicts with the plans')"], True),
+            ("demand_response_capability_2025", 2025, dict(kind="demand_response", value=0.089, hedge="hard"),
+             [dr, "达到 -> hard"], True),
+            ("new_captive_coal_units", 2025, dict(kind="installed_capacity", group="coal", value=270, sense="<=", hedge="hard"),
+             [coal], True),
+            ("non_fossil_share_2030", 2030, dict(kind="non_fossil_share", scope="energy", value=0.5, hedge="hard"),
+             [NF, "goal section (lines 5 and 10) says 达到 -> hard; the task section (line 405) says 力争"], False),
+            ("renewable_capacity_2030", 2030, dict(kind="installed_capacity", group=f"{S}_renewable", value=8000, hedge="hard"),
+             [ren, "goal section (line 10) 达到 -> hard; line 395 says 力争", AC], True),
+            ("demand_response_capability_2030", 2030, dict(kind="demand_response", value=0.123, hedge="hard"),
+             [dr, "达到 -> hard"], True),
+            ("new_captive_coal_units", 2030, dict(kind="installed_capacity", group="coal", value=270, sense="<=", hedge="hard"),
+             [coal], True),
+        ]
+    if city == "chengdu":
+        return [
+            ("renewable_capacity_2030", 2030, dict(kind="installed_capacity", group=f"{S}_renewable", value=1500, hedge="hard"),
+             [f"可再生能源發電總裝機: group {S}_renewable = hydro+wind+solar+biomass",
+              "超 (strictly above) -> hard >= (strictness is immaterial in an LP)", AC], True),
+            ("demand_response_capability_2030", 2030, dict(kind="demand_response", value=0.09, hedge="strive"),
+             ["需求側響應能力 9%: base = annual maximum load (the bus peak_mw), not the 35 GW safe load",
+              "one 力爭 governs the sentence -> strive (default penalty)"], True),
+            ("grid_safe_load_2030", 2030, dict(kind="firm_capacity", value=35000, hedge="strive"),
+             ["電網安全負荷 = secure supply capability of the city grid: credit-weighted local capacity + DR + "
+              "firm import capability (the exchange's firm_mw = its corridor limit)", "力爭 -> strive (default penalty)"],
+             False),
+        ]
+    raise KeyError(city)
+
+
+def target_yaml(spec, seed_file, seed, tid, buses=None, indent="  "):
+    sid, year, fields, comments, _ = spec
+    t = seed[sid]
+    lines = [f"{indent}# {c.format(k=COAL_EQ[year])}" for c in comments]
+    lines.append(f"{indent}- id: {tid}")
+    p = indent + "  "
+    lines.append(f"{p}kind: {fields['kind']}")
+    desc = t.get("metric", "")
+    lines.append(f"{p}description: {q(desc + ' (' + t.get('raw', str(t.get('value'))) + ')')}")
+    for k in ("scope", "group", "of_group", "hydro_group", "unit", "sense", "value", "hedge", "tolerance"):
+        if k in fields:
+            v = fields[k]
+            lines.append(f"{p}{k}: {num(v) if isinstance(v, (int, float)) else q(v) if k == 'sense' else v}")
+    if buses:
+        lines.append(f"{p}buses: [{', '.join(buses)}]")
+    lines.append(f"{p}source:")
+    lines.append(f"{p}  file: {seed_file}")
+    lines.append(f"{p}  line: {t['line']}")
+    lines.append(f"{p}  quote: {q(t['quote'])}")
+    return lines
+
+
+# --------------------------------------------------------------------------- components
+
+def groups_yaml(city):
+    S = SHORT[city]
+    g = {
+        "guangyuan": [(f"{S}_clean", "[hydro, wind, solar, biomass]", "水电、风电、太阳能等清洁能源 (gas excluded)"),
+                      (f"{S}_new_energy", "[wind, solar, biomass]", "新能源 (excludes hydro)")],
+        "panzhihua": [(f"{S}_hws", "[hydro, wind, solar]", "水电、风电、太阳能发电"),
+                      (f"{S}_clean", "[hydro, wind, solar, biomass]", "清洁能源 (gas excluded)"),
+                      (f"{S}_wind_pv", "[wind, solar]", "风电、光伏发电")],
+        "mianyang": [(f"{S}_clean", "[hydro, wind, solar, biomass]", "清洁能源电力 (gas excluded, see target comment)")],
+        "leshan": [(f"{S}_renewable", "[hydro, wind, solar, biomass]", "可再生能源发电")],
+        "chengdu": [(f"{S}_renewable", "[hydro, wind, solar, biomass]", "可再生能源發電")],
+    }[city]
+    return [f"  {name}: {{carriers: {car}}}   # {c}" for name, car, c in g]
+
+
+def corridor_sum(corr, city, year):
+    col = f"existing_mw_{year}"
+    rows = corr[(corr.bus0 == city) | (corr.bus1 == city)]
+    rows = rows[rows[col] > 0]
+    parts = [f"{r['name']} {num(r[col])}" for _, r in rows.iterrows()]
+    return float(rows[col].sum()), " + ".join(parts)
+
+
+def components(city, year, row, bnd, corr, single=True):
+    """YAML lines for generators, storage, reservoirs, DR (and the exchange if single)."""
+    S = SHORT[city]
+    r = row
+    peak = float(r.peak_mw)
+    loose = math.ceil(peak / 100.0) * 100.0  # loose ceiling for gas and storage (E): the city's peak, rounded up
+    prof = f"../data/profiles/{city}.csv"
+    gens, stor, res, dr = [], [], [], []
+
+    def gen(name, tech, existing, max_mw=None, min_mw=None, avail=None, comment=None, credit=None):
+        out = []
+        if comment:
+            out += [f"  # {c}" for c in (comment if isinstance(comment, list) else [comment])]
+        out.append(f"  - {{name: {name}, bus: {city}, technology: {tech}, existing_mw: {num(existing)}"
+                   + (f", min_mw: {num(min_mw)}" if min_mw is not None else "")
+                   + (f", max_mw: {num(max_mw)}" if max_mw is not None else "")
+                   + (f", capacity_credit: {num(credit)}" if credit is not None else "")
+                   + (f",\n     availability: {{file: {prof}, column: {avail}}}" if avail else "") + "}")
+        gens.extend(out)
+
+    if r.existing_coal_mw > 0:
+        gen(f"{S}_coal", "coal_subcritical", r.existing_coal_mw,
+            comment=f"existing coal {num(r.existing_coal_mw)} MW (cities.csv); coal_subcritical is existing-only (no expansion)")
+    if city == "chengdu" and year == 2030:
+        gen(f"{S}_coal_usc", "coal_usc", 0, min_mw=2000, max_mw=2000, comment=[
+            "committed: 推動實施成都200萬千瓦超超臨界燃煤發電廠項目 (004:101, plan horizon 2030) -> 2,000 MW floor and ceiling",
+            "not in cities.csv (no construction evidence, data/README.md): a case decision, see cases/README.md"])
+    # gas: existing plants + new builds (no potential in the data: loose ceiling = peak, E)
+    gas_ocgt_exist, gas_ccgt_exist, gas_note = 0.0, 0.0, []
+    if city == "chengdu":
+        gas_ocgt_exist = 60.0
+        gas_note.append("existing 60 MW small landfill/MSW gas (cities.csv) modelled as gas_ocgt")
+        if year == 2030:
+            gas_ccgt_exist = float(r.existing_gas_mw) - 60.0
+            gas_note.append(f"2030: Huaneng Pengzhou 2x500.49 MW CCGT ({num(gas_ccgt_exist)} MW, cities.csv 2030 fleet) as existing gas_ccgt")
+    elif r.existing_gas_mw > 0:
+        gas_ccgt_exist = float(r.existing_gas_mw)
+        gas_note.append(f"existing {num(gas_ccgt_exist)} MW gas (cities.csv {year}: 2x700 MW 9H CCGT) as gas_ccgt")
+    gas_note.append(f"new gas: no potential in the data; loose ceiling = existing + city peak {num(loose)} MW (E, not binding)")
+    gen(f"{S}_gas_ocgt", "gas_ocgt", gas_ocgt_exist, max_mw=gas_ocgt_exist + loose, comment=gas_note)
+    gen(f"{S}_gas_ccgt", "gas_ccgt", gas_ccgt_exist, max_mw=gas_ccgt_exist + loose)
+    gen(f"{S}_hydro_ror", "hydro_ror", r.existing_hydro_ror_mw, max_mw=r.existing_hydro_ror_mw + r.potential_hydro_ror_new_mw,
+        avail="ror_pu", comment=f"ROR + small hydro {num(r.existing_hydro_ror_mw)} MW + new ROR potential "
+                                f"{num(r.potential_hydro_ror_new_mw)} MW (cities.csv), availability ror_pu")
+    if r.existing_wind_mw + r.potential_wind_mw > 0:
+        wmin = None
+        wc = f"wind {num(r.existing_wind_mw)} MW + potential {num(r.potential_wind_mw)} MW (cities.csv)"
+        if city == "guangyuan" and year == 2030:
+            wmin = r.existing_wind_mw + 630
+            wc = [wc, "committed: 加快推进剑阁县33万千瓦、昭化区30万千瓦风电场等项目 (000:50) -> floor existing + 630 MW"]
+        gen(f"{S}_wind", "onshore_wind", r.existing_wind_mw, min_mw=wmin,
+            max_mw=r.existing_wind_mw + r.potential_wind_mw, avail="wind_pu", comment=wc)
+    su_exist = 0.0 if city == "chengdu" else float(r.existing_solar_mw)
+    sd_exist = float(r.existing_solar_mw) if city == "chengdu" else 0.0
+    gen(f"{S}_solar_utility", "solar_utility", su_exist, max_mw=su_exist + r.potential_solar_utility_mw, avail="solar_pu",
+        comment=(f"solar in MW_AC (DC/AC 1.2); existing {num(r.existing_solar_mw)} MW_AC = {num(r.existing_solar_mw_dc)} MW_dc"
+                 + (" (mostly distributed in Chengdu)" if city == "chengdu" else " (as utility PV)")
+                 + f"; potentials utility {num(r.potential_solar_utility_mw)} / distributed "
+                   f"{num(r.potential_solar_distributed_mw)} MW_AC"))
+    gen(f"{S}_solar_distributed", "solar_distributed", sd_exist, max_mw=sd_exist + r.potential_solar_distributed_mw,
+        avail="solar_pu")
+
+    # storage
+    bexist, bexist_mwh = float(r.existing_battery_mw), float(r.existing_battery_mwh)
+    stor.append("  # Li-ion in two fixed durations so that the catalogue's capacity-credit rule holds")
+    stor.append("  # (0.9 for >= 4 h, scaled by duration/4 below): 2 h -> 0.45, 4 h -> 0.9")
+    stor.append(f"  # loose ceilings = city peak {num(loose)} MW (E, no storage potential in the data)")
+    if bexist:
+        stor.append(f"  # existing {num(bexist)} MW / {num(bexist_mwh)} MWh battery (cities.csv) = 2 h")
+    stor.append(f"  - {{name: {S}_battery_2h, bus: {city}, technology: battery_li, existing_mw: {num(bexist)}, "
+                f"existing_mwh: {num(bexist_mwh)}, max_mw: {num(bexist + loose)}, min_duration_h: 2, max_duration_h: 2, "
+                f"capacity_credit: 0.45}}")
+    stor.append(f"  - {{name: {S}_battery_4h, bus: {city}, technology: battery_li, max_mw: {num(loose)}, "
+                f"min_duration_h: 4, max_duration_h: 4, capacity_credit: 0.9}}")
+    if city in FLOW_BATTERY:
+        fmin = ""
+        if city == "leshan" and year == 2030:
+            stor.append("  # committed: 将四川伟力得能源股份有限公司100MW/400MWh的全钒液流储能电站等重点项目作为试点 "
+                        "(003:286) -> 100 MW / 400 MWh floor in 2030 (no COD in the plan, so not in 2025)")
+            stor.append("  # the Hanhua 200 MW zinc-bromine flow battery (003:363) is not modelled: no ZnBr technology, no MWh")
+            fmin = ", min_mw: 100, min_mwh: 400"
+        else:
+            stor.append("  # vanadium flow battery (VRFB industry and demos named in the plan); loose ceiling (E)")
+        stor.append(f"  - {{name: {S}_flow_battery, bus: {city}, technology: flow_battery_v{fmin}, "
+                    f"max_mw: {num(math.ceil(loose / 2 / 100) * 100)}}}")
+    if city in PHS:
+        mx, note = PHS[city]
+        stor.append(f"  # pumped storage: {note}; capacities not stated in the plan")
+        stor.append(f"  - {{name: {S}_pumped_hydro, bus: {city}, technology: pumped_hydro, max_mw: {num(mx)}}}")
+
+    # reservoirs
+    rtot, rseas, rmwh = float(r.existing_hydro_reservoir_mw), float(r.existing_hydro_seasonal_mw), float(r.reservoir_energy_mwh)
+    if rtot > 0:
+        res.append(f"  # reservoir hydro {num(rtot)} MW, of which seasonal-or-better {num(rseas)} MW; regulating energy "
+                   f"{num(rmwh)} MWh split in proportion to MW (cities.csv);")
+        res.append("  # inflow = inflow_pu x turbine MW; min release 30 % of inflow (sichuan_data §1.5);")
+        res.append("  # `seasonal` set explicitly from existing_hydro_seasonal_mw, not by the default volume rule")
+        plant = {"chengdu": "Zipingpu", "mianyang": "Wudu", "guangyuan": "Tingzikou + Baozhusi",
+                 "panzhihua": "Ertan"}.get(city, "")
+        for part, seasonal, suffix in ((rseas, True, "reservoir_seasonal"), (rtot - rseas, False, "reservoir_other")):
+            if part <= 0:
+                continue
+            res.append(f"  - name: {S}_{suffix}" + (f"   # {plant}" if seasonal and plant else ""))
+            res.append(f"    bus: {city}")
+            res.append(f"    existing_mw: {num(part)}")
+            res.append(f"    reservoir_mwh: {num(rmwh * part / rtot)}")
+            res.append(f"    inflow: {{file: {prof}, column: inflow_pu}}")
+            res.append(f"    min_release: {MIN_RELEASE}")
+            res.append(f"    seasonal: {'true' if seasonal else 'false'}")
+    if city == "guangyuan" and year == 2030:
+        cand_mw, cand_inflow = 150.0, 150.0
+        vol = round(0.25 * cand_inflow * 0.477123 * 8760, -3)
+        res.append("  # candidate: 加快推进曲河、罐子坝等具有年调节能力的水库电站工程 (000:48). The plan gives no capacity:")
+        res.append(f"  # E ceiling {num(cand_mw)} MW, inflow fixed at {num(cand_inflow)} MW x inflow_pu (it does not grow with")
+        res.append("  # the turbine built), annual regulation = 25 % of annual inflow as volume (E). Without it the")
+        res.append("  # seasonal-hydro target (1,900 MW) is infeasible on the 1,800 MW of cities.csv.")
+        res.append(f"  - name: {S}_reservoir_quhe_guanziba")
+        res.append(f"    bus: {city}")
+        res.append("    existing_mw: 0")
+        res.append(f"    max_mw: {num(cand_mw)}")
+        res.append(f"    reservoir_mwh: {num(vol)}")
+        res.append(f"    inflow: {{file: {prof}, column: inflow_pu, scale: {num(cand_inflow)}}}")
+        res.append(f"    min_release: {MIN_RELEASE}")
+        res.append("    seasonal: true")
+
+    # demand response
+    dr.append("  # contracted curtailable load in two cost tiers (E) spanning the central DSM pilot incentives")
+    dr.append("  # of 100-550 CNY per kW (sichuan_data §6, 2012: a one-off incentive, used here as an annual")
+    dr.append(f"  # capability cost); activation limited to {num(DR_HOURS)} full-capability hours a year, no activation cost")
+    for suffix, share, cost in DR_TIERS:
+        dr.append(f"  - {{name: {S}_{suffix}, bus: {city}, max_mw: {num(round(share * peak, 1))}, cost_cny_per_kw_yr: {num(cost)}, "
+                  f"max_hours_per_year: {num(DR_HOURS)}}}   # up to {int(share * 100)} % of peak")
+
+    ex = []
+    if single:
+        lim, parts = corridor_sum(corr, city, year)
+        b = bnd.loc[year]
+        ex.append(f"  # link to the rest of Sichuan: limit = corridors touching {city} at their {year} rating "
+                  f"(corridors.csv): {parts} = {num(lim)} MW")
+        ex.append(f"  # (s_max_pu 0.7 security margin not applied). Prices, CO2, non-fossil fraction: boundary.csv {year}.")
+        ex.append("  # firm_mw = the limit: import capability counts as firm supply in firm_capacity targets")
+        ex.append(f"  - {{name: {S}_province, bus: {city}, max_import_mw: {num(lim)}, max_export_mw: {num(lim)},")
+        ex.append(f"     import_cny_per_mwh: {num(b.import_price_cny_per_mwh)}, export_cny_per_mwh: {num(b.export_price_cny_per_mwh)},")
+        ex.append(f"     co2_t_per_mwh: {num(b.co2_t_per_mwh)}, non_fossil_fraction: {num(b.non_fossil_fraction)}, firm_mw: {num(lim)}}}")
+    return gens, stor, res, dr, ex
+
+
+def header(name, year, desc):
+    return [
+        f"# {desc}",
+        "# Generated by cases/make_cases.py from data/*.csv and /shared/seeds/targets.yaml: edit the generator,",
+        "# then regenerate (python cases/make_cases.py). Units: MW, MWh, CNY; solar capacities are MW_AC.",
+        f"name: {name}",
+        f"year: {year}",
+        f"description: {q(desc)}",
+        "root: ..            # profiles and catalogue live in ../data",
+        "discount_rate: 0.06 # sichuan_data §3 recommendation (6 % real)",
+        "time: {hours: 8760, resolution: 1}",
+        "technologies:",
+        "  catalogue: ../data/technologies.csv",
+        "  fuels: ../data/fuels.csv",
+        "options:",
+        f"  voll_cny_per_mwh: {num(VOLL)}",
+    ]
+
+
+def city_case(city, year, tables):
+    cities, corr, bnd, seeds = tables
+    sf, seed = seed_targets(seeds)[city]
+    row = cities[(cities.city == city) & (cities.year == year)].iloc[0]
+    name = f"{city}_{year}"
+    desc = f"{city.capitalize()} ({ZH[city]}) {year}: one bus, the rest of Sichuan as an exchange; targets of plan {sf}"
+    L = header(name, year, desc)
+    L.append("  power_flow: transport   # one bus, no lines")
+    L += ["energy_accounting:",
+          f"  # cities.csv {city} {year} (E): total energy {num(row.energy_total_tce)} tce = k x demand + the two terms below",
+          f"  coal_equivalent_tce_per_mwh: {COAL_EQ[year]}   # 发电煤耗法 factor for {year} (data/README.md)",
+          f"  fossil_other_tce: {num(row.energy_fossil_other_tce)}",
+          f"  nonfossil_other_tce: {num(row.energy_nonfossil_other_tce)}"]
+    L += ["groups:"] + groups_yaml(city)
+    L += ["buses:",
+          f"  - name: {city}",
+          f"    lat: {row.lat}",
+          f"    lon: {row.lon}",
+          "    demand:",
+          f"      peak_mw: {num(row.peak_mw)}   # cities.csv {year}; annual demand {num(row.annual_demand_mwh)} MWh",
+          f"      profile: {{file: ../data/profiles/{city}.csv, column: load_pu}}"]
+    gens, stor, res, dr, ex = components(city, year, row, bnd, corr, single=True)
+    L += ["generators:"] + gens + ["storage:"] + stor
+    L += (["reservoirs:"] + res) if res else ["reservoirs: []"]
+    L += ["demand_response:"] + dr + ["exchanges:"] + ex
+    specs = [s for s in target_specs(city) if s[1] == year]
+    if specs:
+        L.append("targets:")
+        for s in specs:
+            L += target_yaml(s, sf, seed, s[0])
+    else:
+        L.append(f"targets: []   # the {city} plan ({sf}) states no power-system target for {year}: see cases/NOT_MODELLED.md")
+    return name, "\n".join(L) + "\n"
+
+
+def five_city_case(year, tables):
+    cities, corr, bnd, seeds = tables
+    st = seed_targets(seeds)
+    name = f"sichuan5_{year}"
+    desc = (f"Five Sichuan cities {year} on the corridor graph, with the rest of the province as the sichuan_grid "
+            "boundary bus; capacity, seasonal-hydro and demand-response targets of the five plans, per city")
+    L = header(name, year, desc)
+    L.append("  power_flow: dc   # KVL with the corridors' reactances (corridors.csv, E)")
+    sub = cities[cities.year == year].set_index("city")
+    L += ["energy_accounting:",
+          "  # sum of the five cities (cities.csv). No target of this case uses it: the engine keeps one",
+          "  # energy_accounting per case, so the per-city non-fossil shares are encoded in the single-city cases only",
+          f"  coal_equivalent_tce_per_mwh: {COAL_EQ[year]}",
+          f"  fossil_other_tce: {num(sub.energy_fossil_other_tce.sum())}",
+          f"  nonfossil_other_tce: {num(sub.energy_nonfossil_other_tce.sum())}"]
+    L += ["groups:"]
+    for c in CITIES:
+        L += groups_yaml(c)
+    L += ["buses:"]
+    for c in CITIES:
+        r = sub.loc[c]
+        L += [f"  - name: {c}", f"    lat: {r.lat}", f"    lon: {r.lon}", "    demand:",
+              f"      peak_mw: {num(r.peak_mw)}   # cities.csv {year}",
+              f"      profile: {{file: ../data/profiles/{c}.csv, column: load_pu}}"]
+    L += ["  - name: sichuan_grid   # the rest of the province (and exports), no demand of its own"]
+    G, S_, R, D = [], [], [], []
+    for c in CITIES:
+        row = sub.loc[c].copy()
+        row["city"] = c
+        g, s, r, d, _ = components(c, year, row, bnd, corr, single=False)
+        G += [f"  # ---- {c}"] + g
+        S_ += [f"  # ---- {c}"] + s
+        R += ([f"  # ---- {c}"] + r) if r else []
+        D += [f"  # ---- {c}"] + d
+    L += ["generators:"] + G + ["storage:"] + S_ + ["reservoirs:"] + R + ["demand_response:"] + D
+    col = f"existing_mw_{year}"
+    L += ["lines:",
+          f"  # corridors.csv: rating {year} as existing_mw, expansion up to max_mw at line_500kv cost x length;",
+          "  # reactance as given (held fixed under expansion by the engine). s_max_pu 0.7 not applied (no engine field)."]
+    for _, ln in corr.iterrows():
+        if ln[col] <= 0 and year == 2025 and ln["name"] == "pzh_ls_1000kv":
+            L.append("  # pzh_ls_1000kv (Panxi UHV, in service ~2028) left out of 2025: 0 MW in 2025 and not buildable by then")
+            continue
+        L.append(f"  - {{name: {ln['name']}, bus0: {ln.bus0}, bus1: {ln.bus1}, existing_mw: {num(ln[col])}, "
+                 f"max_mw: {num(ln.max_mw)}, length_km: {num(ln.length_km)}, reactance_ohm: {num(ln.reactance_ohm)}}}")
+    b = bnd.loc[year]
+    bmax = float(corr[corr.bus1 == "sichuan_grid"].max_mw.sum())
+    L += ["exchanges:",
+          f"  # the rest of Sichuan at the boundary bus: boundary.csv {year}; limit = sum of the boundary corridors'",
+          f"  # max_mw ({num(bmax)} MW), i.e. the lines, not the exchange, bind",
+          f"  - {{name: sichuan_grid_exchange, bus: sichuan_grid, max_import_mw: {num(bmax)}, max_export_mw: {num(bmax)},",
+          f"     import_cny_per_mwh: {num(b.import_price_cny_per_mwh)}, export_cny_per_mwh: {num(b.export_price_cny_per_mwh)},",
+          f"     co2_t_per_mwh: {num(b.co2_t_per_mwh)}, non_fossil_fraction: {num(b.non_fossil_fraction)}}}"]
+    L += ["targets:",
+          "  # Per-city targets limited to the city's bus. Not here (single-city cases only): the energy-scope",
+          "  # non-fossil shares (one energy_accounting per case; line flows into a bus carry no mix) and Chengdu's",
+          "  # 35 GW safe load (firm_capacity does not count line ratings into the bus). See cases/README.md."]
+    for c in CITIES:
+        sf, seed = st[c]
+        specs = [s for s in target_specs(c) if s[1] == year and s[4]]
+        if specs:
+            L.append(f"  # ---- {c} ({sf})")
+        for s in specs:
+            L += target_yaml(s, sf, seed, f"{SHORT[c]}_{s[0]}", buses=[c])
+    return name, "\n".join(L) + "\n"
+
+
+def write_seed_index(seeds):
+    """cases/seed_targets.csv: every power_energy_target of targets.yaml (for tests when ../shared is absent)."""
+    rows = []
+    for c in seeds["cities"]:
+        for t in c["power_energy_targets"]:
+            rows.append(dict(city=c["key"], seed_file=c["seed_file"], id=t["id"],
+                             year="" if t.get("year") is None else int(t["year"]), line=int(t["line"]), quote=t["quote"]))
+    pd.DataFrame(rows).to_csv(HERE / "seed_targets.csv", index=False, lineterminator="\n")
+
+
+def main():
+    tables = load_tables()
+    written = []
+    for c in CITIES:
+        for y in YEARS:
+            name, text = city_case(c, y, tables)
+            (HERE / f"{name}.yaml").write_text(text, encoding="utf-8")
+            written.append(name)
+    for y in YEARS:
+        name, text = five_city_case(y, tables)
+        (HERE / f"{name}.yaml").write_text(text, encoding="utf-8")
+        written.append(name)
+    write_seed_index(tables[3])
+    print("wrote", ", ".join(written), "and seed_targets.csv")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,201 @@
+"""The shipped cases (cases/*.yaml): coverage of the plans' targets, quotes, validity, solvability.
+
+(a) every power_energy_target of the seed extraction is encoded in a case or listed in
+    cases/NOT_MODELLED.md;
+(b) every case validates;
+(c) every quote is an exact substring of its seed-file line (skipped when ../shared/seeds is absent);
+(d) the 2030 cases solve at reduced resolution with the status recorded in cases/README.md;
+(e) each city bus's load peaks at the city's peak_mw from data/cities.csv.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+import gridplan
+from gridplan.errors import SolveError
+
+REPO = Path(__file__).resolve().parents[1]
+CASES = REPO / "cases"
+SEEDS = REPO / ".." / "shared" / "seeds"
+CITIES = ["chengdu", "mianyang", "leshan", "guangyuan", "panzhihua"]
+SHORT = {"chengdu": "cd", "mianyang": "my", "leshan": "ls", "guangyuan": "gy", "panzhihua": "pzh"}
+CASE_FILES = sorted(CASES.glob("*.yaml"))
+EXPECTED = [f"{c}_{y}" for c in CITIES for y in (2025, 2030)] + ["sichuan5_2025", "sichuan5_2030"]
+# reduced resolutions for test (d): hours per snapshot
+TEST_RESOLUTION = {"sichuan5_2030": 168}
+DEFAULT_TEST_RESOLUTION = 24
+
+
+def _yaml(path: Path) -> dict:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def _seed_targets() -> pd.DataFrame:
+    """power_energy_targets of targets.yaml (or the copy cases/seed_targets.csv when ../shared is absent)."""
+    ty = SEEDS / "targets.yaml"
+    if ty.exists():
+        seeds = yaml.safe_load(ty.read_text(encoding="utf-8"))
+        rows = [dict(city=c["key"], seed_file=c["seed_file"], id=t["id"],
+                     year="" if t.get("year") is None else str(t["year"]),
+                     line=int(t["line"]), quote=t["quote"])
+                for c in seeds["cities"] for t in c["power_energy_targets"]]
+        return pd.DataFrame(rows)
+    return pd.read_csv(CASES / "seed_targets.csv", dtype={"quote": str, "year": str}, keep_default_na=False)
+
+
+def _case_targets() -> pd.DataFrame:
+    rows = []
+    for p in CASE_FILES:
+        for t in _yaml(p).get("targets") or []:
+            s = t.get("source") or {}
+            rows.append(dict(case=p.stem, id=t["id"], file=s.get("file"), line=s.get("line"), quote=s.get("quote")))
+    return pd.DataFrame(rows)
+
+
+def _not_modelled() -> set[tuple[str, str]]:
+    out = set()
+    for line in (CASES / "NOT_MODELLED.md").read_text(encoding="utf-8").splitlines():
+        m = re.match(r"^\|\s*(chengdu|mianyang|leshan|guangyuan|panzhihua)\s*\|\s*([A-Za-z0-9_.\-]+)\s*\|", line)
+        if m:
+            out.add((m.group(1), m.group(2)))
+    return out
+
+
+def _readme_status() -> dict[str, str]:
+    """case -> status from the results table of cases/README.md (rows `| <case> | <status> | ...`)."""
+    out = {}
+    for line in (CASES / "README.md").read_text(encoding="utf-8").splitlines():
+        m = re.match(r"^\|\s*`?([a-z0-9_]+)`?\s*\|\s*(optimal|infeasible-with-diagnosis)\s*\|", line)
+        if m:
+            out[m.group(1)] = m.group(2)
+    return out
+
+
+# --------------------------------------------------------------------------- (a)
+
+def test_all_cases_shipped():
+    assert sorted(p.stem for p in CASE_FILES) == sorted(EXPECTED)
+
+
+def test_every_seed_target_is_encoded_or_listed():
+    seeds = _seed_targets()
+    cases = _case_targets()
+    listed = _not_modelled()
+    by_source = {(r.file, int(r.line), r.quote) for r in cases.itertuples() if r.file}
+    # a quote shared by several entries of one city (e.g. Leshan 395: electricity share + DR) must be matched by id
+    shared = seeds.groupby(["city", "seed_file", "line", "quote"])["id"].transform("size") > 1
+    missing, both = [], []
+    for (i, t), is_shared in zip(seeds.iterrows(), shared):
+        own = cases[cases["case"].str.startswith(t.city + "_") | cases["case"].str.startswith("sichuan5_")]
+        ids = set(own["id"])
+        by_id = t.id in ids or f"{SHORT[t.city]}_{t.id}" in ids
+        src = (t.seed_file, int(t.line), t.quote) in by_source and not is_shared
+        encoded = by_id or src
+        if not encoded and (t.city, t.id) not in listed:
+            missing.append(f"{t.city}/{t.id} (year {t.year}, {t.seed_file}:{t.line})")
+        if by_id and (t.city, t.id) in listed:
+            both.append(f"{t.city}/{t.id}")
+    assert not missing, "targets neither encoded in a case nor listed in cases/NOT_MODELLED.md:\n" + "\n".join(missing)
+    assert not both, "targets both encoded and listed as not modelled: " + ", ".join(both)
+
+
+def test_not_modelled_lists_only_real_targets():
+    seeds = _seed_targets()
+    known = set(zip(seeds["city"], seeds["id"]))
+    unknown = _not_modelled() - known
+    assert not unknown, f"cases/NOT_MODELLED.md lists ids that are not in targets.yaml: {sorted(unknown)}"
+
+
+def test_single_city_targets_match_their_year_and_plan():
+    """A single-city case only carries targets of its own plan and year (or year-less rules)."""
+    seeds = _seed_targets().set_index(["city", "id"])
+    for p in CASE_FILES:
+        if p.stem.startswith("sichuan5"):
+            continue
+        city, year = p.stem.rsplit("_", 1)
+        for t in _yaml(p).get("targets") or []:
+            assert (city, t["id"]) in seeds.index, f"{p.name}: target id {t['id']} is not a {city} seed id"
+            s = seeds.loc[(city, t["id"])]
+            assert s.year in ("", year), f"{p.name}: {t['id']} is for {s.year}"
+            assert t["source"]["file"] == s.seed_file and t["source"]["line"] == s.line
+
+
+# --------------------------------------------------------------------------- (b)
+
+@pytest.mark.parametrize("path", CASE_FILES, ids=lambda p: p.stem)
+def test_case_validates(path):
+    case = gridplan.validate(path)
+    assert case.name == path.stem
+
+
+# --------------------------------------------------------------------------- (c)
+
+def test_quotes_are_exact_substrings_of_the_seed_lines():
+    if not SEEDS.is_dir():
+        pytest.skip(f"seed folder {SEEDS} not present")
+    bad = []
+    cache = {}
+    for r in _case_targets().itertuples():
+        assert r.file and r.line and r.quote, f"{r.case}: target {r.id} has no complete source"
+        if r.file not in cache:
+            cache[r.file] = (SEEDS / r.file).read_text(encoding="utf-8").split("\n")
+        lines = cache[r.file]
+        if not 1 <= r.line <= len(lines) or r.quote not in lines[r.line - 1]:
+            bad.append(f"{r.case}/{r.id}: {r.file}:{r.line} {r.quote!r}")
+    assert not bad, "quotes not found on their seed line:\n" + "\n".join(bad)
+
+
+def test_seed_index_copy_is_current():
+    """cases/seed_targets.csv (used when ../shared is absent) equals targets.yaml."""
+    if not (SEEDS / "targets.yaml").exists():
+        pytest.skip("targets.yaml not present")
+    live = _seed_targets()
+    copy = pd.read_csv(CASES / "seed_targets.csv", dtype={"quote": str})
+    assert list(zip(live.city, live.id, live.line, live.quote)) == list(zip(copy.city, copy.id, copy.line, copy.quote))
+
+
+# --------------------------------------------------------------------------- (d)
+
+CASES_2030 = [p for p in CASE_FILES if p.stem.endswith("2030")]
+
+
+@pytest.mark.parametrize("path", CASES_2030, ids=lambda p: p.stem)
+def test_2030_case_solves_as_recorded(path):
+    recorded = _readme_status()
+    assert path.stem in recorded, f"cases/README.md records no status for {path.stem}"
+    res_h = TEST_RESOLUTION.get(path.stem, DEFAULT_TEST_RESOLUTION)
+    case = gridplan.load_case(path)
+    try:
+        res = gridplan.solve(case, resolution=res_h)
+        status = "optimal"
+    except SolveError as exc:
+        assert "nfeasible" in str(exc), exc
+        status = "infeasible-with-diagnosis"
+        res = gridplan.solve(case, resolution=res_h, elastic=True)
+        assert (~res.targets["met"]).any(), "elastic re-solve names no missed target"
+    assert status == recorded[path.stem]
+    assert res.summary()["shed_mwh"] < 1e-3, "load shed at VoLL: a case must be supplied without shedding"
+
+
+# --------------------------------------------------------------------------- (e)
+
+@pytest.mark.parametrize("path", CASE_FILES, ids=lambda p: p.stem)
+def test_city_load_peaks_at_cities_csv_peak(path):
+    cities = pd.read_csv(REPO / "data" / "cities.csv")
+    case = gridplan.load_case(path)
+    data = gridplan.prepare(case, resolution=1)
+    peak_in = cities[cities["year"] == case.year].set_index("city")["peak_mw"]
+    n = 0
+    for i, bus in enumerate(data.buses):
+        if bus in peak_in.index:
+            assert data.demand[i].max() == pytest.approx(peak_in[bus], rel=1e-9), bus
+            assert data.peak[i] == pytest.approx(peak_in[bus], rel=1e-9)
+            n += 1
+    assert n == (5 if path.stem.startswith("sichuan5") else 1)
+    assert np.all(data.demand.max(axis=1)[[b not in peak_in.index for b in data.buses]] == 0)
