@@ -147,6 +147,7 @@ def target_report(res) -> pd.DataFrame:
             **_source(t)})
     out = pd.DataFrame(rows, columns=COLUMNS)
     out["source_line"] = out["source_line"].astype("Int64")
+    out[["met", "binding"]] = out[["met", "binding"]].astype(bool)   # also when there are no targets
     return out
 
 

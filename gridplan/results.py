@@ -154,14 +154,27 @@ class Results:
                                 bus=d.buses, technology="shed"))
         return pd.concat(parts, ignore_index=True)
 
+    def level(self, block: str) -> np.ndarray:
+        """Absolute state (MWh) of ``storage_soc`` or ``reservoir_level``.
+
+        Chronological runs: one value per snapshot. Typical days: the block holds
+        levels relative to the start of each typical day, so the year is rebuilt
+        hour by hour from the inter-day states (365 × 24 values).
+        """
+        if self.data.period_of is not None:
+            from .timeseries import chronological_state
+            return chronological_state(self, block)
+        return self.value(block)
+
     @cached_property
     def storage_levels(self) -> pd.DataFrame:
+        """Storage and reservoir levels (MWh), tidy; hourly over the year with typical days."""
         d = self.data
         parts = []
         if not d.storage.empty:
-            parts.append(self._tidy(self.value("storage_soc"), d.storage.index, "level_mwh", component="storage"))
+            parts.append(self._tidy(self.level("storage_soc"), d.storage.index, "level_mwh", component="storage"))
         if not d.reservoirs.empty:
-            parts.append(self._tidy(self.value("reservoir_level"), d.reservoirs.index, "level_mwh",
+            parts.append(self._tidy(self.level("reservoir_level"), d.reservoirs.index, "level_mwh",
                                     component="reservoir"))
         return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
             columns=["snapshot", "name", "level_mwh", "component"])
@@ -244,10 +257,14 @@ class Results:
 
     @property
     def non_fossil_electricity_share(self) -> float:
-        """(Σ non-fossil generation + φ × net imports) / Σ demand, over the whole case."""
+        """(non-fossil generation − storage losses + φ × imports − exports) / demand, whole case.
+
+        Exports are deducted as non-fossil (no credit for exporting), so the share
+        of a net exporter of hydro is at most ~1.
+        """
         nf = 0.0
         for a in self.ctx.assets:
-            if a.family in ("generator", "reservoir", "exchange"):
+            if a.family in ("generator", "reservoir", "storage", "exchange"):
                 nf += float(np.dot(a.energy.value(self.x), a.non_fossil))
         D = self.demand_mwh
         return nf / D if D else float("nan")

@@ -27,11 +27,12 @@ typical_days=k)``) is set.
      days are multiplied by one factor so that Σ_p days_p · Σ_h x[p, h] equals
      the series' annual sum. The peak day stands only for itself and is kept
      verbatim (its peak hour is the real one). Availability is clipped at 1
-     and the clipped excess is redistributed over the unclipped hours
-     (iterated); what cannot be placed is the *residual*, reported in
-     :class:`Clustering` (and warned about when above 1e-6 of the annual sum).
-     A series whose clustered medoid days are all zero while the other days
-     are not gets the missing energy as a constant added to every hour.
+     (or at the input's own maximum if that is higher) and the clipped excess
+     is redistributed over the unclipped hours (iterated); what cannot be
+     placed is the *residual*, reported in :class:`Clustering` (and warned
+     about when above 1e-6 of the annual sum). A series whose clustered medoid
+     days are all zero while the other days are not gets the missing energy
+     spread evenly over the hours of the clustered typical days.
 
 2. :func:`add_linked_state` (called by
    :func:`gridplan.model.families.state.add_state_balance`) is the
@@ -162,28 +163,32 @@ def _rescale(x_days: np.ndarray, med_days: np.ndarray, counts: np.ndarray, peak_
     other = np.arange(len(med_days)) != peak_p
     target = x_days.sum(axis=(1, 2)) - typ[:, peak_p].sum(axis=1)   # what the clustered days must carry
     wts = counts[other][None, :, None]                   # days each clustered period stands for
-    y = typ[:, other]                                    # (n, k-1, 24) view copy
+    y = typ[:, other]                                    # (n, k-1, 24), a copy
     for i in range(n):
         if target[i] <= 0:
             y[i] = 0.0
             continue
         yi = y[i]
+        cap = None if clip is None else max(clip, float(x_days[i].max()))  # never below the input's own max
         if (yi * wts[0]).sum() <= 0:                     # all medoid days empty: spread evenly
             yi[...] = target[i] / (wts[0].sum() * HOURS_PER_DAY)
         for _ in range(iterations):
-            if clip is not None:
-                np.minimum(yi, clip, out=yi)
+            if cap is not None:
+                np.minimum(yi, cap, out=yi)
             total = (yi * wts[0]).sum()
             if abs(total - target[i]) <= 1e-12 * target[i]:
                 break
-            free = yi < clip if clip is not None else np.ones(yi.shape, dtype=bool)
+            if total > target[i]:                        # scaling down never hits the cap
+                yi *= target[i] / total
+                continue
+            free = yi < cap if cap is not None else np.ones(yi.shape, dtype=bool)
             fixed = (np.where(free, 0.0, yi) * wts[0]).sum()
             movable = (np.where(free, yi, 0.0) * wts[0]).sum()
             if movable <= 0:
                 break
             yi[free] *= (target[i] - fixed) / movable
-        if clip is not None:
-            np.minimum(yi, clip, out=yi)
+        if cap is not None:
+            np.minimum(yi, cap, out=yi)
         y[i] = yi
     typ[:, other] = y
     reduced = (typ * counts[None, :, None]).sum(axis=(1, 2))
@@ -264,8 +269,8 @@ def apply_typical_days(data, k: int):
         warnings.warn(f"typical days: availability clipped at 1 loses annual full-load hours of {names}",
                       stacklevel=2)
     out = replace(data, weights=weights, snapshot_hour=snapshot_hour, prev=prev, demand=demand, avail=avail,
-                  inflow=inflow, period_of=period_of, period_sequence=seq)
-    out.clustering = info
+                  inflow=inflow, period_of=period_of, period_sequence=seq,
+                  duration=np.ones(len(weights)), clustering=info)
     return out
 
 

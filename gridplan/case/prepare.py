@@ -70,6 +70,12 @@ class CaseData:
     groups: dict = field(default_factory=dict)   # group name -> set of technologies
     period_of: np.ndarray | None = None  # (T,) typical-period index of each snapshot (None: chronological)
     period_sequence: np.ndarray | None = None  # (days,) typical period standing for each day of the year
+    duration: np.ndarray | None = None  # (T,) real hours one snapshot lasts (= weights unless days are clustered)
+    clustering: object | None = None    # how typical days were chosen (gridplan.timeseries)
+
+    def __post_init__(self):
+        if self.duration is None:
+            self.duration = self.weights.copy()
 
     @property
     def T(self) -> int:

@@ -5,7 +5,7 @@ Investment and operation, for g ∈ G, t ∈ T (w_t hours per snapshot):
     P_g = existing_g + build_g,     build_min_g <= build_g <= build_max_g        [MW]
     0 <= p[g,t] <= a[g,t] · P_g                  (gen_availability)            [MW]
     p[g,t] >= min(must_run_g, a[g,t]) · P_g      (gen_must_run, where given)
-    |p[g,t] - p[g,t-1]| <= ramp_g · w_t · P_g    (gen_ramp_up/down, where given)
+    |p[g,t] - p[g,t-1]| <= ramp_g · Δ_t · P_g    (gen_ramp_up/down; Δ_t real hours of snapshot t)
 
     cost = ann_g · build_g + fom_g · existing_g
          + Σ_t w_t (vom_g + fuel_g + co2_price · e_g) p[g,t]
@@ -49,7 +49,9 @@ def add_generators(ctx) -> None:
     if has_ramp.any():
         idx = np.flatnonzero(has_ramp)
         step = LinExpr.of(p.cols[idx]) - LinExpr.of(p.cols[idx][:, d.prev])
-        lim = ramp[idx, None] * w[None, :]
+        # a ramp is per real hour between consecutive snapshots: the snapshot's
+        # duration, not its weight (with typical days a weight counts many days)
+        lim = ramp[idx, None] * d.duration[None, :]
         cap = LinExpr.of(np.repeat(build.cols[idx, None], T, 1), lim)
         exist = lim * g["existing_mw"].to_numpy(float)[idx, None]
         coords = [g.index[idx], ctx.coords["snapshot"]]

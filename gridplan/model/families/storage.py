@@ -12,7 +12,10 @@ For s ∈ S, t ∈ T:
          + Σ_t w_t vom · dis
 
 η_c = η_d = sqrt(round-trip efficiency). Registers injection dis - ch and an
-asset (capacity P_s, energy Σ w (dis - ch) = the losses, negative).
+asset (capacity P_s, energy Σ w (dis - ch) = minus the losses). The asset's
+non-fossil weight is 1 so that policy shares deduct storage losses from
+non-fossil energy: otherwise spilling surplus hydro through round-trip losses
+would count as more non-fossil generation and inflate the share.
 """
 from __future__ import annotations
 
@@ -65,4 +68,4 @@ def add_storage(ctx) -> None:
     ctx.asset(Asset(
         family="storage", names=s.index, technology=s["technology"].to_numpy(), bus=s["bus"].to_numpy(),
         capacity=p_tot, energy=(net * w[None, :]).sum(axis=1), credit=s["capacity_credit"].to_numpy(float),
-        non_fossil=zeros, co2=zeros, fuel_tce=zeros))
+        non_fossil=np.ones(n), co2=zeros, fuel_tce=zeros))

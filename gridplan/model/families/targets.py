@@ -163,7 +163,10 @@ def build_row(ctx, t) -> TargetRow:
     cap_money = 1.0 / 1000.0   # CNY/MW-yr → CNY/kW-yr
     if kind == "non_fossil_share":
         s = _bound(t, t.value, True)
-        nf_gen = sc.energy(("generator", "reservoir"), "non_fossil")
+        # storage's annual energy is minus its losses, and its non-fossil weight is 1:
+        # losses are deducted from non-fossil energy, so cycling surplus hydro
+        # through a battery cannot raise the share.
+        nf_gen = sc.energy(("generator", "reservoir", "storage"), "non_fossil")
         imp_nf = sc.energy(("exchange",), "non_fossil")
         if t.scope == "electricity":
             D = sc.demand_mwh
