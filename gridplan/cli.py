@@ -171,7 +171,7 @@ def solve(
     typical_days: Optional[int] = typer.Option(None, "--typical-days", help="Cluster the year into K typical days"),
     time_limit: Optional[float] = typer.Option(None, "--time-limit", help="Solver time limit in seconds"),
     threads: Optional[int] = typer.Option(None, help="Solver threads"),
-    method: str = typer.Option("simplex", help="simplex | ipm | choose"),
+    method: str = typer.Option("ipm", help="ipm (interior point + crossover, default) | simplex | choose"),
     elastic: bool = typer.Option(False, "--elastic", help="Price target shortfalls instead of failing when infeasible"),
     excel: bool = typer.Option(False, "--excel", help="Also write results.xlsx (slower for hourly frames)"),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show the solver log"),

@@ -198,7 +198,8 @@ def test_installed_capacity_floor_with_committed_projects(make, committed, built
     of the committed capacity shows up in the column bound, not in the target.
     """
     committed_wind = {"name": "wind_committed", "bus": "A", "technology": "wind", "min_mw": committed,
-                      "max_mw": max(committed, 1.0), "availability": prof("quarter")}
+                      # max = min: the committed unit is fixed, so no tie with wind_a
+                      "max_mw": committed, "availability": prof("quarter")}
     res = gridplan.solve(make(generators=[GAS, WIND, committed_wind], targets=[
         {"id": "wind_floor", "kind": "installed_capacity", "group": "wind", "value": 50}]))
     r = _row(res, "wind_floor")
