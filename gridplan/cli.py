@@ -136,8 +136,8 @@ def schema(output: Optional[Path] = typer.Option(None, "--out", "-o", help="Writ
     from .case.schema import Case
     text = json.dumps(Case.model_json_schema(), indent=2, ensure_ascii=False)
     if output:
-        from .results import _atomic_write
-        _atomic_write(output, lambda tmp: Path(tmp).write_text(text + "\n", encoding="utf-8"))
+        from .io import atomic_write
+        atomic_write(output, lambda tmp: Path(tmp).write_text(text + "\n", encoding="utf-8"))
         err.print(f"schema written to {output}")
     else:
         sys.stdout.write(text + "\n")
@@ -207,7 +207,7 @@ def solve(
                 res = _solve(ctx.m, options=opts)
                 prog.stop()
                 print_results(res)
-                from .report import diagnosis, unmet_targets
+                from .report import diagnosis
                 err.print(Text.assemble(("infeasible: ", "bold red"),
                                         f"the hard targets of {c.name} cannot all be met; elastic diagnosis "
                                         "(shortfall per target):"))

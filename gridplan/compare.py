@@ -56,6 +56,8 @@ from typing import Any, Callable, Iterator, Optional, Sequence, Union
 
 import pandas as pd
 
+from .io import atomic_text, write_csv_frames, write_excel_sheets
+
 DEFAULT_RESOLUTION = 3
 """Hours per snapshot used by compare/sweep unless told otherwise."""
 META = "meta.json"
@@ -310,32 +312,9 @@ def _host() -> str:
 # --------------------------------------------------------------------------- per-case folder
 
 
-def _atomic_file(path: Path, write) -> None:
-    """Write through a temporary file that keeps the extension (Excel writers need it), then rename."""
-    import tempfile
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}")
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
-def _atomic_text(path: Path, text: str) -> None:
-    from .results import _atomic_write
-    _atomic_write(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
-
-
 def _write_frames(folder: Path, frames: dict) -> None:
     """What ``Results.to_csv`` writes, from frames shipped back by a remote worker."""
-    from .results import _atomic_write
-    for name, df in frames.items():
-        _atomic_write(folder / f"{name}.csv", lambda tmp, df=df: df.to_csv(tmp, index=False))
+    write_csv_frames(folder, frames)
 
 
 def _read_meta(folder: Path) -> dict | None:
@@ -688,28 +667,22 @@ class Comparison:
         """Write comparison.csv, targets.csv, capacities.csv, costs.csv, comparison.xlsx,
         summary.md, capacity_mix.png, target_costs.png and index.html (each atomically)."""
         from . import plots
-        from .results import _atomic_write
 
         folder = Path(path)
         folder.mkdir(parents=True, exist_ok=True)
         frames = {"comparison": self.table, "targets": self.targets, "capacities": self.capacities,
                   "costs": self.costs}
-        for name, df in frames.items():
-            _atomic_write(folder / f"{name}.csv", lambda tmp, df=df: df.to_csv(tmp, index=False))
+        write_csv_frames(folder, frames)
 
-        def xlsx(tmp):
-            with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
-                for name, df in frames.items():
-                    df.to_excel(xw, sheet_name=name[:31], index=False)
-        _atomic_file(folder / "comparison.xlsx", xlsx)
+        write_excel_sheets(folder / "comparison.xlsx", frames)
         md = self.markdown()
-        _atomic_text(folder / "summary.md", md)
+        atomic_text(folder / "summary.md", md)
         cap_png = folder / "capacity_mix.png"
         tgt_png = folder / "target_costs.png"
         plots.capacity_mix(self.capacities, self.table, cap_png)
         plots.target_costs(self.targets, self.table, tgt_png)
         from .plots import index_html
-        _atomic_text(folder / "index.html", index_html(self, {"capacity_mix": cap_png, "target_costs": tgt_png}))
+        atomic_text(folder / "index.html", index_html(self, {"capacity_mix": cap_png, "target_costs": tgt_png}))
         return folder
 
 
@@ -781,7 +754,7 @@ def compare(cases, *, workers: int | None = None, resolution: int | None = DEFAU
                 for p in job.folder.glob("*.csv"):  # anything half-written by a failed run
                     p.unlink()
             previous = _read_meta(job.folder)
-            _atomic_text(job.folder / META, json.dumps(_meta_of(rec, job, previous), indent=2,
+            atomic_text(job.folder / META, json.dumps(_meta_of(rec, job, previous), indent=2,
                                                          default=_plain, ensure_ascii=False) + "\n")
         rec.pop("frames", None)
         records[job.name] = rec
@@ -803,7 +776,7 @@ def compare(cases, *, workers: int | None = None, resolution: int | None = DEFAU
             stale = job.folder / META
             if stale.exists():  # keep the count, drop the promise that the folder is complete
                 prev = _read_meta(job.folder) or {}
-                _atomic_text(stale, json.dumps({"name": job.name, "status": "running", "ok": False,
+                atomic_text(stale, json.dumps({"name": job.name, "status": "running", "ok": False,
                                                 "solve_count": prev.get("solve_count", 0)}) + "\n")
         todo.append(job)
 

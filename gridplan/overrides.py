@@ -159,7 +159,7 @@ def set_path(data: dict, key: str, value: Any, file="<case>") -> None:
     """Set one dotted ``key`` in ``data`` (in place)."""
     try:
         tokens = split_path(key)
-    except ValueError as exc:
+    except ValueError:
         raise CaseError(file, f"override {key}", key, "a dotted path like targets.nf_share_2030.value") from None
     node = data
     for depth, tok in enumerate(tokens):

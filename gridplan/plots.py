@@ -34,9 +34,9 @@ def _figure(w, h):
 
 
 def _save(fig, path: Path) -> Path:
-    from .results import _atomic_write
+    from .io import atomic_write
     path = Path(path)
-    _atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", bbox_inches="tight"))
+    atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", bbox_inches="tight"))
     return path
 
 

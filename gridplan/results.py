@@ -7,8 +7,6 @@ blocks, with indexes taken from the case's sets. Money is reported in CNY
 """
 from __future__ import annotations
 
-import os
-import tempfile
 from functools import cached_property
 from pathlib import Path
 
@@ -16,22 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .case.prepare import MONEY
-
-
-def _atomic_write(path: Path, write) -> None:
-    """Write through a temporary file in the same folder, then rename."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # keep the real extension last: writers such as pandas' Excel pick the format by it
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}")
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+from .io import write_csv_frames, write_excel_sheets
 
 
 class Results:
@@ -307,18 +290,8 @@ class Results:
 
     def to_csv(self, folder) -> Path:
         """One CSV per frame in ``folder``; each file written atomically."""
-        folder = Path(folder)
-        for name, df in self.frames().items():
-            _atomic_write(folder / f"{name}.csv", lambda tmp, df=df: df.to_csv(tmp, index=False))
-        return folder
+        return write_csv_frames(folder, self.frames())
 
     def to_excel(self, path) -> Path:
         """One sheet per frame (hourly frames included), written atomically."""
-        path = Path(path)
-
-        def write(tmp):
-            with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
-                for name, df in self.frames().items():
-                    df.to_excel(xw, sheet_name=name[:31], index=False)
-        _atomic_write(path, write)
-        return path
+        return write_excel_sheets(path, self.frames())

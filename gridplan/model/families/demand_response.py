@@ -26,7 +26,7 @@ def add_demand_response(ctx) -> None:
     d = ctx.data.dr
     if d.empty:
         return
-    T, w = ctx.T, ctx.w
+    w = ctx.w
     build, total, expandable = ctx.capacity_block(
         "dr_build", "demand_response", d["existing_mw"], 0.0, d["build_max"], d["ann_cost"], d["fom_existing"])
     pos = ctx.bus_pos(d["bus"])

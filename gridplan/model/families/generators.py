@@ -29,7 +29,7 @@ def add_generators(ctx) -> None:
     g = d.gens
     if g.empty:
         return
-    n, T, w = len(g), ctx.T, ctx.w
+    T, w = ctx.T, ctx.w
     build, total, expandable = ctx.capacity_block(
         "gen_build", "generator", g["existing_mw"], g["build_min"], g["build_max"],
         g["ann_cost"], g["fom_existing"])

@@ -30,7 +30,7 @@ def add_storage(ctx) -> None:
     s = ctx.data.storage
     if s.empty:
         return
-    n, T, w = len(s), ctx.T, ctx.w
+    n, w = len(s), ctx.w
     bmw, p_tot, exp_p = ctx.capacity_block("storage_build_mw", "storage", s["existing_mw"],
                                            s["build_min_mw"], s["build_max_mw"], s["ann_cost_mw"],
                                            s["fom_existing"])
