@@ -89,16 +89,17 @@ def print_results(res, console: Console = out) -> None:
     tg = res.targets
     if len(tg):
         t = Table(title="targets", title_justify="left")
-        for c in ("id", "required", "achieved", "met", "binding", "dual", "source"):
-            t.add_column(c, justify="right" if c in ("required", "achieved", "dual") else "left")
+        for c in ("id", "required", "achieved", "met", "binding", "dual"):
+            t.add_column(c, justify="right" if c in ("required", "achieved", "dual") else "left",
+                         overflow="fold")
         for _, r in tg.iterrows():
             share = r["unit"] == "share"
             f = (lambda v: f"{100 * v:.1f}%") if share else (lambda v: _fmt(v))
             dual = f"{_fmt(r['dual'])} {r['dual_unit']}" if r["dual"] else "0"
-            quote = f"{r['source_file']}:{r['source_line']} {r['quote']}" if r["source_file"] else ""
-            t.add_row(r["id"], f(r["required"]), f(r["achieved"]), "yes" if r["met"] else "[red]NO[/]",
-                      "yes" if r["binding"] else "", dual, Text(quote))
+            t.add_row(Text(r["id"]), f(r["required"]), f(r["achieved"]), "yes" if r["met"] else "[red]NO[/]",
+                      "yes" if r["binding"] else "", dual)
         console.print(t)
+        _print_sources(tg, console)
     t = Table(title="system", title_justify="left", show_header=False)
     t.add_column("k")
     t.add_column("v", justify="right")
@@ -115,6 +116,14 @@ def print_results(res, console: Console = out) -> None:
     console.print(t)
 
 
+def _print_sources(frame, console: Console) -> None:
+    """Each target's quote from the plan, in full (tables would truncate it)."""
+    for _, r in frame.iterrows():
+        if r["source_file"]:
+            console.print(Text.assemble((f"  {r['id']}: ", "bold"), f"{r['source_file']}:{r['source_line']}  ",
+                                        (str(r["quote"]), "italic")), soft_wrap=True)
+
+
 # --------------------------------------------------------------------------- commands
 
 
@@ -122,11 +131,17 @@ def print_results(res, console: Console = out) -> None:
 @guarded
 def validate(case: Path = typer.Argument(..., help="Case YAML file")):
     """Check a case file (schema, references, profiles, network) without solving."""
-    from . import validate as _validate
-    c = _validate(case)
+    from .case.load import load_case
+    from .case.prepare import prepare
+    from .network import islands
+    c = load_case(case)
+    isl = islands(prepare(c, typical_days=0))
     out.print(f"[green]ok[/] {case}: {len(c.buses)} buses, {len(c.generators)} generators, "
               f"{len(c.storage)} storage, {len(c.reservoirs)} reservoirs, {len(c.lines)} lines, "
-              f"{len(c.targets)} targets")
+              f"{len(c.targets)} targets; {len(isl)} island{'s' if len(isl) != 1 else ''}", highlight=False)
+    if len(isl) > 1:
+        for i, comp in enumerate(isl):
+            out.print(Text(f"  island {i + 1}: {', '.join(sorted(comp))}"))
 
 
 @app.command()
@@ -154,12 +169,13 @@ def targets(case: Path = typer.Argument(..., help="Case YAML file")):
         out.print("no targets in this case")
         return
     t = Table(title=f"targets of {case}", title_justify="left")
-    for c in ("id", "kind", "scope", "hedge", "sense", "value", "source"):
-        t.add_column(c)
+    for c in ("id", "kind", "scope", "hedge", "sense", "value"):
+        t.add_column(c, overflow="fold")
     for _, r in tt.iterrows():
-        src = f"{r['source_file']}:{r['source_line']}\n{r['quote']}" if r["source_file"] else ""
-        t.add_row(r["id"], r["kind"], r["scope"], r["hedge"], r["sense"], str(r["value"]), Text(src))
+        t.add_row(Text(r["id"]), r["kind"], Text(r["scope"]), r["hedge"], r["sense"], str(r["value"]))
     out.print(t)
+    out.print("sources (file:line and the plan's words):")
+    _print_sources(tt, out)
 
 
 @app.command()
