@@ -232,10 +232,14 @@ def solve(
             raise
     print_results(res)
     if out_dir:
+        from . import plots
         res.to_csv(out_dir)
         if excel:
             res.to_excel(out_dir / "results.xlsx")
-        out.print(f"results written to {out_dir}/")
+        plots.capacity_by_bus(res, out_dir / "capacity.png")
+        plots.dispatch_week(res, out_dir / "dispatch.png")
+        out.print(f"results written to {out_dir}/ (CSV{', Excel' if excel else ''}, capacity.png, "
+                  "dispatch.png, highs.log)")
     if res.summary()["shed_mwh"] > 1e-3:
         err.print("[yellow]warning:[/] load was shed at the value of lost load; see shedding.csv")
     if elastic and len(res.targets):

@@ -269,3 +269,79 @@ def index_html(comp, images: dict) -> str:
         parts.append(f'<li><a href="{f}">{f}</a> — {html.escape(what)}</li>')
     parts.append("</ul></body></html>\n")
     return "\n".join(parts)
+
+
+# --------------------------------------------------------------------------- one solved case
+
+
+def dispatch_week(res, path, bus=None) -> Path:
+    """Stacked supply of the week around the highest-demand snapshot, with demand and price.
+
+    Chronological runs show that week; typical-day runs show the typical days in
+    calendar order (each labelled by the days it stands for). Charging, exports
+    and curtailed load are drawn below zero.
+    """
+    d = res.dispatch
+    snaps = res.snapshots
+    data = res.data
+    demand = data.demand.sum(axis=0) if bus is None else data.demand[data.buses.get_loc(bus)]
+    if data.period_of is None:
+        steps_per_day = max(1, round(24 / float(data.duration[0])))
+        peak = int(demand.argmax())
+        lo = max(0, peak - 3 * steps_per_day)
+        sel = list(range(lo, min(len(demand), lo + 7 * steps_per_day)))
+        title = "peak week"
+    else:
+        sel = list(range(len(demand)))
+        title = f"{int(data.period_of.max()) + 1} typical days"
+    if bus is not None:
+        d = d[d["bus"] == bus]
+    d = d[d["snapshot"].isin(sel)]
+    wide = d.pivot_table(index="snapshot", columns="technology", values="mw", aggfunc="sum").reindex(sel).fillna(0)
+    wide = wide[sorted(wide.columns, key=_tech_key)]
+    fig = _figure(11, 4.8)
+    ax = fig.add_subplot(111)
+    x = list(range(len(sel)))
+    pos = wide.clip(lower=0)
+    neg = wide.clip(upper=0)
+    cmap = __import__("matplotlib").colormaps["tab20"]
+    colours = {t: cmap(i % 20) for i, t in enumerate(wide.columns)}
+    ax.stackplot(x, *[pos[c].to_numpy() for c in pos.columns], labels=list(pos.columns),
+                 colors=[colours[c] for c in pos.columns], alpha=0.9)
+    ax.stackplot(x, *[neg[c].to_numpy() for c in neg.columns], colors=[colours[c] for c in neg.columns], alpha=0.9)
+    ax.plot(x, demand[sel], color="black", lw=1.5, label="demand")
+    ax.set_ylabel("MW")
+    ax.set_xlabel("snapshot" + (f" (hour of year from {int(snaps['hour'].iloc[sel[0]])})" if data.period_of is None else ""))
+    where = "all buses" if bus is None else bus
+    ax.set_title(f"{res.case.name}: supply by technology, {title}, {where}")
+    ax2 = ax.twinx()
+    price = res.prices.iloc[sel].mean(axis=1) if bus is None else res.prices[bus].iloc[sel]
+    ax2.plot(x, price.to_numpy(), color="crimson", lw=1, ls="--", label="price (CNY/MWh)")
+    ax2.set_ylabel("price, CNY/MWh", color="crimson")
+    h1, l1 = ax.get_legend_handles_labels()
+    h2, l2 = ax2.get_legend_handles_labels()
+    ax.legend(h1 + h2, l1 + l2, loc="upper left", bbox_to_anchor=(1.08, 1.0), fontsize=8, frameon=False)
+    return _save(fig, path)
+
+
+def capacity_by_bus(res, path) -> Path:
+    """Stacked bars of total capacity per bus by technology: existing hatched, built solid."""
+    c = res.capacities
+    c = c[c["component"].isin(["generator", "reservoir", "storage"])]
+    techs = sorted(c["technology"].unique(), key=_tech_key)
+    buses = list(dict.fromkeys(c["bus"]))
+    fig = _figure(max(6, 1.3 * len(buses) + 3), 4.5)
+    ax = fig.add_subplot(111)
+    cmap = __import__("matplotlib").colormaps["tab20"]
+    bottom = pd.Series(0.0, index=buses)
+    for i, t in enumerate(techs):
+        sub = c[c["technology"] == t].groupby("bus")[["existing", "built"]].sum().reindex(buses).fillna(0)
+        ax.bar(buses, sub["existing"], bottom=bottom, color=cmap(i % 20), hatch="//", edgecolor="white",
+               label=f"{t} (existing)" if sub["existing"].any() else None)
+        bottom += sub["existing"]
+        ax.bar(buses, sub["built"], bottom=bottom, color=cmap(i % 20), label=f"{t} (built)" if sub["built"].any() else None)
+        bottom += sub["built"]
+    ax.set_ylabel("MW")
+    ax.set_title(f"{res.case.name}: capacity by bus (hatched = existing, solid = built)")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
+    return _save(fig, path)

@@ -33,6 +33,7 @@ def test_solve_five_city_case_prints_table_and_writes_results(tmp_path):
     # the table's totals are existing + built for every row
     assert ((caps["existing"] + caps["built"] - caps["total"]).abs() < 1e-3).all()
     assert (out / "highs.log").exists()
+    assert (out / "capacity.png").stat().st_size > 10_000 and (out / "dispatch.png").stat().st_size > 10_000
     assert pd.read_excel(out / "results.xlsx", sheet_name="capacities").shape == caps.shape
     # no temporary files left behind by the atomic writes
     assert not list(out.glob(".*.tmp*"))
