@@ -1,0 +1,256 @@
+"""The comparison tables of a batch: one row per run, per run × target, per run × capacity."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+import pandas as pd
+
+from ..io import atomic_text, write_csv_frames, write_excel_sheets
+from .runs import FACT_FIELDS, SUMMARY_FIELDS, TARGET_COLUMNS
+
+
+# --------------------------------------------------------------------------- frames
+
+
+def _marginal(row) -> tuple[float, str]:
+    """The cost of tightening a target, in plain units.
+
+    Share targets: CNY per year per percentage point (dual × row units per pp);
+    others: the dual in its own unit (CNY/kW-yr, CNY/MWh, CNY/t, CNY/tce).
+    """
+    cpp = row.get("cost_per_pp")
+    if row.get("unit") == "share" and cpp is not None and pd.notna(cpp):
+        return float(cpp), "CNY/yr per pp"
+    d = row.get("dual")
+    return (float(d) if d is not None and pd.notna(d) else 0.0), str(row.get("dual_unit") or "")
+
+
+def _cap_columns(cap: pd.DataFrame) -> dict:
+    """Existing / built capacity by technology: existing_mw_<tech>, built_mw_<tech>, *_mwh_* for storage energy."""
+    out: dict = {}
+    if cap is None or cap.empty:
+        return out
+    for (tech, unit), g in cap.groupby(["technology", "unit"], sort=True):
+        u = str(unit).lower()
+        out[f"existing_{u}_{tech}"] = float(g["existing"].sum())
+        out[f"built_{u}_{tech}"] = float(g["built"].sum())
+    return out
+
+
+class Comparison:
+    """The result of a batch: one record per run, and the comparison tables built from them."""
+
+    def __init__(self, records: list[dict], scenario_columns: Sequence[str] = (), settings: dict | None = None):
+        self.records = records
+        self.scenario_columns = list(scenario_columns)
+        self.settings = settings or {}
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def __repr__(self) -> str:
+        ok = sum(bool(r.get("ok")) for r in self.records)
+        return f"<Comparison: {len(self.records)} runs, {ok} optimal, {len(self.records) - ok} failed>"
+
+    def _scenario(self, rec) -> dict:
+        sc = rec.get("scenario") or {}
+        return {c: sc.get(c) for c in self.scenario_columns}
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """One row per run (see the module docstring for the columns)."""
+        rows = []
+        for rec in self.records:
+            s = rec.get("summary") or {}
+            tg = rec.get("targets")
+            tg = tg if isinstance(tg, pd.DataFrame) else pd.DataFrame()
+            row = {"case": rec.get("name"), **self._scenario(rec), "case_name": rec.get("case_name"),
+                   "buses": rec.get("buses"), "year": rec.get("year"), "status": rec.get("status"),
+                   "ok": bool(rec.get("ok")), "error": rec.get("error") or "", "warning": rec.get("warning") or ""}
+            for k in SUMMARY_FIELDS:
+                row[k] = s.get(k)
+            ok = bool(rec.get("ok"))
+            if ok and len(tg):
+                binding = tg["binding"].astype(bool)
+                met = tg["met"].astype(bool)
+                row.update(targets=len(tg), targets_binding=int(binding.sum()), targets_missed=int((~met).sum()),
+                           binding_targets=" ".join(tg.loc[binding, "id"].astype(str)),
+                           missed_targets=" ".join(tg.loc[~met, "id"].astype(str)))
+            else:
+                row.update(targets=len(tg) if ok else None, targets_binding=0 if ok else None,
+                           targets_missed=0 if ok else None, binding_targets="", missed_targets="")
+            row.update(_cap_columns(rec.get("capacities") if ok else None))
+            for k in FACT_FIELDS:
+                row[k] = s.get(k)
+            row["wall_s"] = rec.get("wall_s")
+            row["resumed"] = bool(rec.get("resumed", False))
+            rows.append(row)
+        df = pd.DataFrame(rows)
+        if df.empty:
+            return df
+        caps = sorted([c for c in df.columns if c.startswith(("existing_", "built_"))],
+                      key=lambda c: (c.split("_", 2)[2], c.split("_", 2)[1], c.startswith("built")))
+        if caps:  # a technology absent from a solved case has 0 MW there; failed cases stay blank
+            df[caps] = df[caps].astype(float)
+            df.loc[df["ok"], caps] = df.loc[df["ok"], caps].fillna(0.0)
+        for c in ("year", "targets", "targets_binding", "targets_missed", "rows", "cols", "nonzeros", "iterations"):
+            if c in df.columns:
+                df[c] = pd.to_numeric(df[c], errors="coerce").astype("Int64")
+        head = [c for c in df.columns if not c.startswith(("existing_", "built_")) and c not in FACT_FIELDS
+                and c not in ("wall_s", "resumed")]
+        return df[head + caps + [c for c in FACT_FIELDS + ["wall_s", "resumed"] if c in df.columns]]
+
+    @property
+    def targets(self) -> pd.DataFrame:
+        """One row per run × target, with ``marginal_cost`` in plain units (see :func:`_marginal`)."""
+        parts = []
+        for rec in self.records:
+            tg = rec.get("targets")
+            if not rec.get("ok") or not isinstance(tg, pd.DataFrame) or tg.empty:
+                continue
+            t = tg[[c for c in TARGET_COLUMNS if c in tg.columns]].copy()
+            mc = [_marginal(r) for r in t.to_dict("records")]
+            t["marginal_cost"] = [m[0] for m in mc]
+            t["marginal_cost_unit"] = [m[1] for m in mc]
+            for i, (k, v) in enumerate({"case": rec.get("name"), **self._scenario(rec)}.items()):
+                t.insert(i, k, v)
+            parts.append(t)
+        if not parts:
+            return pd.DataFrame(columns=["case", *self.scenario_columns, *TARGET_COLUMNS,
+                                         "marginal_cost", "marginal_cost_unit"])
+        return pd.concat(parts, ignore_index=True)
+
+    @property
+    def capacities(self) -> pd.DataFrame:
+        """One row per run × component × technology (summed over buses): existing, built, total."""
+        parts = []
+        for rec in self.records:
+            cap = rec.get("capacities")
+            if not rec.get("ok") or not isinstance(cap, pd.DataFrame) or cap.empty:
+                continue
+            g = cap.groupby(["component", "technology", "unit"], sort=False, as_index=False)[
+                ["existing", "built", "total"]].sum()
+            for i, (k, v) in enumerate({"case": rec.get("name"), **self._scenario(rec)}.items()):
+                g.insert(i, k, v)
+            parts.append(g)
+        if not parts:
+            return pd.DataFrame(columns=["case", *self.scenario_columns, "component", "technology", "unit",
+                                         "existing", "built", "total"])
+        return pd.concat(parts, ignore_index=True)
+
+    @property
+    def costs(self) -> pd.DataFrame:
+        """One row per run × cost term (CNY per year)."""
+        parts = []
+        for rec in self.records:
+            c = rec.get("costs")
+            if not rec.get("ok") or not isinstance(c, pd.DataFrame) or c.empty:
+                continue
+            c = c.copy()
+            for i, (k, v) in enumerate({"case": rec.get("name"), **self._scenario(rec)}.items()):
+                c.insert(i, k, v)
+            parts.append(c)
+        return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
+            columns=["case", *self.scenario_columns, "term", "kind", "cny"])
+
+    @property
+    def failed(self) -> pd.DataFrame:
+        t = self.table
+        return t[~t["ok"]] if len(t) else t
+
+    # ------------------------------------------------------------------ text
+    def summary_frame(self) -> pd.DataFrame:
+        """The headline columns, formatted for people (Markdown, HTML, terminal)."""
+        t = self.table
+        rows = []
+        for _, r in t.iterrows():
+            ok = bool(r["ok"])
+
+            def num(v, f):
+                return f(v) if ok and v is not None and pd.notna(v) else ""
+            row = {"case": r["case"]}
+            for c in self.scenario_columns:
+                row[c.split(".")[-1] if sum(x.split(".")[-1] == c.split(".")[-1] for x in self.scenario_columns) == 1
+                    else c] = r[c]
+            row.update({
+                "status": r["status"],
+                "cost (亿 CNY/yr)": num(r["total_cost_cny"], lambda v: f"{v / 1e8:,.3f}"),
+                "CNY/MWh": num(r["cost_per_mwh_cny"], lambda v: f"{v:,.1f}"),
+                "non-fossil share": num(r["non_fossil_electricity_share"], lambda v: f"{100 * v:.1f}%"),
+                "CO2 (Mt)": num(r["emissions_t"], lambda v: f"{v / 1e6:,.3f}"),
+                "curtailed (GWh)": num(r["curtailed_mwh"], lambda v: f"{v / 1e3:,.1f}"),
+                "shed (MWh)": num(r["shed_mwh"], lambda v: f"{v:,.1f}"),
+                "binding": r["binding_targets"] or ("—" if ok else ""),
+                "missed": r["missed_targets"] or ("—" if ok else ""),
+                "solve s": num(r["solve_s"], lambda v: f"{v:.1f}"),
+            })
+            if not ok or r.get("warning"):
+                row["error"] = r["error"] if not ok else f"warning: {r['warning']}"
+            rows.append(row)
+        df = pd.DataFrame(rows)
+        if "error" in df.columns:
+            df["error"] = df["error"].fillna("")
+        return df
+
+    def markdown(self) -> str:
+        """A short Markdown summary: headline table, then failed runs and warnings as lists."""
+        s = self.settings
+        res = s.get("resolution")
+        how = (f"{s['typical_days']} typical days" if s.get("typical_days") else
+               f"{res} h snapshots" if res else "each case's own time settings")
+        ok = sum(bool(r.get("ok")) for r in self.records)
+        lines = [f"**{len(self.records)} runs, {ok} optimal, {len(self.records) - ok} failed** ({how})", ""]
+        sf = self.summary_frame()
+        keep = [c for c in sf.columns if c not in ("error", "CO2 (Mt)", "curtailed (GWh)", "shed (MWh)", "solve s")]
+        lines.append(_md_table(sf[keep]) if len(sf) else "(no runs)")
+        t = self.table
+        failed = t[~t["ok"]] if len(t) else t
+        if len(failed):
+            lines += ["", "Failed runs:", ""]
+            lines += [f"- `{r['case']}` ({r['status']}): {r['error']}" for _, r in failed.iterrows()]
+        warned = t[t["ok"] & (t["warning"] != "")] if len(t) else t
+        if len(warned):
+            lines += ["", "Warnings:", ""]
+            lines += [f"- `{r['case']}`: {r['warning']}" for _, r in warned.iterrows()]
+        return "\n".join(lines) + "\n"
+
+    # ------------------------------------------------------------------ files
+    def to_folder(self, path) -> Path:
+        """Write comparison.csv, targets.csv, capacities.csv, costs.csv, comparison.xlsx,
+        summary.md, capacity_mix.png, target_costs.png and index.html (each atomically)."""
+        from .. import plots
+
+        folder = Path(path)
+        folder.mkdir(parents=True, exist_ok=True)
+        frames = {"comparison": self.table, "targets": self.targets, "capacities": self.capacities,
+                  "costs": self.costs}
+        write_csv_frames(folder, frames)
+
+        write_excel_sheets(folder / "comparison.xlsx", frames)
+        md = self.markdown()
+        atomic_text(folder / "summary.md", md)
+        cap_png = folder / "capacity_mix.png"
+        tgt_png = folder / "target_costs.png"
+        plots.capacity_mix(self.capacities, self.table, cap_png)
+        plots.target_costs(self.targets, self.table, tgt_png)
+        from ..plots import index_html
+        atomic_text(folder / "index.html", index_html(self, {"capacity_mix": cap_png, "target_costs": tgt_png}))
+        return folder
+
+
+def _md_cell(v) -> str:
+    if v is None or (isinstance(v, float) and pd.isna(v)):
+        return ""
+    return str(v).replace("|", "\\|").replace("\n", " ")
+
+
+def _md_table(df: pd.DataFrame) -> str:
+    if df.empty:
+        return "(no runs)"
+    cols = list(df.columns)
+    out = ["| " + " | ".join(cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
+    for _, r in df.iterrows():
+        out.append("| " + " | ".join(_md_cell(r[c]) for c in cols) + " |")
+    return "\n".join(out)
+

@@ -1,0 +1,322 @@
+"""Runs: what one batch job is, its hash, the worker that solves it, its folder."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Optional, Sequence, Union
+
+import pandas as pd
+
+from ..io import write_csv_frames
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .executors import _Job
+
+
+DEFAULT_RESOLUTION = 3
+"""Hours per snapshot used by compare/sweep unless told otherwise."""
+META = "meta.json"
+META_FORMAT = 1
+SMALL_FRAMES = ("capacities", "targets", "costs")
+"""Frames each run sends back (and reloads from its folder on --resume)."""
+
+TARGET_COLUMNS = ["id", "kind", "scope", "hedge", "sense", "value", "required", "achieved", "unit", "met",
+                  "slack", "shortfall", "binding", "dual", "dual_unit", "cost_per_pp", "penalty_cny",
+                  "source_file", "source_line", "quote"]
+SUMMARY_FIELDS = ["total_cost_cny", "demand_mwh", "cost_per_mwh_cny", "non_fossil_electricity_share",
+                  "emissions_t", "curtailed_mwh", "shed_mwh"]
+FACT_FIELDS = ["solve_s", "prepare_s", "build_s", "handoff_s", "rows", "cols", "nonzeros", "iterations"]
+_TEXT_COLUMNS = ["id", "kind", "scope", "hedge", "sense", "unit", "dual_unit", "row_unit", "source_file", "quote",
+                 "component", "name", "bus", "technology", "term"]
+
+# --------------------------------------------------------------------------- runs
+
+
+@dataclass
+class Run:
+    """One solve of a batch: a case file (or a case dict) with optional overrides."""
+
+    case: Union[str, Path, dict]
+    overrides: dict = field(default_factory=dict)
+    """Dotted paths → values (see :mod:`gridplan.overrides`)."""
+    name: Optional[str] = None
+    """Folder and row name; default: the file's stem (plus the scenario for sweeps)."""
+    scenario: dict = field(default_factory=dict)
+    """Columns shown in the tables for this run (a sweep's override values)."""
+
+
+def _safe(name: str) -> str:
+    s = re.sub(r"[^A-Za-z0-9_.\-=]+", "_", str(name)).strip("._")
+    return s or "case"
+
+
+def _default_name(run: Run, i: int) -> str:
+    if run.name:
+        return _safe(run.name)
+    if isinstance(run.case, dict):
+        return _safe(run.case.get("name") or f"case{i + 1}")
+    return _safe(Path(run.case).stem)
+
+
+def _as_runs(cases) -> list[Run]:
+    if isinstance(cases, (str, Path, dict, Run)):
+        cases = [cases]
+    runs = []
+    for c in cases:
+        if isinstance(c, Run):
+            runs.append(c)
+        elif isinstance(c, (str, Path, dict)):
+            runs.append(Run(c))
+        else:
+            raise TypeError(f"compare() takes case paths, case dicts or Run objects, not {type(c).__name__}")
+    return runs
+
+
+def _unique_names(runs: Sequence[Run]) -> list[str]:
+    names, seen = [], {}
+    for i, r in enumerate(runs):
+        base = _default_name(r, i)
+        n = seen.get(base, 0)
+        seen[base] = n + 1
+        names.append(base if n == 0 else f"{base}-{n + 1}")
+    while len(set(names)) < len(names):  # a suffixed name collided with a given one
+        names = [f"{n}-{i + 1}" if names.count(n) > 1 else n for i, n in enumerate(names)]
+    return names
+
+
+# --------------------------------------------------------------------------- hashing
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _referenced_files(data: Any, base: Path) -> list[Path]:
+    """Existing files named by the case: catalogue, fuels and every profile ``file``."""
+    found: list[Path] = []
+
+    def walk(node, key=None):
+        if isinstance(node, dict):
+            for k, v in node.items():
+                walk(v, k)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v, key)
+        elif isinstance(node, str) and key in ("file", "catalogue", "fuels"):
+            p = (base / node)
+            if p.is_file():
+                found.append(p.resolve())
+
+    walk(data)
+    return sorted(set(found))
+
+
+def run_hash(run: Run, settings: dict, cache: dict | None = None) -> dict:
+    """SHA-256 of everything a run's result depends on (inputs and settings).
+
+    Returns ``{"sha256": run key, "case_sha256": of the YAML (or dict), "files": {path: sha256}}``.
+    """
+    import yaml
+
+    from ..overrides import apply_overrides
+
+    cache = {} if cache is None else cache
+    h = hashlib.sha256()
+    h.update(json.dumps({"overrides": run.overrides, "settings": settings}, sort_keys=True,
+                        default=str).encode())
+    files: dict[str, str] = {}
+    if isinstance(run.case, dict):
+        case_sha = _sha(json.dumps(run.case, sort_keys=True, default=str).encode())
+        data, base = run.case, Path.cwd()
+    else:
+        path = Path(run.case).resolve()
+        try:
+            raw = path.read_bytes()
+        except OSError:
+            raw = b"<missing>"
+        case_sha = _sha(raw)
+        base = path.parent
+        try:
+            data = yaml.safe_load(raw)
+        except yaml.YAMLError:
+            data = None
+    h.update(case_sha.encode())
+    if isinstance(data, dict):
+        try:
+            data = apply_overrides(data, run.overrides, "<hash>") if run.overrides else data
+        except Exception:  # noqa: BLE001 - the run itself will report a bad override
+            pass
+        for p in _referenced_files(data, base):
+            if p not in cache:
+                cache[p] = _sha(p.read_bytes())
+            files[str(p)] = cache[p]
+            h.update(str(p).encode() + cache[p].encode())
+    return {"sha256": h.hexdigest(), "case_sha256": case_sha, "files": files}
+
+
+# --------------------------------------------------------------------------- the worker
+
+
+def _one_line(exc: BaseException, limit: int = 400) -> str:
+    from ..errors import GridplanError
+    text = " ".join(str(exc).split())
+    if not isinstance(exc, GridplanError) or not text:
+        text = f"{exc.__class__.__name__}: {text}" if text else exc.__class__.__name__
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def _plain(v):
+    """numpy scalars → Python (for JSON)."""
+    if hasattr(v, "item") and not isinstance(v, (list, dict, str)):
+        try:
+            return v.item()
+        except Exception:  # noqa: BLE001
+            return v
+    return v
+
+
+def run_case(case, overrides: dict | None = None, resolution: int | None = DEFAULT_RESOLUTION,
+             typical_days: int | None = None, name: str | None = None, *, out_dir: str | None = None,
+             elastic: bool = False, options: dict | None = None, return_frames: bool = False) -> dict:
+    """Solve one case and return a small picklable record; never raises.
+
+    ``case`` is a YAML path or a case dict (relative paths in a dict resolve from
+    the working directory). With ``out_dir`` the full results are written there
+    (``Results.to_csv``, each file atomic); with ``return_frames`` they come back
+    under ``"frames"`` instead (for workers that do not share the client's disk).
+    The record holds ``status`` (the solver status, or ``"error"`` when the case
+    could not be loaded or built), ``ok``, a one-line ``error``, the summary,
+    and the small frames ``capacities``, ``targets``, ``costs``.
+    """
+    t0 = time.perf_counter()
+    rec: dict = {"name": name, "file": "<dict>" if isinstance(case, dict) else str(Path(case).resolve()),
+                 "status": "error", "ok": False, "error": None, "case_name": None, "year": None,
+                 "buses": None, "summary": {}, "host": _host(), "pid": os.getpid()}
+    try:
+        from ..case.load import case_from_dict, load_case
+        from ..errors import SolveError
+        from ..solve import SolveOptions, solve
+
+        if isinstance(case, dict):
+            from ..overrides import apply_overrides
+            data = apply_overrides(case, overrides or {}, "<dict>")
+            c = case_from_dict(data)
+        else:
+            c = load_case(case, overrides=overrides or None)
+        rec.update(case_name=c.name, year=c.year, buses=",".join(b.name for b in c.buses))
+        try:
+            res = solve(c, resolution=resolution, typical_days=typical_days, elastic=elastic,
+                        options=SolveOptions(**(options or {})))
+        except SolveError as exc:
+            rec.update(status=exc.status, error=_one_line(exc))
+            return rec
+        summary = {k: _plain(v) for k, v in res.summary().items()
+                   if isinstance(_plain(v), (int, float, str, bool)) or v is None}
+        rec.update(status=res.status, ok=bool(res.ok), summary=summary,
+                   capacities=res.capacities, targets=res.targets, costs=res.costs)
+        if out_dir or return_frames:
+            frames, problems = _frames_of(res)
+            if problems:
+                rec["warning"] = "results not written: " + "; ".join(problems)
+            if out_dir:
+                if problems:
+                    _write_frames(Path(out_dir), frames)
+                else:
+                    res.to_csv(out_dir)
+            if return_frames:
+                rec["frames"] = frames
+    except Exception as exc:  # noqa: BLE001 - every failure becomes a record
+        rec.update(status="error", ok=False, error=_one_line(exc))
+    finally:
+        rec["wall_s"] = time.perf_counter() - t0
+    return rec
+
+
+_FRAME_GETTERS = {
+    "summary": lambda r: pd.DataFrame([r.summary()]), "capacities": lambda r: r.capacities,
+    "costs": lambda r: r.costs, "targets": lambda r: r.targets, "energy": lambda r: r.energy.reset_index(),
+    "emissions": lambda r: r.emissions, "curtailment": lambda r: r.curtailment.reset_index(),
+    "shedding": lambda r: r.shedding.reset_index(), "prices": lambda r: r.prices.reset_index(),
+    "dispatch": lambda r: r.dispatch, "storage_levels": lambda r: r.storage_levels, "flows": lambda r: r.flows,
+}
+
+
+def _frames_of(res) -> tuple[dict, list[str]]:
+    """``res.frames()``; if one frame cannot be built, every other frame and a note per failure."""
+    try:
+        return res.frames(), []
+    except Exception:  # noqa: BLE001 - keep the solved case; report the frame that failed
+        pass
+    frames, problems = {}, []
+    for name, get in _FRAME_GETTERS.items():
+        try:
+            frames[name] = get(res)
+        except Exception as exc:  # noqa: BLE001
+            problems.append(f"{name}.csv ({_one_line(exc, 120)})")
+    return frames, problems
+
+
+def _host() -> str:
+    try:
+        return os.uname().nodename
+    except AttributeError:  # pragma: no cover - Windows
+        return os.environ.get("COMPUTERNAME", "")
+
+
+# --------------------------------------------------------------------------- per-case folder
+
+
+def _write_frames(folder: Path, frames: dict) -> None:
+    """What ``Results.to_csv`` writes, from frames shipped back by a remote worker."""
+    write_csv_frames(folder, frames)
+
+
+def _read_meta(folder: Path) -> dict | None:
+    try:
+        return json.loads((folder / META).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _meta_of(rec: dict, job: "_Job", previous: dict | None) -> dict:
+    return {
+        "format": META_FORMAT, "name": job.name, "file": rec.get("file"), "case_name": rec.get("case_name"),
+        "year": rec.get("year"), "buses": rec.get("buses"),
+        "sha256": job.hash["sha256"], "case_sha256": job.hash["case_sha256"], "files": job.hash["files"],
+        "overrides": job.run.overrides, "scenario": job.run.scenario, "settings": job.settings,
+        "status": rec.get("status"), "ok": bool(rec.get("ok")), "error": rec.get("error"),
+        "warning": rec.get("warning"), "summary": rec.get("summary", {}), "wall_s": rec.get("wall_s"),
+        "host": rec.get("host"),
+        "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "solve_count": int((previous or {}).get("solve_count", 0)) + 1,
+    }
+
+
+def _load_finished(folder: Path, key: str) -> dict | None:
+    """The record of a finished run from its folder, if its hash matches and it was optimal."""
+    meta = _read_meta(folder)
+    if not meta or meta.get("sha256") != key or not meta.get("ok"):
+        return None
+    rec = {k: meta.get(k) for k in ("file", "status", "ok", "error", "warning", "case_name", "year", "buses",
+                                   "summary", "wall_s", "host")}
+    for name in SMALL_FRAMES:
+        p = folder / f"{name}.csv"
+        if not p.exists():
+            return None
+        try:
+            df = pd.read_csv(p)
+        except pd.errors.EmptyDataError:
+            df = pd.DataFrame()
+        for c in df.columns.intersection(_TEXT_COLUMNS):  # CSV turns '' into NaN: restore empty text
+            df[c] = df[c].astype(object).where(df[c].notna(), "")
+        rec[name] = df
+    rec["name"] = meta.get("name")
+    rec["resumed"] = True
+    return rec
+
