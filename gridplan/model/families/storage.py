@@ -48,7 +48,7 @@ def add_storage(ctx) -> None:
     loss = s["loss_per_h"].to_numpy(float)[:, None]
     decay = (1.0 - loss) ** w[None, :]
     delta = LinExpr.of(ch.cols, eta_c * w[None, :]) - LinExpr.of(dis.cols, w[None, :] / eta_d)
-    add_state_balance(ctx, "storage_soc", "storage", soc, delta, decay, e_tot)
+    add_state_balance(ctx, "storage_soc", "storage", soc, delta, decay, e_tot, per_weight=True)
 
     dmin = s["min_duration_h"].to_numpy(float)
     dmax = s["max_duration_h"].to_numpy(float)
