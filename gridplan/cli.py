@@ -67,6 +67,7 @@ def parse_resolution(value: Optional[str]) -> Optional[int]:
 
 
 def _fmt(x, digits=0):
+    x = round(float(x), digits) + 0.0   # + 0.0 turns -0.0 into 0.0: no "-0" in tables
     return f"{x:,.{digits}f}"
 
 
@@ -74,12 +75,14 @@ def print_results(res, console: Console = out) -> None:
     s = res.summary()
     cap = res.capacities
     if len(cap):
-        t = Table(title=f"{res.case.name}: capacity (MW) — existing + built = total", title_justify="left")
+        t = Table(title=f"{res.case.name}: capacity (MW) — existing + built = total "
+                        "(technologies with none left out)", title_justify="left")
         t.add_column("bus")
         t.add_column("technology")
         for c in ("existing", "built", "total"):
             t.add_column(c, justify="right")
-        for _, r in cap[cap["component"] != "line"].iterrows():
+        shown = cap[(cap["component"] != "line") & ((cap["existing"] > 0.5) | (cap["built"] > 0.5))]
+        for _, r in shown.iterrows():
             unit = " MWh" if r["unit"] == "MWh" else ""
             t.add_row(str(r["bus"]), f"{r['technology']}{unit}", _fmt(r["existing"]), _fmt(r["built"]),
                       _fmt(r["total"]))

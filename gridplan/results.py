@@ -17,6 +17,11 @@ from .case.prepare import MONEY
 from .io import write_csv_frames, write_excel_sheets
 
 
+def _clean(v: np.ndarray, tol: float = 1e-6) -> np.ndarray:
+    """Solver noise below ``tol`` MW (e.g. -1e-9 built) reads as exactly 0."""
+    return np.where(np.abs(v) < tol, 0.0, v)
+
+
 class Results:
     """The solved model: capacities, dispatch, prices, targets, costs and run facts."""
 
@@ -72,7 +77,7 @@ class Results:
         def add(frame, block, component, unit="MW", existing="existing_mw", tech=None):
             if frame.empty or not self.has(block):
                 return
-            built = self.value(block)
+            built = _clean(self.value(block))
             parts.append(pd.DataFrame({
                 "component": component, "name": frame.index, "bus": frame["bus"].to_numpy(),
                 "technology": frame["technology"].to_numpy() if tech is None else tech,
@@ -86,7 +91,7 @@ class Results:
         add(d.dr, "dr_build", "demand_response", tech="demand_response")
         if not d.lines.empty:
             ln = d.lines
-            built = self.value("line_build")
+            built = _clean(self.value("line_build"))
             parts.append(pd.DataFrame({
                 "component": "line", "name": ln.index, "bus": ln["bus0"] + "-" + ln["bus1"],
                 "technology": "line", "existing": ln["existing_mw"].to_numpy(float), "built": built,
