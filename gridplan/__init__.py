@@ -18,9 +18,9 @@ from .case.schema import Case
 from .errors import CaseError, GridplanError, SolveError
 from .model.build import build_context, build_model
 from .results import Results
-from .solve import SolveOptions, solve
+from .solve import Resolver, SolveOptions, solve
 
-__all__ = ["Case", "CaseData", "Comparison", "compare", "sweep", "CaseError", "GridplanError", "Results", "SolveError", "SolveOptions",
+__all__ = ["Case", "CaseData", "Comparison", "compare", "sweep", "CaseError", "GridplanError", "Resolver", "Results", "SolveError", "SolveOptions",
            "build_context", "build_model", "case_from_dict", "load_case", "prepare", "solve", "validate"]
 __version__ = "0.1.0"
 

@@ -93,13 +93,18 @@ def solve(case_or_model, *, resolution: int | None = None, typical_days: int | N
     targets is best re-solved with ``elastic=True``: every target then gets a
     priced shortfall and the results name the targets that cannot be met.
     """
-    from .results import Results
-
     opts = options or SolveOptions(**option_kw)
     ctx = _context_of(case_or_model, dict(resolution=resolution, typical_days=typical_days, elastic=elastic))
     t0 = time.perf_counter()
     clp = compile_lp(ctx)
     h = make_highs(clp, opts)
+    return _run(ctx, clp, h, t0, raise_on_failure)
+
+
+def _run(ctx, clp, h, t0: float, raise_on_failure: bool, **extra_facts):
+    """Run HiGHS on the handed-off model and turn its answer into Results."""
+    from .results import Results
+
     t1 = time.perf_counter()
     h.run()
     t2 = time.perf_counter()
@@ -108,12 +113,12 @@ def solve(case_or_model, *, resolution: int | None = None, typical_days: int | N
     facts = dict(status=status, rows=clp.shape[0], cols=clp.shape[1], nonzeros=int(clp.A.nnz),
                  handoff_s=t1 - t0, solve_s=t2 - t1, iterations=int(info.simplex_iteration_count),
                  ipm_iterations=int(info.ipm_iteration_count),
-                 coefficient_ranges=coefficient_ranges(clp), **getattr(ctx, "timings", {}))
+                 coefficient_ranges=coefficient_ranges(clp), **getattr(ctx, "timings", {}), **extra_facts)
     if status != "Optimal":
         res = Results(ctx, None, None, facts)
         if raise_on_failure:
             hint = ""
-            if "nfeasible" in status and not elastic and ctx.target_rows:
+            if "nfeasible" in status and not ctx.elastic and ctx.target_rows:
                 hint = " — re-run with elastic=True (CLI: --elastic) to see which targets cannot be met"
             raise SolveError(status, f"{ctx.case.name}: solver status '{status}'{hint}")
         return res
@@ -131,6 +136,66 @@ def solve(case_or_model, *, resolution: int | None = None, typical_days: int | N
         vd.set_value(float(x[col]), skip_validation=True)
     _load_block_values(ctx, x)
     return Results(ctx, x, y, facts, user_rows=clp.user_rows)
+
+
+class Resolver:
+    """Solve variants of one case on a single HiGHS instance (for sweeps).
+
+    Each call builds the variant's blocks (cheap: well under a second) and, when
+    the LP has the same shape and sparsity pattern as the one HiGHS holds, hands
+    over only what changed — costs (``changeColsCost``), column and row bounds
+    (``changeColsBounds``, ``changeRowsBounds``), matrix values (``changeCoeff``,
+    one call per changed entry) and the objective offset — so HiGHS starts from
+    the previous optimal basis instead of from scratch. A variant with another
+    structure (a component added, another resolution) is passed whole.
+
+        r = gridplan.Resolver(method="simplex")
+        for capex in (2000, 2400, 2800):
+            res = r.solve(gridplan.load_case(path, overrides={...: capex}))
+            res.facts["warm_start"]    # True from the second call on
+    """
+
+    def __init__(self, options: SolveOptions | None = None, **option_kw):
+        # dual simplex re-optimises from a basis; the interior point cannot use one
+        self.options = options or SolveOptions(**{"method": "simplex", **option_kw})
+        self.h = None
+        self.clp = None
+
+    def _same_structure(self, clp) -> bool:
+        old = self.clp
+        return (old is not None and old.A.shape == clp.A.shape and old.A.nnz == clp.A.nnz
+                and np.array_equal(old.A.indptr, clp.A.indptr) and np.array_equal(old.A.indices, clp.A.indices)
+                and not clp.user_rows and not old.user_rows)
+
+    def solve(self, case, *, resolution: int | None = None, typical_days: int | None = None,
+              elastic: bool = False, raise_on_failure: bool = True):
+        ctx = _context_of(case, dict(resolution=resolution, typical_days=typical_days, elastic=elastic))
+        t0 = time.perf_counter()
+        clp = compile_lp(ctx)
+        warm = self._same_structure(clp)
+        if not warm:
+            self.h = make_highs(clp, self.options)
+        else:
+            h, old = self.h, self.clp
+            i32 = np.int32
+            idx = np.flatnonzero(clp.cost != old.cost)
+            if idx.size:
+                h.changeColsCost(idx.size, idx.astype(i32), clp.cost[idx])
+            idx = np.flatnonzero((clp.col_lower != old.col_lower) | (clp.col_upper != old.col_upper))
+            if idx.size:
+                h.changeColsBounds(idx.size, idx.astype(i32), clp.col_lower[idx], clp.col_upper[idx])
+            idx = np.flatnonzero((clp.row_lower != old.row_lower) | (clp.row_upper != old.row_upper))
+            if idx.size:
+                h.changeRowsBounds(idx.size, idx.astype(i32), clp.row_lower[idx], clp.row_upper[idx])
+            k = np.flatnonzero(clp.A.data != old.A.data)
+            if k.size:
+                cols = np.searchsorted(clp.A.indptr, k, side="right") - 1
+                for kk, c in zip(k, cols):
+                    h.changeCoeff(int(clp.A.indices[kk]), int(c), float(clp.A.data[kk]))
+            if clp.offset != old.offset:
+                h.changeObjectiveOffset(clp.offset)
+        self.clp = clp
+        return _run(ctx, clp, self.h, t0, raise_on_failure, warm_start=warm)
 
 
 def _load_block_values(ctx, x) -> None:
