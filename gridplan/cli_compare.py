@@ -40,7 +40,7 @@ def _time_settings(resolution: Optional[str], typical_days: Optional[int]):
 
 
 def _run(runs, *, out_dir: Path, workers, resolution, typical_days, resume, scheduler, elastic, time_limit,
-         scenario_columns=None, title: str):
+         scenario_columns=None, title: str, warm_start: bool = False):
     from rich.markdown import Markdown
     from rich.markup import escape
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -67,7 +67,8 @@ def _run(runs, *, out_dir: Path, workers, resolution, typical_days, resume, sche
             prog.update(task, completed=done, last=last)
 
         cmp = compare(runs, workers=workers, resolution=res_h, typical_days=td, out=out_dir,
-                      executor="dask" if scheduler else "process", scheduler=scheduler, resume=resume,
+                      executor="warm" if warm_start else ("dask" if scheduler else "process"),
+                      scheduler=scheduler, resume=resume,
                       elastic=elastic, options=options, progress=progress, scenario_columns=scenario_columns)
     out.print(Markdown(cmp.markdown()))
     out.print(f"comparison written to {out_dir}/ (open {out_dir / 'index.html'})", highlight=False)
@@ -119,6 +120,9 @@ def register(app: typer.Typer) -> None:
         scheduler: Optional[str] = typer.Option(None, help="Dask scheduler address: run on that cluster"),
         elastic: bool = typer.Option(False, "--elastic", help=ELASTIC_HELP),
         time_limit: Optional[float] = typer.Option(None, "--time-limit", help="Solver time limit per run, seconds"),
+        warm_start: bool = typer.Option(
+            False, "--warm-start",
+            help="Run the scenarios one after another on one HiGHS instance, passing only what changed"),
     ):
         """Solve one case under every combination of overrides and compare the runs.
 
@@ -134,8 +138,11 @@ def register(app: typer.Typer) -> None:
             raise GridplanError("sweep: give at least one --set PATH=V1,V2 or --scenarios FILE.csv")
         if scenarios is not None and not scenarios.exists():
             raise GridplanError(f"--scenarios: {scenarios} does not exist")
+        if warm_start and scheduler:
+            raise GridplanError("give either --warm-start (one process) or --scheduler (a Dask cluster), not both")
         runs = sweep_runs(case, list(set_), scenarios)
         cols = list(dict.fromkeys(k for r in runs for k in r.scenario))
         _run(runs, out_dir=out_dir or Path(f"sweep-{case.stem}"), workers=workers, resolution=resolution,
              typical_days=typical_days, resume=resume, scheduler=scheduler, elastic=elastic,
-             time_limit=time_limit, scenario_columns=cols, title=f"solving {len(runs)} scenarios of {case.name}")
+             time_limit=time_limit, scenario_columns=cols, title=f"solving {len(runs)} scenarios of {case.name}",
+             warm_start=warm_start)

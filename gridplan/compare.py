@@ -51,7 +51,7 @@ from typing import Callable, Sequence
 import pandas as pd
 
 from .io import atomic_text
-from .batch.executors import _Job, _run_dask, _run_inline, _run_process
+from .batch.executors import _Job, _run_dask, _run_inline, _run_process, _run_warm
 from .batch.runs import (DEFAULT_RESOLUTION, META, Run, _as_runs, _load_finished, _meta_of, _plain, _read_meta,
                          _safe, _unique_names, _write_frames, run_case, run_hash)
 from .batch.comparison import Comparison
@@ -70,7 +70,8 @@ def compare(cases, *, workers: int | None = None, resolution: int | None = DEFAU
     ``cases``: paths, case dicts or :class:`Run` objects. ``executor``:
     ``"process"`` (default), ``"dask"`` (``scheduler``: address, ``Client``,
     cluster, or None for a local cluster of ``workers`` processes) or
-    ``"inline"``. ``resolution`` defaults to 3 h (``None``: the cases' own
+    ``"inline"``, or ``"warm"`` (in this process, one HiGHS instance re-used from
+    run to run: for sweeps that change costs, bounds or target values). ``resolution`` defaults to 3 h (``None``: the cases' own
     settings). ``options``: :class:`gridplan.SolveOptions` fields for every run
     (default ``threads=1``, since runs already go in parallel). ``progress`` is
     called as ``progress(record, done, total)`` after every run.
@@ -80,8 +81,8 @@ def compare(cases, *, workers: int | None = None, resolution: int | None = DEFAU
     runs = _as_runs(cases)
     if not runs:
         raise GridplanError("compare: no cases given")
-    if executor not in ("process", "dask", "inline"):
-        raise GridplanError(f"executor: got {executor!r}; expected 'process', 'dask' or 'inline'")
+    if executor not in ("process", "dask", "inline", "warm"):
+        raise GridplanError(f"executor: got {executor!r}; expected 'process', 'dask', 'inline' or 'warm'")
     out = Path(out) if out is not None else None
     if resume and out is None:
         raise GridplanError("resume needs an output folder (out=...)")
@@ -139,6 +140,8 @@ def compare(cases, *, workers: int | None = None, resolution: int | None = DEFAU
         n = max(1, min(len(todo), workers or os.cpu_count() or 1))
         if executor == "inline":
             stream = _run_inline(todo)
+        elif executor == "warm":
+            stream = _run_warm(todo)
         elif executor == "dask":
             stream = _run_dask(todo, n, scheduler)
         else:

@@ -51,6 +51,16 @@ def _run_inline(jobs: list[_Job]) -> Iterator[tuple[_Job, dict]]:
         yield job, run_case(**job.kwargs(write_here=True))
 
 
+def _run_warm(jobs: list[_Job]) -> Iterator[tuple[_Job, dict]]:
+    """One after another in this process, on one HiGHS instance (:class:`gridplan.Resolver`):
+    a scenario that changes only costs, bounds or coefficients starts from the last basis."""
+    from ..solve import Resolver, SolveOptions
+    opts = {"method": "simplex", **jobs[0].settings["options"]} if jobs else {}
+    resolver = Resolver(SolveOptions(**opts))
+    for job in jobs:
+        yield job, run_case(**job.kwargs(write_here=True), resolver=resolver)
+
+
 def _run_process(jobs: list[_Job], workers: int) -> Iterator[tuple[_Job, dict]]:
     from concurrent.futures import ProcessPoolExecutor, as_completed
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=_mp_context())

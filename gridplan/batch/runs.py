@@ -183,7 +183,8 @@ def _plain(v):
 
 def run_case(case, overrides: dict | None = None, resolution: int | None = DEFAULT_RESOLUTION,
              typical_days: int | None = None, name: str | None = None, *, out_dir: str | None = None,
-             elastic: bool = False, options: dict | None = None, return_frames: bool = False) -> dict:
+             elastic: bool = False, options: dict | None = None, return_frames: bool = False,
+             resolver=None) -> dict:
     """Solve one case and return a small picklable record; never raises.
 
     ``case`` is a YAML path or a case dict (relative paths in a dict resolve from
@@ -192,7 +193,8 @@ def run_case(case, overrides: dict | None = None, resolution: int | None = DEFAU
     under ``"frames"`` instead (for workers that do not share the client's disk).
     The record holds ``status`` (the solver status, or ``"error"`` when the case
     could not be loaded or built), ``ok``, a one-line ``error``, the summary,
-    and the small frames ``capacities``, ``targets``, ``costs``.
+    and the small frames ``capacities``, ``targets``, ``costs``. With a
+    :class:`gridplan.Resolver` the run re-uses its HiGHS instance (warm start).
     """
     t0 = time.perf_counter()
     rec: dict = {"name": name, "file": "<dict>" if isinstance(case, dict) else str(Path(case).resolve()),
@@ -211,8 +213,11 @@ def run_case(case, overrides: dict | None = None, resolution: int | None = DEFAU
             c = load_case(case, overrides=overrides or None)
         rec.update(case_name=c.name, year=c.year, buses=",".join(b.name for b in c.buses))
         try:
-            res = solve(c, resolution=resolution, typical_days=typical_days, elastic=elastic,
-                        options=SolveOptions(**(options or {})))
+            if resolver is not None:
+                res = resolver.solve(c, resolution=resolution, typical_days=typical_days, elastic=elastic)
+            else:
+                res = solve(c, resolution=resolution, typical_days=typical_days, elastic=elastic,
+                            options=SolveOptions(**(options or {})))
         except SolveError as exc:
             rec.update(status=exc.status, error=_one_line(exc))
             return rec
