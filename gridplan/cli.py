@@ -106,7 +106,9 @@ def print_results(res, console: Console = out) -> None:
     t = Table(title="system", title_justify="left", show_header=False)
     t.add_column("k")
     t.add_column("v", justify="right")
-    t.add_row("total annualised cost", f"{s['total_cost_cny'] / 1e8:,.2f} 亿 CNY ({_fmt(s['total_cost_cny'])} CNY)")
+    t.add_row("total annualised cost", f"{s['system_cost_cny'] / 1e8:,.2f} 亿 CNY ({_fmt(s['system_cost_cny'])} CNY)")
+    if s["target_penalty_cny"] > 0.5:
+        t.add_row("+ target shortfall penalties", f"{s['target_penalty_cny'] / 1e8:,.2f} 亿 CNY (not a real cost)")
     t.add_row("cost per MWh of demand", f"{s['cost_per_mwh_cny']:,.1f} CNY/MWh")
     t.add_row("demand", f"{s['demand_mwh'] / 1e6:,.2f} TWh")
     t.add_row("emissions", f"{s['emissions_t'] / 1e6:,.3f} Mt CO2")

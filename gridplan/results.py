@@ -263,12 +263,24 @@ class Results:
         from .report import target_report
         return target_report(self)
 
+    @property
+    def target_penalty(self) -> float:
+        """CNY of target shortfall penalties in the objective (missed strive targets; elastic runs)."""
+        c = self.costs
+        return float(c.loc[c["term"] == "target_shortfall", "cny"].sum())
+
     def summary(self) -> dict:
+        """Headline numbers. ``system_cost_cny`` is the objective without target penalties
+        (what the plan costs to build and run, VoLL of any shed load included);
+        ``total_cost_cny`` is the objective itself."""
         shed = self.shedding["shed_mwh"].sum()
+        penalty = self.target_penalty
+        system = self.objective - penalty
         return {
             "case": self.case.name, "year": self.case.year, "status": self.status,
-            "total_cost_cny": self.objective, "demand_mwh": self.demand_mwh,
-            "cost_per_mwh_cny": self.objective / self.demand_mwh if self.demand_mwh else float("nan"),
+            "total_cost_cny": self.objective, "system_cost_cny": system, "target_penalty_cny": penalty,
+            "demand_mwh": self.demand_mwh,
+            "cost_per_mwh_cny": system / self.demand_mwh if self.demand_mwh else float("nan"),
             "emissions_t": float(self.emissions["t_co2"].sum()) if len(self.emissions) else 0.0,
             "non_fossil_electricity_share": self.non_fossil_electricity_share,
             "curtailed_mwh": float(self.curtailment["curtailed_mwh"].sum()) if len(self.curtailment) else 0.0,

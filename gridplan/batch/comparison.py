@@ -175,7 +175,7 @@ class Comparison:
                     else c] = r[c]
             row.update({
                 "status": r["status"],
-                "cost (亿 CNY/yr)": num(r["total_cost_cny"], lambda v: f"{v / 1e8:,.3f}"),
+                "cost (亿 CNY/yr)": num(r.get("system_cost_cny", r["total_cost_cny"]), lambda v: f"{v / 1e8:,.3f}"),
                 "CNY/MWh": num(r["cost_per_mwh_cny"], lambda v: f"{v:,.1f}"),
                 "non-fossil share": num(r["non_fossil_electricity_share"], lambda v: f"{100 * v:.1f}%"),
                 "CO2 (Mt)": num(r["emissions_t"], lambda v: f"{v / 1e6:,.3f}"),
