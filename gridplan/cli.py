@@ -220,12 +220,12 @@ def solve(
         ctx = build_context(c, resolution=res_h, typical_days=typical_days, elastic=elastic)
         prog.update(task, description=f"solving with HiGHS ({ctx.lp.n_rows:,} rows × {ctx.lp.n_cols:,} cols)")
         try:
-            res = _solve(ctx.m, options=opts)
+            res = _solve(ctx, options=opts)
         except SolveError as exc:
             if "nfeasible" in exc.status and not elastic and c.targets:
                 prog.update(task, description="infeasible: re-solving in elastic mode to diagnose")
                 ctx = build_context(c, resolution=res_h, typical_days=typical_days, elastic=True)
-                res = _solve(ctx.m, options=opts)
+                res = _solve(ctx, options=opts)
                 prog.stop()
                 print_results(res)
                 from .report import diagnosis

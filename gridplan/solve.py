@@ -15,7 +15,6 @@ from typing import Literal, Optional
 
 import highspy
 import numpy as np
-import pyomo.environ as pyo
 
 from .errors import SolveError
 from .model.build import build_context
@@ -69,7 +68,10 @@ def make_highs(clp, opts: SolveOptions) -> highspy.Highs:
 
 
 def _context_of(obj, build_opts):
-    if isinstance(obj, pyo.ConcreteModel):
+    from .model.context import ModelContext
+    if isinstance(obj, ModelContext):
+        return obj
+    if type(obj).__module__.startswith("pyomo"):
         ctx = getattr(obj, "_gridplan", None)
         if ctx is None:
             raise TypeError("this Pyomo model was not built by gridplan.build_model")
@@ -126,15 +128,8 @@ def _run(ctx, clp, h, t0: float, raise_on_failure: bool, **extra_facts):
     x = np.asarray(sol.col_value)
     y = np.asarray(sol.row_dual)
     facts["objective"] = float(info.objective_function_value)
-    m = ctx.m
-    dual = getattr(m, "dual", None)
-    if isinstance(dual, pyo.Suffix):
-        from .case.prepare import MONEY
-        for con, row in clp.user_rows:
-            dual[con] = float(y[row]) / MONEY   # CNY per unit of the constraint's body
-    for vd, col in clp.user_cols.values():
-        vd.set_value(float(x[col]), skip_validation=True)
-    _load_block_values(ctx, x)
+    if ctx.has_pyomo:
+        _load_into_pyomo(ctx, clp, x, y)
     return Results(ctx, x, y, facts, user_rows=clp.user_rows)
 
 
@@ -196,6 +191,19 @@ class Resolver:
                 h.changeObjectiveOffset(clp.offset)
         self.clp = clp
         return _run(ctx, clp, self.h, t0, raise_on_failure, warm_start=warm)
+
+
+def _load_into_pyomo(ctx, clp, x, y) -> None:
+    """Solution values (and user duals, where a ``dual`` Suffix exists) into the Pyomo model."""
+    import pyomo.environ as pyo
+    from .case.prepare import MONEY
+    dual = getattr(ctx.m, "dual", None)
+    if isinstance(dual, pyo.Suffix):
+        for con, row in clp.user_rows:
+            dual[con] = float(y[row]) / MONEY   # CNY per unit of the constraint's body
+    for vd, col in clp.user_cols.values():
+        vd.set_value(float(x[col]), skip_validation=True)
+    _load_block_values(ctx, x)
 
 
 def _load_block_values(ctx, x) -> None:

@@ -11,9 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pyomo.environ as pyo
 import scipy.sparse as sp
-from pyomo.repn import generate_standard_repn
 
 from ..errors import GridplanError
 
@@ -38,7 +36,7 @@ class CompiledLP:
 def _column_of(ctx, vd, user_cols, extra):
     comp = vd.parent_component()
     vb = ctx.lp.vars.get(comp.local_name) if comp.parent_block() is ctx.m else None
-    if vb is not None and getattr(comp, "_gridplan_block", True):
+    if vb is not None:
         idx = vd.index()
         idx = idx if isinstance(idx, tuple) else (idx,)
         pos = [c.get_loc(i) for c, i in zip(vb.coords, idx)]
@@ -53,17 +51,11 @@ def _column_of(ctx, vd, user_cols, extra):
     return user_cols[key][1]
 
 
-def compile_lp(ctx) -> CompiledLP:
-    lp = ctx.lp
-    rows = [c.rows for c in lp.cons.values()]
-    cols = [c.cols for c in lp.cons.values()]
-    vals = [c.vals for c in lp.cons.values()]
-    rlo = [c.lower for c in lp.cons.values()]
-    rhi = [c.upper for c in lp.cons.values()]
+def _compile_user_rows(ctx, r, rows, cols, vals, rlo, rhi, user_rows, user_cols, extra) -> int:
+    """Append the user's Pyomo constraints as rows (Pyomo's standard repn); returns the row count."""
+    import pyomo.environ as pyo
+    from pyomo.repn import generate_standard_repn
 
-    # user-added Pyomo constraints (anything not created by a family)
-    user_rows, user_cols, extra = [], {}, []
-    r = lp.n_rows
     for con in ctx.m.component_data_objects(pyo.Constraint, active=True, descend_into=True):
         repn = generate_standard_repn(con.body, compute_values=True, quadratic=False)
         if not repn.is_linear():
@@ -82,6 +74,23 @@ def compile_lp(ctx) -> CompiledLP:
     if any(o.active for o in ctx.m.component_data_objects(pyo.Objective)):
         raise GridplanError("the model has a Pyomo Objective; gridplan builds the objective itself "
                             "(add costs with m._gridplan.cost(...) instead)")
+    return r
+
+
+def compile_lp(ctx) -> CompiledLP:
+    lp = ctx.lp
+    rows = [c.rows for c in lp.cons.values()]
+    cols = [c.cols for c in lp.cons.values()]
+    vals = [c.vals for c in lp.cons.values()]
+    rlo = [c.lower for c in lp.cons.values()]
+    rhi = [c.upper for c in lp.cons.values()]
+
+    # user-added Pyomo constraints (anything not created by a family); only when a
+    # Pyomo model exists, i.e. the caller went through gridplan.build_model
+    user_rows, user_cols, extra = [], {}, []
+    r = lp.n_rows
+    if ctx.has_pyomo:
+        r = _compile_user_rows(ctx, r, rows, cols, vals, rlo, rhi, user_rows, user_cols, extra)
 
     n_cols = lp.n_cols + len(extra)
     lb, ub = lp.bounds()
