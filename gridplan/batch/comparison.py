@@ -101,58 +101,43 @@ class Comparison:
                 and c not in ("wall_s", "resumed")]
         return df[head + caps + [c for c in FACT_FIELDS + ["wall_s", "resumed"] if c in df.columns]]
 
+    def _stack(self, key: str, columns: list, transform) -> pd.DataFrame:
+        """Stack one small frame of every solved run, prefixed by the case and scenario columns."""
+        parts = []
+        for rec in self.records:
+            frame = rec.get(key)
+            if not rec.get("ok") or not isinstance(frame, pd.DataFrame) or frame.empty:
+                continue
+            f = transform(frame)
+            for i, (k, v) in enumerate({"case": rec.get("name"), **self._scenario(rec)}.items()):
+                f.insert(i, k, v)
+            parts.append(f)
+        if not parts:
+            return pd.DataFrame(columns=["case", *self.scenario_columns, *columns])
+        return pd.concat(parts, ignore_index=True)
+
     @property
     def targets(self) -> pd.DataFrame:
         """One row per run × target, with ``marginal_cost`` in plain units (see :func:`_marginal`)."""
-        parts = []
-        for rec in self.records:
-            tg = rec.get("targets")
-            if not rec.get("ok") or not isinstance(tg, pd.DataFrame) or tg.empty:
-                continue
+        def with_marginal(tg):
             t = tg[[c for c in TARGET_COLUMNS if c in tg.columns]].copy()
             mc = [_marginal(r) for r in t.to_dict("records")]
             t["marginal_cost"] = [m[0] for m in mc]
             t["marginal_cost_unit"] = [m[1] for m in mc]
-            for i, (k, v) in enumerate({"case": rec.get("name"), **self._scenario(rec)}.items()):
-                t.insert(i, k, v)
-            parts.append(t)
-        if not parts:
-            return pd.DataFrame(columns=["case", *self.scenario_columns, *TARGET_COLUMNS,
-                                         "marginal_cost", "marginal_cost_unit"])
-        return pd.concat(parts, ignore_index=True)
+            return t
+        return self._stack("targets", [*TARGET_COLUMNS, "marginal_cost", "marginal_cost_unit"], with_marginal)
 
     @property
     def capacities(self) -> pd.DataFrame:
         """One row per run × component × technology (summed over buses): existing, built, total."""
-        parts = []
-        for rec in self.records:
-            cap = rec.get("capacities")
-            if not rec.get("ok") or not isinstance(cap, pd.DataFrame) or cap.empty:
-                continue
-            g = cap.groupby(["component", "technology", "unit"], sort=False, as_index=False)[
-                ["existing", "built", "total"]].sum()
-            for i, (k, v) in enumerate({"case": rec.get("name"), **self._scenario(rec)}.items()):
-                g.insert(i, k, v)
-            parts.append(g)
-        if not parts:
-            return pd.DataFrame(columns=["case", *self.scenario_columns, "component", "technology", "unit",
-                                         "existing", "built", "total"])
-        return pd.concat(parts, ignore_index=True)
+        return self._stack("capacities", ["component", "technology", "unit", "existing", "built", "total"],
+                           lambda cap: cap.groupby(["component", "technology", "unit"], sort=False, as_index=False)[
+                               ["existing", "built", "total"]].sum())
 
     @property
     def costs(self) -> pd.DataFrame:
         """One row per run × cost term (CNY per year)."""
-        parts = []
-        for rec in self.records:
-            c = rec.get("costs")
-            if not rec.get("ok") or not isinstance(c, pd.DataFrame) or c.empty:
-                continue
-            c = c.copy()
-            for i, (k, v) in enumerate({"case": rec.get("name"), **self._scenario(rec)}.items()):
-                c.insert(i, k, v)
-            parts.append(c)
-        return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
-            columns=["case", *self.scenario_columns, "term", "kind", "cny"])
+        return self._stack("costs", ["term", "kind", "cny"], lambda c: c.copy())
 
     @property
     def failed(self) -> pd.DataFrame:
