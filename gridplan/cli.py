@@ -12,6 +12,8 @@ import sys
 from pathlib import Path
 from typing import Optional
 
+import numpy as np
+import pandas as pd
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -75,17 +77,20 @@ def print_results(res, console: Console = out) -> None:
     s = res.summary()
     cap = res.capacities
     if len(cap):
-        t = Table(title=f"{res.case.name}: capacity (MW) — existing + built = total "
-                        "(technologies with none left out)", title_justify="left")
+        t = Table(title=f"{res.case.name}: capacity (MW; storage energy in MWh)", title_justify="left")
         t.add_column("bus")
         t.add_column("technology")
         for c in ("existing", "built", "total"):
             t.add_column(c, justify="right")
-        shown = cap[(cap["component"] != "line") & ((cap["existing"] > 0.5) | (cap["built"] > 0.5))]
-        for _, r in shown.iterrows():
-            unit = " MWh" if r["unit"] == "MWh" else ""
-            t.add_row(str(r["bus"]), f"{r['technology']}{unit}", _fmt(r["existing"]), _fmt(r["built"]),
-                      _fmt(r["total"]))
+        # one row per bus × technology (plants of one kind summed), buses in case order,
+        # technologies with no capacity left out; lines after
+        plants = cap[cap["component"] != "line"].copy()
+        plants["tech"] = plants["technology"] + np.where(plants["unit"] == "MWh", " MWh", "")
+        plants["order"] = pd.Categorical(plants["bus"], categories=list(res.data.buses), ordered=True)
+        rows = plants.groupby(["order", "tech"], observed=True, sort=True)[["existing", "built", "total"]].sum()
+        for (bus, tech), r in rows.iterrows():
+            if r["existing"] > 0.5 or r["built"] > 0.5:
+                t.add_row(str(bus), tech, _fmt(r["existing"]), _fmt(r["built"]), _fmt(r["total"]))
         for _, r in cap[cap["component"] == "line"].iterrows():
             t.add_row(str(r["bus"]), f"line {r['name']}", _fmt(r["existing"]), _fmt(r["built"]), _fmt(r["total"]))
         console.print(t)
@@ -99,7 +104,8 @@ def print_results(res, console: Console = out) -> None:
             share = r["unit"] == "share"
             f = (lambda v: f"{100 * v:.1f}%") if share else (lambda v: _fmt(v))
             dual = f"{_fmt(r['dual'])} {r['dual_unit']}" if r["dual"] else "0"
-            t.add_row(Text(r["id"]), f(r["required"]), f(r["achieved"]), "yes" if r["met"] else "[red]NO[/]",
+            met = "yes" if r["met"] else ("[yellow]no (strive)[/]" if r["hedge"] == "strive" else "[red]NO[/]")
+            t.add_row(Text(r["id"]), f(r["required"]), f(r["achieved"]), met,
                       "yes" if r["binding"] else "", dual)
         console.print(t)
         _print_sources(tg, console)
