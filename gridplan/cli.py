@@ -77,7 +77,7 @@ def print_results(res, console: Console = out) -> None:
     s = res.summary()
     cap = res.capacities
     if len(cap):
-        t = Table(title=f"{res.case.name}: capacity (MW; storage energy in MWh)", title_justify="left")
+        t = Table(title=f"{res.case.name}: capacity (MW) — existing + built = total; storage energy in MWh", title_justify="left")
         t.add_column("bus")
         t.add_column("technology")
         for c in ("existing", "built", "total"):
