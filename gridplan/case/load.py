@@ -13,6 +13,7 @@ prepared (:mod:`gridplan.case.prepare`), with the same kind of message.
 """
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
 from typing import Any
 
@@ -65,12 +66,23 @@ def case_from_dict(data: dict, file: str | Path = "<dict>") -> Case:
     try:
         case = Case.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors(include_url=False)[0]
+        errors = exc.errors(include_url=False)
+        # a misspelt key shows up twice: as an unknown key and as a missing one;
+        # the unknown key is the one the user typed, so report it first
+        err = next((e for e in errors if e.get("type") == "extra_forbidden"), errors[0])
         field = _loc_to_path(data, tuple(err["loc"]))
         value = err.get("input")
-        if err.get("type") == "missing":
+        expected = _expected(err)
+        if err.get("type") == "extra_forbidden":
+            parent = tuple(err["loc"])[:-1]
+            missing = [str(e["loc"][-1]) for e in errors
+                       if e.get("type") == "missing" and tuple(e["loc"])[:-1] == parent]
+            close = difflib.get_close_matches(str(err["loc"][-1]), missing, n=1)
+            if close:
+                expected = f"no such field (did you mean {close[0]}?)"
+        elif err.get("type") == "missing":
             value = None
-        raise CaseError(file, field, value, _expected(err)) from None
+        raise CaseError(file, field, value, expected) from None
     check_references(case, file)
     return case
 
