@@ -60,7 +60,10 @@ from .batch.comparison import Comparison
 # --------------------------------------------------------------------------- entry points
 
 
-def compare(cases, *, workers: int | None = None, resolution: int | None = DEFAULT_RESOLUTION,
+_UNSET = object()
+
+
+def compare(cases, *, workers: int | None = None, resolution=_UNSET,
             typical_days: int | None = None, out=None, executor: str = "process", scheduler=None,
             resume: bool = False, elastic: bool = False, options: dict | None = None,
             progress: Callable[[dict, int, int], None] | None = None,
@@ -78,6 +81,9 @@ def compare(cases, *, workers: int | None = None, resolution: int | None = DEFAU
     """
     from .errors import GridplanError
 
+    if resolution is _UNSET:
+        # 3 h by default; with typical days the cases' own (hourly) resolution
+        resolution = None if typical_days else DEFAULT_RESOLUTION
     runs = _as_runs(cases)
     if not runs:
         raise GridplanError("compare: no cases given")

@@ -288,3 +288,14 @@ def test_cli_compare_and_sweep(cases, tmp_path):
                             "--out", str(tmp_path / "bad2")])
     assert r.exit_code == 5
     assert "override targets.nope.value" in pd.read_csv(tmp_path / "bad2" / "comparison.csv")["error"][0]
+
+
+def test_python_compare_with_typical_days_uses_hourly_data():
+    """`compare(..., typical_days=K)` without a resolution clusters the hourly year (as the CLI
+    does) instead of averaging to the 3 h batch default first, which typical days refuse; the
+    cost equals an independent single solve with the same K."""
+    case = Path(__file__).resolve().parents[1] / "cases" / "panzhihua_2030.yaml"
+    cmp = compare([case], typical_days=4, executor="inline")
+    assert cmp.table.loc[0, "status"] == "Optimal"
+    single = gridplan.solve(gridplan.load_case(case), typical_days=4)
+    assert cmp.table.loc[0, "total_cost_cny"] == pytest.approx(single.objective, rel=1e-9)
