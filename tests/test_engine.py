@@ -19,6 +19,8 @@ is capex annuities of new capacity plus fuel/O&M/VoLL of operation. Horizons are
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pyomo.environ as pyo
 import pytest
@@ -819,3 +821,16 @@ def test_exports_earn_no_non_fossil_or_emission_credit(write_case):
     assert res.value("export_p")[0] == approx(np.full(24, 100.0))
     assert res.non_fossil_electricity_share == approx(1.0)
     assert res.emissions["t_co2"].sum() == approx(0.0)
+
+
+@pytest.mark.parametrize("override, field", [
+    ({"reservoirs.gy_reservoir_seasonal.max_mw": 1}, "reservoirs[gy_reservoir_seasonal].max_mw"),
+    ({"storage.gy_battery_2h.max_mw": 10, "storage.gy_battery_2h.existing_mw": 50}, "storage[gy_battery_2h].max_mw"),
+])
+def test_error_ceiling_below_existing_is_an_input_error(override, field):
+    """A ceiling below installed capacity names the field instead of building an infeasible LP."""
+    path = Path(__file__).resolve().parents[1] / "cases" / "guangyuan_2030.yaml"
+    with pytest.raises(CaseError) as exc:
+        gridplan.prepare(gridplan.load_case(path, overrides=override))
+    msg = str(exc.value)
+    assert field in msg and "existing" in msg and "\n" not in msg

@@ -278,6 +278,23 @@ def _annual(row, rate, capex_col="capex_cny_per_kw", per=1000.0):
     return capex * crf(rate, life) + fom, fom
 
 
+def _build_range(file, path: str, existing: float, min_: float, max_, default_max=None, unit="mw"):
+    """(build_min, build_max) of an expandable quantity, with one check for every component.
+
+    total = existing + build must lie in [min_, max_]; ``max_`` None means
+    ``default_max`` (None: no expansion beyond a committed floor, i.e.
+    max(existing, min_)). A ceiling below what already exists is an input error,
+    not an infeasible LP.
+    """
+    top = (max(existing, min_) if default_max is None else default_max) if max_ is None else max_
+    if top < existing:
+        raise CaseError(file, f"{path}.max_{unit}", max_, f">= existing_{unit} ({existing:g}): "
+                        "installed capacity cannot be removed")
+    if min_ > top:
+        raise CaseError(file, f"{path}.min_{unit}", min_, f"<= max_{unit} ({top:g})")
+    return max(0.0, min_ - existing), top - existing
+
+
 def prepare(case: Case, resolution: int | None = None, typical_days: int | None = None) -> CaseData:
     """Read profiles and the catalogue, convert units, reduce time. No Pyomo here.
 
@@ -329,8 +346,7 @@ def prepare(case: Case, resolution: int | None = None, typical_days: int | None 
             name=g.name, bus=g.bus, technology=g.technology, carrier=t["carrier"], kind=t["kind"],
             **{f: bool(t[f]) for f in CATALOGUE_FLAGS},
             existing_mw=g.existing_mw,
-            build_min=max(0.0, g.min_mw - g.existing_mw),
-            build_max=(max(g.existing_mw, g.min_mw) if g.max_mw is None else g.max_mw) - g.existing_mw,
+            **dict(zip(("build_min", "build_max"), _build_range(file, path, g.existing_mw, g.min_mw, g.max_mw))),
             ann_cost=ann * MONEY, fom_existing=fom * g.existing_mw * MONEY,
             fuel_cost=fuel_price * fuel_gj_per_mwh * MONEY, vom=vom * MONEY,
             co2_t_per_mwh=co2_gj * fuel_gj_per_mwh,
@@ -359,13 +375,14 @@ def prepare(case: Case, resolution: int | None = None, typical_days: int | None 
         dmin = s.min_duration_h if s.min_duration_h is not None else float(np.nan_to_num(t["min_duration_h"]))
         dmax = s.max_duration_h if s.max_duration_h is not None else (
             float(t["max_duration_h"]) if np.isfinite(t["max_duration_h"]) else np.inf)
-        p_max = max(s.existing_mw, s.min_mw) if s.max_mw is None else s.max_mw
-        e_max = s.max_mwh if s.max_mwh is not None else (np.inf if p_max > s.existing_mw else max(s.existing_mwh, s.min_mwh))
+        bmin_p, bmax_p = _build_range(file, path, s.existing_mw, s.min_mw, s.max_mw)
+        # energy is unbounded when power can expand (durations bound it), else fixed
+        bmin_e, bmax_e = _build_range(file, path, s.existing_mwh, s.min_mwh, s.max_mwh,
+                                      default_max=np.inf if bmax_p > 0 else None, unit="mwh")
         srows.append(dict(
             name=s.name, bus=s.bus, technology=s.technology,
             existing_mw=s.existing_mw, existing_mwh=s.existing_mwh,
-            build_min_mw=max(0.0, s.min_mw - s.existing_mw), build_max_mw=p_max - s.existing_mw,
-            build_min_mwh=max(0.0, s.min_mwh - s.existing_mwh), build_max_mwh=e_max - s.existing_mwh,
+            build_min_mw=bmin_p, build_max_mw=bmax_p, build_min_mwh=bmin_e, build_max_mwh=bmax_e,
             ann_cost_mw=ann_p * MONEY, ann_cost_mwh=ann_e * MONEY,
             fom_existing=(fom_p * s.existing_mw + fom_e * s.existing_mwh) * MONEY,
             vom=float(np.nan_to_num(t["vom_cny_per_mwh"])) * MONEY,
@@ -399,8 +416,8 @@ def prepare(case: Case, resolution: int | None = None, typical_days: int | None 
         rrows.append(dict(
             name=rv.name, bus=rv.bus, technology=rv.technology, carrier=t["carrier"],
             **{f: bool(t[f]) for f in CATALOGUE_FLAGS},
-            existing_mw=rv.existing_mw, build_min=max(0.0, rv.min_mw - rv.existing_mw),
-            build_max=(max(rv.existing_mw, rv.min_mw) if rv.max_mw is None else rv.max_mw) - rv.existing_mw,
+            existing_mw=rv.existing_mw,
+            **dict(zip(("build_min", "build_max"), _build_range(file, path, rv.existing_mw, rv.min_mw, rv.max_mw))),
             ann_cost=ann * MONEY, fom_existing=fom * rv.existing_mw * MONEY,
             vom=float(np.nan_to_num(t["vom_cny_per_mwh"])) * MONEY,
             reservoir_mwh=rv.reservoir_mwh, min_release=rv.min_release, seasonal=bool(seasonal),
@@ -416,11 +433,9 @@ def prepare(case: Case, resolution: int | None = None, typical_days: int | None 
         path = f"lines[{ln.name}]"
         t = _tech_of(cat, file, path + ".technology", ln.technology, ("line",))
         ann, fom = _annual(t, r, per=1.0)  # catalogue: CNY per MW per km
-        mx = ln.existing_mw if ln.max_mw is None else ln.max_mw
-        if mx < ln.existing_mw:
-            raise CaseError(file, path + ".max_mw", ln.max_mw, f">= existing_mw ({ln.existing_mw})")
+        _, build_max = _build_range(file, path, ln.existing_mw, 0.0, ln.max_mw)
         lrows.append(dict(name=ln.name, bus0=ln.bus0, bus1=ln.bus1, existing_mw=ln.existing_mw,
-                          build_max=mx - ln.existing_mw, length_km=ln.length_km,
+                          build_max=build_max, length_km=ln.length_km,
                           reactance=ln.reactance_ohm or np.nan,
                           ann_cost=ann * ln.length_km * MONEY,
                           fom_existing=fom * ln.length_km * ln.existing_mw * MONEY))
@@ -428,16 +443,14 @@ def prepare(case: Case, resolution: int | None = None, typical_days: int | None 
     lines.index.name = "line"
 
     dr = pd.DataFrame([dict(name=d.name, bus=d.bus, existing_mw=d.existing_mw,
-                            build_max=np.inf if d.max_mw is None else d.max_mw - d.existing_mw,
+                            build_max=_build_range(file, f"demand_response[{d.name}]", d.existing_mw, 0.0,
+                                                   d.max_mw, default_max=np.inf)[1],
                             ann_cost=d.cost_cny_per_kw_yr * 1000 * MONEY,
                             fom_existing=d.cost_cny_per_kw_yr * 1000 * d.existing_mw * MONEY,
                             activation=d.activation_cny_per_mwh * MONEY,
                             max_hours=np.inf if d.max_hours_per_year is None else d.max_hours_per_year)
                        for d in case.demand_response])
     dr = dr.set_index("name") if len(dr) else pd.DataFrame(columns=["bus"])
-    for d in case.demand_response:
-        if d.max_mw is not None and d.max_mw < d.existing_mw:
-            raise CaseError(file, f"demand_response[{d.name}].max_mw", d.max_mw, f">= existing_mw ({d.existing_mw})")
     dr.index.name = "demand_response"
 
     ex = pd.DataFrame([dict(name=e.name, bus=e.bus, max_import=e.max_import_mw, max_export=e.max_export_mw,
