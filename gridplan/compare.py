@@ -50,10 +50,10 @@ from typing import Callable, Sequence
 
 import pandas as pd
 
-from .io import atomic_text
+from .io import atomic_text, write_csv_frames
 from .batch.executors import _Job, _run_dask, _run_inline, _run_process, _run_warm
 from .batch.runs import (DEFAULT_RESOLUTION, META, Run, _as_runs, _load_finished, _meta_of, _plain, _read_meta,
-                         _safe, _unique_names, _write_frames, run_case, run_hash)
+                         _safe, _unique_names, run_case, run_hash)
 from .batch.comparison import Comparison
 
 
@@ -111,7 +111,7 @@ def compare(cases, *, workers: int | None = None, resolution=_UNSET,
         if job.folder is not None and not rec.get("resumed"):
             frames = rec.pop("frames", None)
             if rec.get("ok") and frames:
-                _write_frames(job.folder, frames)
+                write_csv_frames(job.folder, frames)
             elif not rec.get("ok"):
                 for p in job.folder.glob("*.csv"):  # anything half-written by a failed run
                     p.unlink()

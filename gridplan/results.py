@@ -289,21 +289,27 @@ class Results:
         }
 
     # ------------------------------------------------------------------ output
+    FRAMES = {
+        "summary": lambda r: pd.DataFrame([r.summary()]), "capacities": lambda r: r.capacities,
+        "costs": lambda r: r.costs, "targets": lambda r: r.targets, "energy": lambda r: r.energy.reset_index(),
+        "emissions": lambda r: r.emissions, "curtailment": lambda r: r.curtailment.reset_index(),
+        "shedding": lambda r: r.shedding.reset_index(), "prices": lambda r: r.prices.reset_index(),
+        "dispatch": lambda r: r.dispatch, "storage_levels": lambda r: r.storage_levels, "flows": lambda r: r.flows,
+    }
+    """Every output frame by name (one CSV / sheet each)."""
+
     def frames(self) -> dict[str, pd.DataFrame]:
-        return {
-            "summary": pd.DataFrame([self.summary()]),
-            "capacities": self.capacities,
-            "costs": self.costs,
-            "targets": self.targets,
-            "energy": self.energy.reset_index(),
-            "emissions": self.emissions,
-            "curtailment": self.curtailment.reset_index(),
-            "shedding": self.shedding.reset_index(),
-            "prices": self.prices.reset_index(),
-            "dispatch": self.dispatch,
-            "storage_levels": self.storage_levels,
-            "flows": self.flows,
-        }
+        return {name: get(self) for name, get in self.FRAMES.items()}
+
+    def frames_or_problems(self) -> tuple[dict, list[str]]:
+        """Every frame that can be built, and one note per frame that cannot (batch runs keep going)."""
+        frames, problems = {}, []
+        for name, get in self.FRAMES.items():
+            try:
+                frames[name] = get(self)
+            except Exception as exc:  # noqa: BLE001 - report the frame, keep the solved case
+                problems.append(f"{name}.csv ({exc.__class__.__name__}: {str(exc)[:100]})")
+        return frames, problems
 
     def to_csv(self, folder) -> Path:
         """One CSV per frame in ``folder``; each file written atomically."""

@@ -226,14 +226,11 @@ def run_case(case, overrides: dict | None = None, resolution: int | None = DEFAU
         rec.update(status=res.status, ok=bool(res.ok), summary=summary,
                    capacities=res.capacities, targets=res.targets, costs=res.costs)
         if out_dir or return_frames:
-            frames, problems = _frames_of(res)
+            frames, problems = res.frames_or_problems()
             if problems:
                 rec["warning"] = "results not written: " + "; ".join(problems)
             if out_dir:
-                if problems:
-                    _write_frames(Path(out_dir), frames)
-                else:
-                    res.to_csv(out_dir)
+                write_csv_frames(Path(out_dir), frames)
             if return_frames:
                 rec["frames"] = frames
     except Exception as exc:  # noqa: BLE001 - every failure becomes a record
@@ -241,30 +238,6 @@ def run_case(case, overrides: dict | None = None, resolution: int | None = DEFAU
     finally:
         rec["wall_s"] = time.perf_counter() - t0
     return rec
-
-
-_FRAME_GETTERS = {
-    "summary": lambda r: pd.DataFrame([r.summary()]), "capacities": lambda r: r.capacities,
-    "costs": lambda r: r.costs, "targets": lambda r: r.targets, "energy": lambda r: r.energy.reset_index(),
-    "emissions": lambda r: r.emissions, "curtailment": lambda r: r.curtailment.reset_index(),
-    "shedding": lambda r: r.shedding.reset_index(), "prices": lambda r: r.prices.reset_index(),
-    "dispatch": lambda r: r.dispatch, "storage_levels": lambda r: r.storage_levels, "flows": lambda r: r.flows,
-}
-
-
-def _frames_of(res) -> tuple[dict, list[str]]:
-    """``res.frames()``; if one frame cannot be built, every other frame and a note per failure."""
-    try:
-        return res.frames(), []
-    except Exception:  # noqa: BLE001 - keep the solved case; report the frame that failed
-        pass
-    frames, problems = {}, []
-    for name, get in _FRAME_GETTERS.items():
-        try:
-            frames[name] = get(res)
-        except Exception as exc:  # noqa: BLE001
-            problems.append(f"{name}.csv ({_one_line(exc, 120)})")
-    return frames, problems
 
 
 def _host() -> str:
@@ -275,11 +248,6 @@ def _host() -> str:
 
 
 # --------------------------------------------------------------------------- per-case folder
-
-
-def _write_frames(folder: Path, frames: dict) -> None:
-    """What ``Results.to_csv`` writes, from frames shipped back by a remote worker."""
-    write_csv_frames(folder, frames)
 
 
 def _read_meta(folder: Path) -> dict | None:
