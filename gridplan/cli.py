@@ -207,6 +207,7 @@ def solve(
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from .case.load import load_case
+    from .case.prepare import prepare
     from .model.build import build_context
     from .solve import SolveOptions
     from .solve import solve as _solve
@@ -223,14 +224,15 @@ def solve(
         task = prog.add_task(f"loading {case}")
         c = load_case(case)
         prog.update(task, description="reading profiles and building the model")
-        ctx = build_context(c, resolution=res_h, typical_days=typical_days, elastic=elastic)
+        data = prepare(c, resolution=res_h, typical_days=typical_days)   # once, also for an elastic retry
+        ctx = build_context(data, elastic=elastic)
         prog.update(task, description=f"solving with HiGHS ({ctx.lp.n_rows:,} rows × {ctx.lp.n_cols:,} cols)")
         try:
             res = _solve(ctx, options=opts)
         except SolveError as exc:
             if "nfeasible" in exc.status and not elastic and c.targets:
                 prog.update(task, description="infeasible: re-solving in elastic mode to diagnose")
-                ctx = build_context(c, resolution=res_h, typical_days=typical_days, elastic=True)
+                ctx = build_context(data, elastic=True)
                 res = _solve(ctx, options=opts)
                 prog.stop()
                 print_results(res)

@@ -29,7 +29,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .case.prepare import MONEY
 
 COLUMNS = ["id", "kind", "scope", "hedge", "sense", "value", "required", "achieved", "unit", "met",
            "slack", "shortfall", "shortfall_row", "row_unit", "binding", "dual", "dual_unit", "cost_per_pp",
@@ -113,7 +112,7 @@ def target_report(res) -> pd.DataFrame:
         else:
             achieved = num / den if den else float("nan")
         # CNY per row unit, as cost of tightening (see the module docstring)
-        raw = float(res.y[r.block.offset]) / MONEY
+        raw = float(res.dual(r.block.name).ravel()[0])   # CNY per row unit (the block's dual scale)
         dual = raw if ge else -raw
         if abs(dual) <= DUAL_TOL:
             dual = 0.0

@@ -16,6 +16,7 @@ annual energies are exact).
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -72,6 +73,7 @@ class CaseData:
     period_sequence: np.ndarray | None = None  # (days,) typical period standing for each day of the year
     duration: np.ndarray | None = None  # (T,) real hours one snapshot lasts (= weights unless days are clustered)
     clustering: object | None = None    # how typical days were chosen (gridplan.timeseries)
+    prepare_s: float = 0.0              # seconds spent reading, converting and reducing
 
     def __post_init__(self):
         if self.duration is None:
@@ -301,6 +303,7 @@ def prepare(case: Case, resolution: int | None = None, typical_days: int | None 
     ``resolution`` (hours per snapshot) and ``typical_days`` override the case's
     ``time`` settings; ``typical_days=0`` switches clustering off.
     """
+    t_start = time.perf_counter()
     files = _Files(case)
     file = files.file
     H = case.time.hours
@@ -473,4 +476,5 @@ def prepare(case: Case, resolution: int | None = None, typical_days: int | None 
     if k:
         from ..timeseries import apply_typical_days  # local: only clustered runs need it
         data = apply_typical_days(data, k)
+    data.prepare_s = time.perf_counter() - t_start
     return data

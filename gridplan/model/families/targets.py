@@ -19,7 +19,8 @@ shares, denominator, both linear) and one constraint row in natural units:
 factor, Fuel the fossil fuel burnt by modelled plants in tce, Fo/NFo the case's
 non-electric fossil/non-fossil consumption.) Net imports count with the
 outside mix's non-fossil fraction φ and emission factor; exports are deducted
-at the same φ (a linear reading of "electricity consumed"). A target limited to
+as fully non-fossil and emission-free, and storage losses as non-fossil energy,
+so no city raises its share by exporting or by cycling surplus hydro. A target limited to
 some buses counts only the assets at those buses: flows on internal lines into
 them are not credited with any mix (conservative). The demand-response and
 reserve-margin bases are the sum of the buses' peak loads.
