@@ -1,6 +1,7 @@
 """The comparison tables of a batch: one row per run, per run × target, per run × capacity."""
 from __future__ import annotations
 
+from functools import cached_property
 from pathlib import Path
 from typing import Sequence
 
@@ -57,7 +58,7 @@ class Comparison:
         sc = rec.get("scenario") or {}
         return {c: sc.get(c) for c in self.scenario_columns}
 
-    @property
+    @cached_property
     def table(self) -> pd.DataFrame:
         """One row per run (see the module docstring for the columns)."""
         rows = []
@@ -116,7 +117,7 @@ class Comparison:
             return pd.DataFrame(columns=["case", *self.scenario_columns, *columns])
         return pd.concat(parts, ignore_index=True)
 
-    @property
+    @cached_property
     def targets(self) -> pd.DataFrame:
         """One row per run × target, with ``marginal_cost`` in plain units (see :func:`_marginal`)."""
         def with_marginal(tg):
@@ -127,14 +128,14 @@ class Comparison:
             return t
         return self._stack("targets", [*TARGET_COLUMNS, "marginal_cost", "marginal_cost_unit"], with_marginal)
 
-    @property
+    @cached_property
     def capacities(self) -> pd.DataFrame:
         """One row per run × component × technology (summed over buses): existing, built, total."""
         return self._stack("capacities", ["component", "technology", "unit", "existing", "built", "total"],
                            lambda cap: cap.groupby(["component", "technology", "unit"], sort=False, as_index=False)[
                                ["existing", "built", "total"]].sum())
 
-    @property
+    @cached_property
     def costs(self) -> pd.DataFrame:
         """One row per run × cost term (CNY per year)."""
         return self._stack("costs", ["term", "kind", "cny"], lambda c: c.copy())
