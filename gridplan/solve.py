@@ -150,9 +150,12 @@ class Resolver:
             res.facts["warm_start"]    # True from the second call on
     """
 
-    def __init__(self, options: SolveOptions | None = None, **option_kw):
+    def __init__(self, options: SolveOptions | None = None, max_coeff_changes: int = 1000, **option_kw):
         # dual simplex re-optimises from a basis; the interior point cannot use one
         self.options = options or SolveOptions(**{"method": "simplex", **option_kw})
+        self.max_coeff_changes = max_coeff_changes
+        """Above this many changed matrix entries the LP is passed whole (one bulk call) and
+        the previous basis handed over, instead of one ``changeCoeff`` call per entry."""
         self.h = None
         self.clp = None
 
@@ -168,7 +171,12 @@ class Resolver:
         t0 = time.perf_counter()
         clp = compile_lp(ctx)
         warm = self._same_structure(clp)
-        if not warm:
+        changed = np.flatnonzero(clp.A.data != self.clp.A.data) if warm else None
+        if warm and changed.size > self.max_coeff_changes:
+            basis = self.h.getBasis()
+            self.h = make_highs(clp, self.options)
+            self.h.setBasis(basis)
+        elif not warm:
             self.h = make_highs(clp, self.options)
         else:
             h, old = self.h, self.clp
@@ -182,7 +190,7 @@ class Resolver:
             idx = np.flatnonzero((clp.row_lower != old.row_lower) | (clp.row_upper != old.row_upper))
             if idx.size:
                 h.changeRowsBounds(idx.size, idx.astype(i32), clp.row_lower[idx], clp.row_upper[idx])
-            k = np.flatnonzero(clp.A.data != old.A.data)
+            k = changed
             if k.size:
                 cols = np.searchsorted(clp.A.indptr, k, side="right") - 1
                 for kk, c in zip(k, cols):

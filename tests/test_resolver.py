@@ -83,3 +83,23 @@ def test_warm_sweep_gives_the_same_table_as_independent_runs(write_case):
     b = cold.table["total_cost_cny"].to_numpy()
     assert a == pytest.approx(b, rel=1e-9)
     assert a[1] - a[0] == pytest.approx(100 * 500 * 1000 * CRF, rel=1e-9)
+
+
+@pytest.mark.parametrize("max_changes", [1000, 0])
+def test_matrix_changes_in_place_or_whole_with_the_old_basis(write_case, max_changes):
+    """Scaling PV availability changes matrix entries (p − a·build <= a·existing). Either way
+    — one changeCoeff per entry, or (max_coeff_changes=0) the LP passed whole with the previous
+    basis — the answer equals a fresh solve of the same variant."""
+    def variant(scale, name):
+        case = _case(write_case, tmp_name=name)
+        data = case.model_dump(exclude_none=True)
+        data["generators"][1]["availability"]["scale"] = scale
+        c = gridplan.case_from_dict(data, case._path)
+        c._path = case._path
+        return c
+    r = gridplan.Resolver(max_coeff_changes=max_changes)
+    for i, scale in enumerate((1.0, 0.8, 0.6)):
+        res = r.solve(variant(scale, f"v{i}.yaml"))
+        assert res.facts["warm_start"] == (i > 0)
+        fresh = gridplan.solve(variant(scale, f"w{i}.yaml"))
+        assert res.objective == pytest.approx(fresh.objective, rel=1e-9)
