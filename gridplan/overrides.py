@@ -205,11 +205,3 @@ def apply_overrides(data: dict, overrides: dict[str, Any], path) -> dict:
         set_path(out, str(key), parse_value(value), path)
     return out
 
-
-def describe(overrides: dict[str, Any]) -> str:
-    """'a.b=1, c=x' for labels."""
-    return ", ".join(f"{k}={v}" for k, v in (overrides or {}).items())
-
-
-__all__ = ["apply_overrides", "describe", "parse_set", "parse_value", "set_path", "split_path"]
-

@@ -361,8 +361,6 @@ def add_linked_state(ctx, name: str, dim: str, level, delta: LinExpr, decay: np.
     lo = LinExpr.of(inter.cols, Dp[:, seq]) + LinExpr.of(imin.cols[:, seq])
     ctx.con(f"{name}_lower", lo, ">=", np.broadcast_to(lower0[:, None], (n, Dn)), dims=(dim, "day"))
 
-    if not hasattr(ctx, "linked_states"):
-        ctx.linked_states = {}
     ctx.linked_states[level.name] = dict(inter=inter.name, decay1=decay1, L=L, k=k)
 
 

@@ -60,6 +60,7 @@ class ModelContext:
         self.injections: list[tuple[str, LinExpr]] = []
         self.assets: list[Asset] = []
         self.dr_capability: LinExpr | None = None   # (D,) MW, with data.dr["bus"]
+        self.linked_states: dict = {}                 # typical days: state block -> linking info
         self.target_rows: dict = {}                   # id -> targets.TargetRow, filled by add_targets
         self._sets: dict = {}
         self.coords = {
@@ -107,7 +108,6 @@ class ModelContext:
     def var(self, name: str, dims: tuple[str, ...], lower=0.0, upper=np.inf) -> VarBlock:
         """A block of columns over the product of ``dims`` (names of ``self.coords``)."""
         vb = self.lp.add_var(name, [self.coords[d] for d in dims], lower, upper)
-        vb.dims = dims
         self._blocks.append((name, dims))
         if self._m is not None:
             self._add_pyomo_var(name, dims)
@@ -117,9 +117,7 @@ class ModelContext:
             coords=None, dual_scale=1.0, unit: str = ""):
         if coords is None and dims is not None:
             coords = [self.coords[d] for d in dims]
-        cb = self.lp.add_con(name, lhs, sense, rhs, coords, dual_scale, unit)
-        cb.dims = dims
-        return cb
+        return self.lp.add_con(name, lhs, sense, rhs, coords, dual_scale, unit)
 
     def cost(self, name: str, cols, coefs, kind: str = "opex") -> None:
         self.lp.add_cost(name, cols, coefs, kind)

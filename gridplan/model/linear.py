@@ -171,9 +171,6 @@ class VarBlock:
     def cols(self) -> np.ndarray:
         return np.arange(self.offset, self.offset + self.size, dtype=np.int64).reshape(self.shape)
 
-    def expr(self, coef=1.0) -> LinExpr:
-        return LinExpr.of(self.cols, coef)
-
 
 @dataclass
 class ConBlock:
