@@ -28,5 +28,5 @@ __version__ = "0.1.0"
 def validate(path):
     """Load a case and prepare its data (profiles, catalogue, network) without solving."""
     case = load_case(path)
-    prepare(case)
+    prepare(case, typical_days=0)   # checks everything the model reads; clustering adds no check
     return case

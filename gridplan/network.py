@@ -12,11 +12,18 @@ import numpy as np
 from .errors import CaseError
 
 
+def usable_lines(data):
+    """Lines that can carry power: existing rating or room to expand (others are open)."""
+    ln = data.lines
+    return ln[(ln["existing_mw"] + ln["build_max"]) > 0] if len(ln) else ln
+
+
 def graph(data) -> nx.MultiGraph:
+    """Buses and usable lines (one edge per line, keyed by its name)."""
     g = nx.MultiGraph()
     g.add_nodes_from(data.buses)
-    for name, ln in data.lines.iterrows():
-        g.add_edge(ln["bus0"], ln["bus1"], key=name, reactance=ln.get("reactance", np.nan))
+    for name, ln in usable_lines(data).iterrows():
+        g.add_edge(ln["bus0"], ln["bus1"], key=name)
     return g
 
 
@@ -43,12 +50,7 @@ def check_supply(data) -> None:
     supply_buses = sources(data.gens, ("existing_mw", "build_max")) \
         | sources(data.reservoirs, ("existing_mw", "build_max")) \
         | sources(data.exchanges, ("max_import",))
-    g = nx.MultiGraph()
-    g.add_nodes_from(data.buses)
-    for name, ln in data.lines.iterrows():
-        if ln["existing_mw"] + ln["build_max"] > 0:
-            g.add_edge(ln["bus0"], ln["bus1"], key=name)
-    for comp in nx.connected_components(g):
+    for comp in islands(data):
         idx = [data.buses.get_loc(b) for b in comp]
         if data.peak[idx].sum() > 0 and not (comp & supply_buses):
             raise CaseError(data.case._path or "<case>", "buses", sorted(comp),
@@ -75,9 +77,7 @@ def cycle_matrix(data) -> np.ndarray:
     simple.add_nodes_from(data.buses)
     first = {}
     rows = []
-    for name, ln in lines.iterrows():
-        if ln["existing_mw"] + ln["build_max"] <= 0:
-            continue
+    for name, ln in usable_lines(data).iterrows():
         key = frozenset((ln["bus0"], ln["bus1"]))
         if key in first:  # parallel line: cycle (first, this)
             other = first[key]
