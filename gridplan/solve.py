@@ -220,12 +220,10 @@ def _load_block_values(ctx, x) -> None:
     Blocks are ``dense=False``: only elements a user referenced exist, so this
     costs nothing for the millions of columns nobody looked at.
     """
-    import numpy as _np
+    from .model.compile import block_column
     for name, vb in ctx.lp.vars.items():
         comp = getattr(ctx.m, name, None)
         if comp is None or len(comp) == 0:
             continue
         for idx, vd in comp.items():
-            idx = idx if isinstance(idx, tuple) else (idx,)
-            pos = [c.get_loc(i) for c, i in zip(vb.coords, idx)]
-            vd.set_value(float(x[vb.offset + int(_np.ravel_multi_index(pos, vb.shape))]), skip_validation=True)
+            vd.set_value(float(x[block_column(vb, idx)]), skip_validation=True)

@@ -33,14 +33,18 @@ class CompiledLP:
         return self.A.shape
 
 
+def block_column(vb, index) -> int:
+    """LP column of the element ``index`` (a Pyomo index: tuple or scalar) of block ``vb``."""
+    index = index if isinstance(index, tuple) else (index,)
+    pos = [c.get_loc(i) for c, i in zip(vb.coords, index)]
+    return vb.offset + int(np.ravel_multi_index(pos, vb.shape))
+
+
 def _column_of(ctx, vd, user_cols, extra):
     comp = vd.parent_component()
     vb = ctx.lp.vars.get(comp.local_name) if comp.parent_block() is ctx.m else None
     if vb is not None:
-        idx = vd.index()
-        idx = idx if isinstance(idx, tuple) else (idx,)
-        pos = [c.get_loc(i) for c, i in zip(vb.coords, idx)]
-        return vb.offset + int(np.ravel_multi_index(pos, vb.shape))
+        return block_column(vb, vd.index())
     key = id(vd)
     if key not in user_cols:
         col = ctx.lp.n_cols + len(extra)
