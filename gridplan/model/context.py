@@ -159,19 +159,28 @@ class ModelContext:
         return vb, total, expandable
 
     def bounded_by_capacity(self, name: str, dim: str, op: VarBlock, existing, build: VarBlock,
-                            expandable: np.ndarray, factor=None) -> None:
-        """op[i, t] <= factor[i, t] × (existing_i + build_i).
+                            expandable: np.ndarray, factor=None, sense: str = "<=", only=None) -> None:
+        """op[i, t] <= factor[i, t] × (existing_i + build_i)   (or >= with ``sense=">="``).
 
         Non-expandable elements get a column bound (no row), which keeps the LP
-        small: most of a real fleet is existing capacity.
+        small: most of a real fleet is existing capacity. ``only`` (boolean, per
+        element) limits the rule to some elements (e.g. those with a must-run).
         """
         n, T = op.shape
         f = np.ones((n, T)) if factor is None else np.broadcast_to(factor, (n, T))
-        ub = op.upper.reshape(n, T)
-        ub[~expandable] = np.minimum(ub[~expandable], (f * np.asarray(existing, float)[:, None])[~expandable])
-        op.upper = ub.ravel()
-        if expandable.any():
-            idx = np.flatnonzero(expandable)
+        existing = np.asarray(existing, float)
+        sel = np.ones(n, bool) if only is None else np.asarray(only, bool)
+        fixed = sel & ~expandable
+        bound = f * existing[:, None]
+        if sense == "<=":
+            ub = op.upper.reshape(n, T)
+            ub[fixed] = np.minimum(ub[fixed], bound[fixed])
+            op.upper = ub.ravel()
+        else:
+            lb = op.lower.reshape(n, T)
+            lb[fixed] = np.maximum(lb[fixed], bound[fixed])
+            op.lower = lb.ravel()
+        idx = np.flatnonzero(sel & expandable)
+        if idx.size:
             lhs = LinExpr.of(op.cols[idx]) - LinExpr.of(np.repeat(build.cols[idx, None], T, axis=1), f[idx])
-            rhs = f[idx] * np.asarray(existing, float)[idx, None]
-            self.con(name, lhs, "<=", rhs, coords=[self.coords[dim][idx], self.coords["snapshot"]])
+            self.con(name, lhs, sense, bound[idx], coords=[self.coords[dim][idx], self.coords["snapshot"]])

@@ -38,11 +38,9 @@ def add_generators(ctx) -> None:
 
     mr = g["must_run"].to_numpy(float)
     if (mr > 0).any():
-        idx = np.flatnonzero(mr > 0)
-        floor = np.minimum(mr[idx, None], d.avail[idx])          # (k, T) per unit of capacity
-        lhs = LinExpr.of(p.cols[idx]) - LinExpr.of(np.repeat(build.cols[idx, None], T, 1), floor)
-        ctx.con("gen_must_run", lhs, ">=", floor * g["existing_mw"].to_numpy(float)[idx, None],
-                coords=[g.index[idx], ctx.coords["snapshot"]])
+        floor = np.minimum(mr[:, None], d.avail)          # per unit of capacity, never above availability
+        ctx.bounded_by_capacity("gen_must_run", "generator", p, g["existing_mw"], build, expandable,
+                                floor, sense=">=", only=mr > 0)
 
     ramp = g["ramp"].to_numpy(float)
     has_ramp = np.isfinite(ramp)

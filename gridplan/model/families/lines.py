@@ -24,22 +24,13 @@ def add_lines(ctx) -> None:
     ln = ctx.data.lines
     if ln.empty:
         return
-    n, T = len(ln), ctx.T
+    T = ctx.T
     existing = ln["existing_mw"].to_numpy(float)
     build, total, expandable = ctx.capacity_block(
         "line_build", "line", existing, 0.0, ln["build_max"], ln["ann_cost"], ln["fom_existing"])
     f = ctx.var("line_flow", ("line", "snapshot"), lower=-np.inf)
-    lo = f.lower.reshape(n, T)
-    hi = f.upper.reshape(n, T)
-    lo[~expandable] = -existing[~expandable, None]
-    hi[~expandable] = existing[~expandable, None]
-    f.lower, f.upper = lo.ravel(), hi.ravel()
-    if expandable.any():
-        idx = np.flatnonzero(expandable)
-        cap = LinExpr.of(np.repeat(build.cols[idx, None], T, 1))
-        coords = [ln.index[idx], ctx.coords["snapshot"]]
-        ctx.con("line_flow_max", LinExpr.of(f.cols[idx]) - cap, "<=", existing[idx, None], coords=coords)
-        ctx.con("line_flow_min", LinExpr.of(f.cols[idx]) + cap, ">=", -existing[idx, None], coords=coords)
+    ctx.bounded_by_capacity("line_flow_max", "line", f, existing, build, expandable)
+    ctx.bounded_by_capacity("line_flow_min", "line", f, existing, build, expandable, -1.0, sense=">=")
 
     if ctx.case.options.power_flow == "dc":
         C = cycle_matrix(ctx.data)
