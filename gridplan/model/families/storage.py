@@ -41,7 +41,10 @@ def add_storage(ctx) -> None:
     soc = ctx.var("storage_soc", ("storage", "snapshot"))
     ctx.bounded_by_capacity("storage_charge_limit", "storage", ch, s["existing_mw"], bmw, exp_p)
     ctx.bounded_by_capacity("storage_discharge_limit", "storage", dis, s["existing_mw"], bmw, exp_p)
-    ctx.bounded_by_capacity("storage_energy_limit", "storage", soc, s["existing_mwh"], bmwh, exp_e)
+    if ctx.data.period_of is None:
+        # with typical days `soc` is the level relative to the start of each day and the
+        # linked formulation (timeseries.add_linked_state) bounds the absolute level itself
+        ctx.bounded_by_capacity("storage_energy_limit", "storage", soc, s["existing_mwh"], bmwh, exp_e)
 
     eta_c = s["eta_charge"].to_numpy(float)[:, None]
     eta_d = s["eta_discharge"].to_numpy(float)[:, None]
