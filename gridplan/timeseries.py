@@ -305,13 +305,9 @@ def add_linked_state(ctx, name: str, dim: str, level, delta: LinExpr, decay: np.
     if L * k != T or not np.array_equal(per, np.repeat(np.arange(k), L)):
         raise ValueError("period_of must give each typical period a contiguous, equal block of snapshots")
     Dn = len(seq)
-    counts = np.bincount(seq, minlength=k).astype(float)
-    w = np.asarray(data.weights, float)
-    dt = w / counts[per]                                  # chronological hours per snapshot (1)
-    scale = dt / w
-    decay = np.broadcast_to(np.asarray(decay, float), (n, T))
-    decay1 = decay ** scale[None, :]
-    delta1 = delta * np.broadcast_to(scale[None, :], (n, T))
+    # the families build delta and decay over data.duration, one real hour here
+    decay1 = np.broadcast_to(np.asarray(decay, float), (n, T))
+    delta1 = delta
     Dp = decay1.reshape(n, k, L).prod(axis=2)             # (n, k) decay over a whole typical day
 
     # bounds of the absolute level, read before the block becomes relative

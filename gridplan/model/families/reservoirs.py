@@ -5,7 +5,7 @@ For r ∈ R, t ∈ T (energy in MWh at the turbine):
     P_r = existing_r + build_r
     0 <= p[r,t] <= P_r                                   (reservoir_turbine_limit)
     0 <= v[r,t] <= V_r                                   (column bound: volume is fixed)
-    v[r,t] = v[r,t-1] + w_t (inflow[r,t] - p[r,t] - spill[r,t])   (reservoir_level, cyclic)
+    v[r,t] = v[r,t-1] + Δ_t (inflow[r,t] - p[r,t] - spill[r,t])   (reservoir_level, cyclic)
     p[r,t] + spill[r,t] >= min_release_r · inflow[r,t]   (reservoir_min_release, where > 0)
 
 Cyclic over the year, so annual output <= annual inflow: a reservoir cannot
@@ -36,7 +36,8 @@ def add_reservoirs(ctx) -> None:
     level = ctx.var("reservoir_level", ("reservoir", "snapshot"),
                     upper=np.repeat(r["reservoir_mwh"].to_numpy(float)[:, None], T, 1))
     ctx.bounded_by_capacity("reservoir_turbine_limit", "reservoir", p, r["existing_mw"], build, expandable)
-    delta = (LinExpr.of(p.cols, -w[None, :]) - LinExpr.of(spill.cols, w[None, :])) + inflow * w[None, :]
+    dt = ctx.data.duration[None, :]          # real hours per snapshot (see storage.py)
+    delta = (LinExpr.of(p.cols, -dt) - LinExpr.of(spill.cols, dt)) + inflow * dt
     add_state_balance(ctx, "reservoir_level", "reservoir", level, delta, np.ones((n, T)))
     mr = r["min_release"].to_numpy(float)
     if (mr > 0).any():

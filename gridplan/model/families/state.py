@@ -3,7 +3,7 @@
     level[i, t] = decay[i, t] · level[i, prev(t)] + delta[i, t]        ∀ i, t
 
 ``delta`` is the energy added during snapshot t (already multiplied by the
-snapshot's weight, so a 3-hour snapshot adds three hours of charging: no free
+snapshot's duration ``data.duration``, so a 3-hour snapshot adds three hours: no free
 energy when weights are not 1). ``prev`` is cyclic over the horizon, so the
 level at the end of the year equals the level at its start.
 
@@ -38,7 +38,7 @@ def add_state_balance(ctx, name: str, dim: str, level: VarBlock, delta: LinExpr,
     prev_cols = level.cols[:, data.prev]
     lhs = LinExpr.of(level.cols) - LinExpr.of(prev_cols, decay) - delta
     if per_weight:
-        inv_w = np.broadcast_to(1.0 / np.asarray(ctx.w, float)[None, :], (n, T))
+        inv_w = np.broadcast_to(1.0 / np.asarray(ctx.data.duration, float)[None, :], (n, T))
         # dual_scale keeps Results.dual(name) in the units of the unscaled row
         ctx.con(name, lhs * inv_w, "==", 0.0, dims=(dim, "snapshot"), dual_scale=inv_w.ravel())
     else:

@@ -5,7 +5,7 @@ For s ∈ S, t ∈ T:
     P_s = existing_mw + build_mw,  E_s = existing_mwh + build_mwh
     0 <= ch[s,t], dis[s,t] <= P_s                         (storage_charge/discharge_limit)
     0 <= soc[s,t] <= E_s                                  (storage_energy_limit)
-    soc[s,t] = (1-loss)^w_t soc[s,t-1] + w_t (η_c ch - dis/η_d)   (storage_soc, cyclic)
+    soc[s,t] = (1-loss)^Δ_t soc[s,t-1] + Δ_t (η_c ch - dis/η_d)   (storage_soc, cyclic; Δ_t real hours)
     dmin_s · P_s <= E_s <= dmax_s · P_s                   (storage_duration_min/max)
 
     cost = ann_mw · build_mw + ann_mwh · build_mwh + fixed O&M of existing
@@ -49,8 +49,11 @@ def add_storage(ctx) -> None:
     eta_c = s["eta_charge"].to_numpy(float)[:, None]
     eta_d = s["eta_discharge"].to_numpy(float)[:, None]
     loss = s["loss_per_h"].to_numpy(float)[:, None]
-    decay = (1.0 - loss) ** w[None, :]
-    delta = LinExpr.of(ch.cols, eta_c * w[None, :]) - LinExpr.of(dis.cols, w[None, :] / eta_d)
+    # a snapshot lasts data.duration hours (= its weight, except with typical days where a
+    # snapshot is one real hour that stands for several days)
+    dt = ctx.data.duration[None, :]
+    decay = (1.0 - loss) ** dt
+    delta = LinExpr.of(ch.cols, eta_c * dt) - LinExpr.of(dis.cols, dt / eta_d)
     add_state_balance(ctx, "storage_soc", "storage", soc, delta, decay, e_tot, per_weight=True)
 
     dmin = s["min_duration_h"].to_numpy(float)
