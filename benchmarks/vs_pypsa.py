@@ -80,7 +80,8 @@ def work_gridplan(a) -> dict:
                rows=clp.shape[0], cols=clp.shape[1], nnz=int(clp.A.nnz),
                coefficient_ranges=coefficient_ranges(clp))
     if a.solve:
-        _run(h, out)
+        _run(h, out, hooks=[lambda x: hook(ctx, x) for hook in ctx.solution_hooks])
+        out["pooled_rows"] = int(ctx.lp.cons["gen_pool_availability"].size) if "gen_pool_availability" in ctx.lp.cons else 0
     out["peak_rss_mb"] = _rss_mb()
     return out
 
@@ -144,7 +145,7 @@ def work_raw(a) -> dict:
     return out
 
 
-def _run(h, out):
+def _run(h, out, hooks=()):
     t2 = time.perf_counter()
     h.run()
     t3 = time.perf_counter()
@@ -154,8 +155,10 @@ def _run(h, out):
     out["iterations"] = int(info.simplex_iteration_count)
     out["ipm_iterations"] = int(info.ipm_iteration_count)
     sol = h.getSolution()
-    x = np.asarray(sol.col_value)
+    x = np.array(sol.col_value)
     y = np.asarray(sol.row_dual)
+    for hook in hooks:   # gridplan: pooled dispatch shared among members, as gridplan.solve does
+        hook(x)
     out["solve_s"] = t3 - t2
     out["post_s"] = time.perf_counter() - t3
     del x, y

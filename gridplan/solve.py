@@ -125,8 +125,10 @@ def _run(ctx, clp, h, t0: float, raise_on_failure: bool, **extra_facts):
             raise SolveError(status, f"{ctx.case.name}: solver status '{status}'{hint}")
         return res
     sol = h.getSolution()
-    x = np.asarray(sol.col_value)
+    x = np.array(sol.col_value)
     y = np.asarray(sol.row_dual)
+    for hook in ctx.solution_hooks:     # e.g. share pooled dispatch among the pool's members
+        hook(ctx, x)
     facts["objective"] = float(info.objective_function_value)
     if ctx.has_pyomo:
         _load_into_pyomo(ctx, clp, x, y)

@@ -35,7 +35,7 @@ FAMILIES = (
 
 
 def build_context(case_or_data, *, resolution: int | None = None, typical_days: int | None = None,
-                  elastic: bool = False) -> ModelContext:
+                  elastic: bool = False, pool: bool = True) -> ModelContext:
     """Build the LP blocks (the Pyomo namespace follows on first use of ctx.m). Returns the context."""
     data = case_or_data if isinstance(case_or_data, CaseData) else prepare(
         case_or_data, resolution=resolution, typical_days=typical_days)
@@ -45,7 +45,7 @@ def build_context(case_or_data, *, resolution: int | None = None, typical_days: 
     enabled = gc.isenabled()
     gc.disable()
     try:
-        ctx = ModelContext(data, elastic=elastic)
+        ctx = ModelContext(data, elastic=elastic, pool=pool)
         for family in FAMILIES:
             family(ctx)
     finally:
@@ -62,5 +62,9 @@ def build_model(case: Case | CaseData, **options):
     ``m.gen_p``, ``m.storage_soc``...), indexed by the case's names and snapshot
     positions. Add your own ``Constraint`` (or ``Var``) to it, then pass the
     model to :func:`gridplan.solve`. The gridplan context is ``m._gridplan``.
+
+    Pooling (``pool``, see :mod:`gridplan.model.families.generators`) is off by
+    default here: a constraint you add may address one generator's ``gen_p``.
     """
+    options.setdefault("pool", False)
     return build_context(case, **options).m

@@ -44,7 +44,12 @@ def _column_of(ctx, vd, user_cols, extra):
     comp = vd.parent_component()
     vb = ctx.lp.vars.get(comp.local_name) if comp.parent_block() is ctx.m else None
     if vb is not None:
-        return block_column(vb, vd.index())
+        index = vd.index()
+        if (index[0] if isinstance(index, tuple) else index) in ctx.pooled.get(vb.name, ()):
+            raise GridplanError(f"{vd.name}: this generator's dispatch is pooled with others at its bus "
+                                "(build_context(..., pool=True)); build with pool=False "
+                                "(gridplan.build_model does) to constrain it alone")
+        return block_column(vb, index)
     key = id(vd)
     if key not in user_cols:
         col = ctx.lp.n_cols + len(extra)

@@ -50,10 +50,16 @@ class Asset:
 class ModelContext:
     """Holds the LP under construction and the Pyomo namespace that mirrors it."""
 
-    def __init__(self, data: CaseData, elastic: bool = False):
+    def __init__(self, data: CaseData, elastic: bool = False, pool: bool = True):
         self.data = data
         self.case = data.case
         self.elastic = elastic
+        self.pool = pool
+        """Let families merge rows of elements nothing tells apart (exact; see generators.py)."""
+        self.pooled: dict[str, set] = {}
+        """Variable block → elements whose rows were pooled (a user row must not single one out)."""
+        self.solution_hooks: list = []
+        """``hook(ctx, x)``: families' in-place edits of the solution vector before anyone reads it."""
         self.lp = LinearProgram()
         self._m = None                      # the Pyomo namespace, made on demand (property m)
         self._blocks: list[tuple[str, tuple]] = []

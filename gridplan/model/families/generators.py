@@ -14,14 +14,35 @@ The must-run floor never exceeds the availability (a run-of-river plant with
 must_run 1 takes all it is given, and is not made infeasible at low water).
 Curtailment a·P - p is reported, not modelled. Registers injection p at the
 generator's bus and an asset (capacity P_g, annual energy Σ w p).
+
+Pooled availability (an exact reduction the solver's presolve cannot find).
+Generators at one bus that no constraint or cost tells apart in operation —
+same cost per MWh, emissions, fuel, non-fossil fraction and membership of every
+group a ``generation`` target counts, no must-run, no ramp — form a *pool* k,
+and their availability rows are summed into one row per snapshot:
+
+    Σ_{g∈k} p[g,t] <= Σ_{g∈k} a[g,t] · P_g       (gen_pool_availability)
+
+This is a relaxation of the per-generator rows with the same optimum: from any
+solution, ``p'[g,t] = q_t · a[g,t]·P_g / Σ_k a·P`` (q_t = Σ_k p[g,t]) meets
+every per-generator row, and nothing else in the model (balance, costs,
+targets) sees anything but q_t. The pool's columns are then identical, so HiGHS
+presolve merges them; the LP loses one row and one column per pooled generator
+and snapshot (five-city case: 19 wind/solar/run-of-river units → 5 pools).
+A solution hook applies that split before anything reads the solution,
+so results, targets and plots see per-generator dispatch within its availability.
+Pooling is off for :func:`gridplan.build_model` (``pool=False``), where a user's
+own Pyomo constraint may address a single ``gen_p[g, t]``.
 """
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from ...case.prepare import MONEY
 from ..context import Asset
 from ..linear import LinExpr
+from ..pooling import pool_labels, share_among
 
 
 def add_generators(ctx) -> None:
@@ -34,7 +55,12 @@ def add_generators(ctx) -> None:
         "gen_build", "generator", g["existing_mw"], g["build_min"], g["build_max"],
         g["ann_cost"], g["fom_existing"])
     p = ctx.var("gen_p", ("generator", "snapshot"))
-    ctx.bounded_by_capacity("gen_availability", "generator", p, g["existing_mw"], build, expandable, d.avail)
+    pool = generator_pools(ctx) if ctx.pool else np.full(len(g), -1)
+    alone = pool < 0
+    ctx.bounded_by_capacity("gen_availability", "generator", p, g["existing_mw"], build, expandable, d.avail,
+                            only=alone)
+    if not alone.all():
+        _add_pool_rows(ctx, p, build, expandable, pool)
 
     mr = g["must_run"].to_numpy(float)
     if (mr > 0).any():
@@ -69,3 +95,38 @@ def add_generators(ctx) -> None:
         capacity=total, energy=LinExpr.of(p.cols, w[None, :]).sum(axis=1),
         credit=g["capacity_credit"].to_numpy(float), non_fossil=g["non_fossil"].to_numpy(float),
         co2=co2, fuel_tce=g["fuel_tce_per_mwh"].to_numpy(float)))
+
+
+def generator_pools(ctx) -> np.ndarray:
+    """Pool number of every generator (-1: not pooled); pools have two or more members."""
+    g, d = ctx.data.gens, ctx.data
+    co2_price = ctx.case.options.co2_price_cny_per_t * MONEY
+    # the technology sets an energy target counts by group: a pool must not straddle one
+    counted = [d.groups[t.group] for t in ctx.case.targets if t.kind == "generation" and t.group in d.groups]
+    free = (g["must_run"].to_numpy(float) <= 0) & ~np.isfinite(g["ramp"].to_numpy(float))
+    marginal = g["fuel_cost"].to_numpy(float) + g["vom"].to_numpy(float) + co2_price * g["co2_t_per_mwh"].to_numpy(float)
+    return pool_labels([(b, m, c, f, nf, tuple(tech in s for s in counted)) if ok else None
+                        for b, m, c, f, nf, tech, ok in zip(g["bus"], marginal, g["co2_t_per_mwh"],
+                                                            g["fuel_tce_per_mwh"], g["non_fossil"],
+                                                            g["technology"], free)])
+
+
+def _add_pool_rows(ctx, p, build, expandable, pool) -> None:
+    """Σ_{g∈k} p[g,t] - Σ_{g∈k, expandable} a[g,t]·build_g <= Σ_{g∈k} a[g,t]·existing_g."""
+    g, d, T = ctx.data.gens, ctx.data, ctx.T
+    idx = np.flatnonzero(pool >= 0)
+    K = int(pool.max()) + 1
+    lhs = LinExpr.of(p.cols[idx]).group(0, pool[idx], K)
+    grow = idx[expandable[idx]]
+    if grow.size:
+        lhs = lhs - LinExpr.of(np.repeat(build.cols[grow, None], T, axis=1), d.avail[grow]).group(0, pool[grow], K)
+    rhs = np.zeros((K, T))
+    np.add.at(rhs, pool[idx], d.avail[idx] * g["existing_mw"].to_numpy(float)[idx, None])
+    names = pd.Index(["+".join(g.index[idx[pool[idx] == k]]) for k in range(K)], name="pool")
+    ctx.con("gen_pool_availability", lhs, "<=", rhs, coords=[names, ctx.coords["snapshot"]])
+    ctx.pooled["gen_p"] = set(g.index[idx])
+
+    def split(ctx, x):   # each member gets the pool's output in proportion to a[g,t]·P_g
+        cap = g["existing_mw"].to_numpy(float)[idx] + x[build.cols[idx]]
+        share_among(x, p.cols[idx], pool[idx], d.avail[idx] * np.maximum(cap, 0.0)[:, None])
+    ctx.solution_hooks.append(split)
