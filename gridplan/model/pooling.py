@@ -1,8 +1,8 @@
 """Pools: elements of one family that no row or cost tells apart in operation.
 
-Several generators (or demand-response tiers) at one bus often differ only in
-what they cost to *build* — wind and solar with zero marginal cost, a cheap
-and a dear tier of contracted load. Their per-element operating rows
+Several generators at one bus often differ only in what they cost to *build*
+and in the shape of their availability — wind, solar and run-of-river with no
+marginal cost. Their per-element operating rows
 
     x[i,t] <= c[i,t] · X_i            for every i in the pool, t
 
@@ -14,6 +14,10 @@ than q_t. The members' columns become identical, HiGHS presolve merges them,
 and the LP loses one row and one column per pooled member and snapshot —
 something presolve cannot find on its own. The family decides what "tells
 apart" means (its key) and applies the split through ``ctx.solution_hooks``.
+
+Only generators pool today. Demand-response tiers (same activation cost and
+hour limit) pool exactly the same way, but HiGHS' interior point was measured
+slower on the result (benchmarks/README.md, "Tried and not adopted").
 """
 from __future__ import annotations
 
