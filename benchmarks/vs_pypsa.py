@@ -17,7 +17,7 @@ Each (size, tool) runs in its own fresh subprocess (``worker``), so peak RSS
            PyPSA: linopy.io.to_highspy(m) = what m.solve(io_api="direct") does before run().
            raw: passModel.
 * solve    Highs.run() with the same options for every tool (default: gridplan's
-           SolveOptions: solver=simplex, i.e. HiGHS dual simplex).
+           own default method, ``SolveOptions().method``: interior point + crossover).
 * post     getSolution() (arrays back). PyPSA's assign_solution/duals is not included
            (``--pypsa-e2e`` times the whole n.optimize(..., io_api="direct") call as a check).
 
@@ -80,8 +80,7 @@ def work_gridplan(a) -> dict:
                rows=clp.shape[0], cols=clp.shape[1], nnz=int(clp.A.nnz),
                coefficient_ranges=coefficient_ranges(clp))
     if a.solve:
-        _run(h, out, hooks=[lambda x: hook(ctx, x) for hook in ctx.solution_hooks])
-        out["pooled_rows"] = int(ctx.lp.cons["gen_pool_availability"].size) if "gen_pool_availability" in ctx.lp.cons else 0
+        _run(h, out, ctx.solution_hooks, ctx)
     out["peak_rss_mb"] = _rss_mb()
     return out
 
@@ -145,7 +144,7 @@ def work_raw(a) -> dict:
     return out
 
 
-def _run(h, out, hooks=()):
+def _run(h, out, hooks=(), ctx=None):
     t2 = time.perf_counter()
     h.run()
     t3 = time.perf_counter()
@@ -158,7 +157,7 @@ def _run(h, out, hooks=()):
     x = np.array(sol.col_value)
     y = np.asarray(sol.row_dual)
     for hook in hooks:   # gridplan: pooled dispatch shared among members, as gridplan.solve does
-        hook(x)
+        hook(ctx, x)
     out["solve_s"] = t3 - t2
     out["post_s"] = time.perf_counter() - t3
     del x, y
@@ -288,7 +287,7 @@ def main(argv=None):
     ap.add_argument("--tools", default=",".join(TOOLS))
     ap.add_argument("--solve", action="store_true", help="solve too (otherwise build + hand-off only)")
     ap.add_argument("--repeat", type=int, default=1)
-    ap.add_argument("--method", default="simplex", help="HiGHS 'solver' option for every tool")
+    ap.add_argument("--method", default=None, help="HiGHS 'solver' option for every tool (default: gridplan's)")
     ap.add_argument("--extra", default="{}", help="JSON of further HiGHS options for every tool")
     ap.add_argument("--drop-targets", action="store_true", help="drop the case's targets (not translated)")
     ap.add_argument("--pypsa-e2e", action="store_true", help="time PyPSA's whole n.optimize(io_api='direct') call")
@@ -298,6 +297,9 @@ def main(argv=None):
     ap.add_argument("--tool", default=None)
     ap.add_argument("--data", default=None)
     a = ap.parse_args(argv)
+    if a.method is None:
+        from gridplan.solve import SolveOptions
+        a.method = SolveOptions().method
     if a.mode == "worker":
         res = WORKERS[a.tool](a)
         print(json.dumps(res, default=float))
