@@ -168,8 +168,9 @@ WORKERS = {"gridplan": work_gridplan, "pypsa": work_pypsa, "raw": work_raw}
 
 # ----------------------------------------------------------------------------- driver
 
-def prepare_inputs(label: str, case_path: Path, resolution, drop_targets: bool) -> tuple[Path, float]:
-    """Export the prepared case for the PyPSA / raw workers; return (pickle path, objective constant)."""
+def prepare_inputs(label: str, case_path: Path, resolution, drop_targets: bool) -> tuple[Path, float, bool]:
+    """Export the prepared case for the PyPSA / raw workers; return (pickle path, objective constant,
+    whether it has lines)."""
     import gridplan
     from benchmarks.to_pypsa import export_case
     case = gridplan.load_case(case_path)
@@ -186,12 +187,22 @@ def prepare_inputs(label: str, case_path: Path, resolution, drop_targets: bool) 
     pkl = WORK / f"{label}.pkl"
     with open(pkl, "wb") as f:
         pickle.dump(d, f)
-    return pkl, const
+    return pkl, const, len(d["lines"]) > 0
 
 
-def run_worker(tool, case_path, pkl, args, resolution) -> dict:
+def options_for_all(method: str, extra: str, network: bool) -> str:
+    """gridplan's own HiGHS choices for this model (e.g. dualized IPX on a network) plus --extra,
+    as the JSON every worker gets: the tools are always solved with identical options."""
+    from gridplan.solve import SolveOptions, highs_settings
+    o = highs_settings(SolveOptions(method=method), network)
+    o.pop("solver")
+    o.update(json.loads(extra))
+    return json.dumps(o)
+
+
+def run_worker(tool, case_path, pkl, args, resolution, extra: str) -> dict:
     cmd = [sys.executable, "-m", "benchmarks.vs_pypsa", "worker", "--tool", tool, "--case", str(case_path),
-           "--data", str(pkl), "--method", args.method, "--extra", args.extra]
+           "--data", str(pkl), "--method", args.method, "--extra", extra]
     if resolution:
         cmd += ["--resolution", str(resolution)]
     if args.solve:
@@ -322,15 +333,18 @@ def main(argv=None):
     tools = [t for t in a.tools.split(",") if t]
     results = []
     for label, path, res in jobs:
-        pkl, const = prepare_inputs(label.replace("@", "_"), path, res, a.drop_targets)
+        pkl, const, network = prepare_inputs(label.replace("@", "_"), path, res, a.drop_targets)
+        extra = options_for_all(a.method, a.extra, network)
+        print(f"{label}: HiGHS options for every tool: solver={a.method} {extra}", flush=True)
         for tool in tools:
             if tool == "raw" and a.case:
                 continue
             runs = []
             for _ in range(a.repeat):
                 load = uptime()
-                r = run_worker(tool, path, pkl, a, res)
+                r = run_worker(tool, path, pkl, a, res, extra)
                 r["load"] = load
+                r["highs_options"] = {"solver": a.method, **json.loads(extra)}
                 runs.append(r)
             r = median_of(runs)
             r.update(label=label, tool=tool, objective_constant=const)

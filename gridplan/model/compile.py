@@ -27,6 +27,7 @@ class CompiledLP:
     offset: float
     user_rows: list          # [(ConstraintData, row)] for user constraints
     user_cols: dict          # id(VarData) -> (VarData, col) for user variables
+    network: bool = False    # the model has lines (gridplan.solve.highs_settings dualizes IPX then)
 
     @property
     def shape(self):
@@ -112,7 +113,7 @@ def compile_lp(ctx) -> CompiledLP:
     A.sum_duplicates()
     A.eliminate_zeros()
     return CompiledLP(A, cost, lb, ub, np.concatenate(rlo), np.concatenate(rhi),
-                      lp.objective_constant, user_rows, user_cols)
+                      lp.objective_constant, user_rows, user_cols, network=not ctx.data.lines.empty)
 
 
 def coefficient_ranges(clp: CompiledLP) -> dict:

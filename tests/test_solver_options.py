@@ -1,0 +1,65 @@
+"""gridplan's choice of HiGHS options (gridplan/solve.py: highs_settings, make_highs).
+
+The interior point is handed the dual LP on a network (measured faster there,
+slower on single-bus cases: benchmarks/README.md "Dualizing"). The two-bus case
+below has hand-derived prices (as in test_engine.test_two_buses_binding_line_prices):
+coal at A (25 CNY/GJ × 3.6 / 0.4 = 225 CNY/MWh) serves A's 20 MW and exports the line's
+50 MW; gas at B (50 × 3.6 / 0.5 = 360 CNY/MWh) covers B's other 50 MW; so
+LMP_A = 225, LMP_B = 360 and cost = 24 × (70 × 225 + 50 × 360).
+Dualized or not, the answer must be those numbers.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from pytest import approx
+
+import gridplan
+from gridplan.model.build import build_context
+from gridplan.model.compile import compile_lp
+from gridplan.solve import SolveOptions, highs_settings, make_highs
+
+from conftest import prof
+
+COAL, GAS = 25 * 3.6 / 0.4, 50 * 3.6 / 0.5
+
+
+def _two_buses():
+    return {
+        "time": {"hours": 24},
+        "buses": [{"name": "A", "demand": {"profile": prof("load"), "peak_mw": 20}},
+                  {"name": "B", "demand": {"profile": prof("load"), "peak_mw": 100}}],
+        "generators": [{"name": "coal_A", "bus": "A", "technology": "coal", "existing_mw": 200},
+                       {"name": "gas_B", "bus": "B", "technology": "gas", "existing_mw": 200}],
+        "lines": [{"name": "AB", "bus0": "A", "bus1": "B", "existing_mw": 50, "technology": "line"}],
+    }
+
+
+def test_dualize_rule():
+    ipm, simplex = SolveOptions(), SolveOptions(method="simplex")
+    assert highs_settings(ipm, network=True)["ipx_dualize_strategy"] == 1
+    assert "ipx_dualize_strategy" not in highs_settings(ipm, network=False)       # HiGHS' own rule
+    assert "ipx_dualize_strategy" not in highs_settings(simplex, network=True)    # IPX not used
+    assert highs_settings(SolveOptions(dualize="on"), network=False)["ipx_dualize_strategy"] == 1
+    assert highs_settings(SolveOptions(dualize="off"), network=True)["ipx_dualize_strategy"] == -1
+    # a HiGHS option given by name wins over gridplan's choice
+    assert highs_settings(SolveOptions(extra={"ipx_dualize_strategy": 2}), network=True)["ipx_dualize_strategy"] == 2
+    with pytest.raises(ValueError, match="dualize"):
+        highs_settings(SolveOptions(dualize="yes"), network=True)
+
+
+def test_network_model_is_handed_over_dualized(write_case):
+    path = write_case(_two_buses(), {"load": [1.0] * 24})
+    h = make_highs(compile_lp(build_context(gridplan.load_case(path))), SolveOptions())
+    value = h.getOptionValue("ipx_dualize_strategy")
+    assert (value[1] if isinstance(value, tuple) else value) == 1
+
+
+@pytest.mark.parametrize("dualize", ["on", "off"])
+def test_dualized_or_not_same_prices_and_cost(write_case, dualize):
+    path = write_case(_two_buses(), {"load": [1.0] * 24})
+    res = gridplan.solve(gridplan.load_case(path), options=SolveOptions(dualize=dualize))
+    assert res.prices["A"].to_numpy() == approx(np.full(24, COAL))
+    assert res.prices["B"].to_numpy() == approx(np.full(24, GAS))
+    assert res.value("line_flow")[0] == approx(np.full(24, 50.0))
+    assert res.objective == approx(24 * (70 * COAL + 50 * GAS))
