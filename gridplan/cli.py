@@ -199,6 +199,8 @@ def solve(
     time_limit: Optional[float] = typer.Option(None, "--time-limit", help="Solver time limit in seconds"),
     threads: Optional[int] = typer.Option(None, help="Solver threads"),
     method: str = typer.Option("ipm", help="ipm (interior point + crossover, default) | simplex | choose"),
+    dualize: str = typer.Option("auto", help="Give the interior point the dual LP: auto (on for cases with "
+                                "lines) | on | off"),
     elastic: bool = typer.Option(False, "--elastic", help="Price target shortfalls instead of failing when infeasible"),
     excel: bool = typer.Option(False, "--excel", help="Also write results.xlsx (slower for hourly frames)"),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show the solver log"),
@@ -214,8 +216,10 @@ def solve(
 
     if method not in ("simplex", "ipm", "choose"):
         raise GridplanError(f"--method: got {method!r}; expected simplex, ipm or choose")
+    if dualize not in ("auto", "on", "off"):
+        raise GridplanError(f"--dualize: got {dualize!r}; expected auto, on or off")
     res_h = parse_resolution(resolution)
-    opts = SolveOptions(time_limit=time_limit, threads=threads, method=method, verbose=verbose)
+    opts = SolveOptions(time_limit=time_limit, threads=threads, method=method, dualize=dualize, verbose=verbose)
     if out_dir:
         out_dir.mkdir(parents=True, exist_ok=True)
         opts.log_file = out_dir / "highs.log"

@@ -96,3 +96,12 @@ def test_schema_is_json_with_case_fields(tmp_path):
     s = json.loads((tmp_path / "s.json").read_text())
     for key in ("buses", "generators", "storage", "reservoirs", "lines", "targets"):
         assert key in s["properties"]
+
+
+def test_bad_dualize_flag_is_one_line(tmp_path):
+    f = _broken_case(tmp_path, "  - {name: g, bus: a, technology: gas, max_mw: 1000}")
+    p = run("solve", f, "--dualize", "maybe")
+    assert p.returncode == 2
+    assert "--dualize" in p.stderr and "auto, on or off" in p.stderr and "Traceback" not in p.stderr
+    p = run("solve", f, "--dualize", "on")
+    assert p.returncode == 0, p.stderr
