@@ -26,6 +26,19 @@ def prof(column: str, scale: float | None = None, file: str = "profiles.csv") ->
     return p
 
 
+def two_buses() -> dict:
+    """A: existing coal 200 MW, flat demand 20 MW. B: existing gas 200 MW, flat demand 100 MW.
+    Line A→B rated 50 MW, not expandable (write it with ``{"load": [1.0] * 24}``)."""
+    return {
+        "time": {"hours": 24},
+        "buses": [{"name": "A", "demand": {"profile": prof("load"), "peak_mw": 20}},
+                  {"name": "B", "demand": {"profile": prof("load"), "peak_mw": 100}}],
+        "generators": [{"name": "coal_A", "bus": "A", "technology": "coal", "existing_mw": 200},
+                       {"name": "gas_B", "bus": "B", "technology": "gas", "existing_mw": 200}],
+        "lines": [{"name": "AB", "bus0": "A", "bus1": "B", "existing_mw": 50, "technology": "line"}],
+    }
+
+
 @pytest.fixture
 def data_dir() -> Path:
     """The shipped test data folder (catalogue.csv, fuels.csv, profiles.csv of 8760 h)."""

@@ -28,7 +28,7 @@ import pytest
 import gridplan
 from gridplan import CaseError
 
-from conftest import prof
+from conftest import prof, two_buses
 
 R = 0.06
 GAS_FUEL = 50 * 3.6 / 0.5      # 360 CNY/MWh
@@ -187,15 +187,7 @@ def test_two_buses_binding_line_prices(write_case):
     LMP_A = 225 and LMP_B = 360 CNY/MWh in every hour; flow = +50 MW (A→B).
     Cost = 24 × (70 × 225 + 50 × 360).
     """
-    case = {
-        "time": {"hours": 24},
-        "buses": [{"name": "A", "demand": {"profile": prof("load"), "peak_mw": 20}},
-                  {"name": "B", "demand": {"profile": prof("load"), "peak_mw": 100}}],
-        "generators": [{"name": "coal_A", "bus": "A", "technology": "coal", "existing_mw": 200},
-                       {"name": "gas_B", "bus": "B", "technology": "gas", "existing_mw": 200}],
-        "lines": [{"name": "AB", "bus0": "A", "bus1": "B", "existing_mw": 50, "technology": "line"}],
-    }
-    res = solve(write_case(case, {"load": [1.0] * 24}))
+    res = solve(write_case(two_buses(), {"load": [1.0] * 24}))
     assert res.prices["A"].to_numpy() == approx(np.full(24, COAL_FUEL))
     assert res.prices["B"].to_numpy() == approx(np.full(24, GAS_FUEL))
     assert res.value("line_flow")[0] == approx(np.full(24, 50.0))

@@ -19,20 +19,9 @@ from gridplan.model.build import build_context
 from gridplan.model.compile import compile_lp
 from gridplan.solve import SolveOptions, highs_settings, make_highs
 
-from conftest import prof
+from conftest import two_buses
 
 COAL, GAS = 25 * 3.6 / 0.4, 50 * 3.6 / 0.5
-
-
-def _two_buses():
-    return {
-        "time": {"hours": 24},
-        "buses": [{"name": "A", "demand": {"profile": prof("load"), "peak_mw": 20}},
-                  {"name": "B", "demand": {"profile": prof("load"), "peak_mw": 100}}],
-        "generators": [{"name": "coal_A", "bus": "A", "technology": "coal", "existing_mw": 200},
-                       {"name": "gas_B", "bus": "B", "technology": "gas", "existing_mw": 200}],
-        "lines": [{"name": "AB", "bus0": "A", "bus1": "B", "existing_mw": 50, "technology": "line"}],
-    }
 
 
 def test_dualize_rule():
@@ -49,7 +38,7 @@ def test_dualize_rule():
 
 
 def test_network_model_is_handed_over_dualized(write_case):
-    path = write_case(_two_buses(), {"load": [1.0] * 24})
+    path = write_case(two_buses(), {"load": [1.0] * 24})
     h = make_highs(compile_lp(build_context(gridplan.load_case(path))), SolveOptions())
     value = h.getOptionValue("ipx_dualize_strategy")
     assert (value[1] if isinstance(value, tuple) else value) == 1
@@ -57,7 +46,7 @@ def test_network_model_is_handed_over_dualized(write_case):
 
 @pytest.mark.parametrize("dualize", ["on", "off"])
 def test_dualized_or_not_same_prices_and_cost(write_case, dualize):
-    path = write_case(_two_buses(), {"load": [1.0] * 24})
+    path = write_case(two_buses(), {"load": [1.0] * 24})
     res = gridplan.solve(gridplan.load_case(path), options=SolveOptions(dualize=dualize))
     assert res.prices["A"].to_numpy() == approx(np.full(24, COAL))
     assert res.prices["B"].to_numpy() == approx(np.full(24, GAS))
