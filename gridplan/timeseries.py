@@ -48,16 +48,16 @@ typical_days=k)``) is set.
    per calendar day, cyclic over the year) and ``c[p, t]`` the self-discharge
    accumulated since the start of the day::
 
-       intra[p, t] = decay1[t] · intra[p, t-1] + delta1[t]      (intra[p, -1] = 0)
+       intra[p, t] = decay1[t] · intra[p, t-1] + delta[t]       (intra[p, -1] = 0)
        inter[d+1]  = D[p] · inter[d] + intra[p, last]           (d+1 mod 365)
        intra_max[p] >= intra[p, t],   intra_min[p] <= intra[p, t]   (also >= 0 / <= 0)
        inter[d] + intra_max[p]        <= E
        D[p] · inter[d] + intra_min[p] >= 0
 
-   ``delta`` and ``decay`` come in per snapshot *weight* (a typical-day hour
-   stands for ``days_p`` hours), so they are first brought back to one
-   chronological hour: ``delta1 = delta · dt / w``, ``decay1 = decay^(dt / w)``
-   (``dt`` = 1 h). ``D[p]`` is the decay over the whole typical day. The
+   ``delta`` and ``decay1`` are per real hour: the families build them over
+   ``data.duration`` (one hour for a typical-day snapshot, though its *weight*,
+   the hours it stands for in the objective, is ``days_p``). ``D[p]`` is the
+   decay over the whole typical day. The
    bounds use Kotzur's cheaper per-period max/min auxiliaries; with
    self-discharge they are *conservative*: since ``D[p] <= c[p, t] <= 1`` and
    ``inter >= 0``, ``inter + intra_max <= E`` and ``D·inter + intra_min >= 0``
@@ -307,7 +307,6 @@ def add_linked_state(ctx, name: str, dim: str, level, delta: LinExpr, decay: np.
     Dn = len(seq)
     # the families build delta and decay over data.duration, one real hour here
     decay1 = np.broadcast_to(np.asarray(decay, float), (n, T))
-    delta1 = delta
     Dp = decay1.reshape(n, k, L).prod(axis=2)             # (n, k) decay over a whole typical day
 
     # bounds of the absolute level, read before the block becomes relative
@@ -326,7 +325,7 @@ def add_linked_state(ctx, name: str, dim: str, level, delta: LinExpr, decay: np.
     rows = (np.arange(n)[:, None] * T + inner[None, :]).ravel()
     prev_cols = cols[:, inner - 1].ravel()
     prev_term = LinExpr((n, T), rows, prev_cols, -decay1[:, inner].ravel())
-    ctx.con(name, LinExpr.of(cols) + prev_term - delta1, "==", 0.0, dims=(dim, "snapshot"))
+    ctx.con(name, LinExpr.of(cols) + prev_term - delta, "==", 0.0, dims=(dim, "snapshot"))
 
     # inter-period states, one per calendar day, cyclic over the year
     inter = ctx.var(f"{name}_inter", (dim, "day"), lower=lower0[:, None],

@@ -54,7 +54,7 @@ def add_storage(ctx) -> None:
     dt = ctx.data.duration[None, :]
     decay = (1.0 - loss) ** dt
     delta = LinExpr.of(ch.cols, eta_c * dt) - LinExpr.of(dis.cols, dt / eta_d)
-    add_state_balance(ctx, "storage_soc", "storage", soc, delta, decay, e_tot, per_weight=True)
+    add_state_balance(ctx, "storage_soc", "storage", soc, delta, decay, e_tot, per_duration=True)
 
     dmin = s["min_duration_h"].to_numpy(float)
     dmax = s["max_duration_h"].to_numpy(float)
