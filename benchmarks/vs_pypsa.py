@@ -16,8 +16,9 @@ Each (size, tool) runs in its own fresh subprocess (``worker``), so peak RSS
 * hand-off gridplan: compile_lp + passModel (gridplan.solve.make_highs).
            PyPSA: linopy.io.to_highspy(m) = what m.solve(io_api="direct") does before run().
            raw: passModel.
-* solve    Highs.run() with the same options for every tool (default: gridplan's
-           own default method, ``SolveOptions().method``: interior point + crossover).
+* solve    Highs.run() with the same options for every tool: the ones gridplan picks for the
+           model (``gridplan.solve.highs_settings``: interior point + crossover, dualized
+           when the model has lines), plus ``--extra``; printed and stored per result.
 * post     getSolution() (arrays back). PyPSA's assign_solution/duals is not included
            (``--pypsa-e2e`` times the whole n.optimize(..., io_api="direct") call as a check).
 

@@ -54,9 +54,8 @@ def _run_inline(jobs: list[_Job]) -> Iterator[tuple[_Job, dict]]:
 def _run_warm(jobs: list[_Job]) -> Iterator[tuple[_Job, dict]]:
     """One after another in this process, on one HiGHS instance (:class:`gridplan.Resolver`):
     a scenario that changes only costs, bounds or coefficients starts from the last basis."""
-    from ..solve import Resolver, SolveOptions
-    opts = {"method": "simplex", **jobs[0].settings["options"]} if jobs else {}
-    resolver = Resolver(SolveOptions(**opts))
+    from ..solve import Resolver
+    resolver = Resolver(**(jobs[0].settings["options"] if jobs else {}))   # its own default: dual simplex
     for job in jobs:
         yield job, run_case(**job.kwargs(write_here=True), resolver=resolver)
 
