@@ -17,8 +17,9 @@ Each (size, tool) runs in its own fresh subprocess (``worker``), so peak RSS
            PyPSA: linopy.io.to_highspy(m) = what m.solve(io_api="direct") does before run().
            raw: passModel.
 * solve    Highs.run() with the same options for every tool: the ones gridplan picks for the
-           model (``gridplan.solve.highs_settings``: interior point + crossover, dualized
-           when the model has lines), plus ``--extra``; printed and stored per result.
+           model (``gridplan.solve.highs_settings``: interior point + crossover, HiPO from
+           100,000 rows and IPX below, IPX dualized when the model has lines), plus
+           ``--extra``; printed and stored per result.
 * post     getSolution() (arrays back). PyPSA's assign_solution/duals is not included
            (``--pypsa-e2e`` times the whole n.optimize(..., io_api="direct") call as a check).
 
@@ -169,11 +170,13 @@ WORKERS = {"gridplan": work_gridplan, "pypsa": work_pypsa, "raw": work_raw}
 
 # ----------------------------------------------------------------------------- driver
 
-def prepare_inputs(label: str, case_path: Path, resolution, drop_targets: bool) -> tuple[Path, float, bool]:
+def prepare_inputs(label: str, case_path: Path, resolution, drop_targets: bool) -> tuple[Path, float, bool, int]:
     """Export the prepared case for the PyPSA / raw workers; return (pickle path, objective constant,
-    whether it has lines)."""
+    whether it has lines, gridplan's row count)."""
     import gridplan
     from benchmarks.to_pypsa import export_case
+    from gridplan.model.build import build_context
+    from gridplan.model.compile import compile_lp
     case = gridplan.load_case(case_path)
     if drop_targets and case.targets:
         case = case.model_copy(update={"targets": []})
@@ -188,15 +191,16 @@ def prepare_inputs(label: str, case_path: Path, resolution, drop_targets: bool) 
     pkl = WORK / f"{label}.pkl"
     with open(pkl, "wb") as f:
         pickle.dump(d, f)
-    return pkl, const, len(d["lines"]) > 0
+    rows = compile_lp(build_context(data)).shape[0]
+    return pkl, const, len(d["lines"]) > 0, rows
 
 
-def options_for_all(method: str, extra: str, network: bool) -> str:
-    """gridplan's own HiGHS choices for this model (e.g. dualized IPX on a network) plus --extra,
-    as the JSON every worker gets: the tools are always solved with identical options."""
+def options_for_all(method: str, extra: str, network: bool, rows: int) -> str:
+    """gridplan's own HiGHS choices for this model (which interior point, dualized IPX on a
+    network) plus --extra, as the JSON every worker gets: the tools are always solved with
+    identical options, the interior point included (HiGHS' own ``ipm`` may pick another)."""
     from gridplan.solve import SolveOptions, highs_settings
-    o = highs_settings(SolveOptions(method=method), network)
-    o.pop("solver")
+    o = highs_settings(SolveOptions(method=method), network, rows)
     o.update(json.loads(extra))
     return json.dumps(o)
 
@@ -334,9 +338,9 @@ def main(argv=None):
     tools = [t for t in a.tools.split(",") if t]
     results = []
     for label, path, res in jobs:
-        pkl, const, network = prepare_inputs(label.replace("@", "_"), path, res, a.drop_targets)
-        extra = options_for_all(a.method, a.extra, network)
-        print(f"{label}: HiGHS options for every tool: solver={a.method} {extra}", flush=True)
+        pkl, const, network, rows = prepare_inputs(label.replace("@", "_"), path, res, a.drop_targets)
+        extra = options_for_all(a.method, a.extra, network, rows)
+        print(f"{label}: HiGHS options for every tool: {extra}", flush=True)
         for tool in tools:
             if tool == "raw" and a.case:
                 continue
@@ -345,7 +349,7 @@ def main(argv=None):
                 load = uptime()
                 r = run_worker(tool, path, pkl, a, res, extra)
                 r["load"] = load
-                r["highs_options"] = {"solver": a.method, **json.loads(extra)}
+                r["highs_options"] = json.loads(extra)
                 runs.append(r)
             r = median_of(runs)
             r.update(label=label, tool=tool, objective_constant=const)

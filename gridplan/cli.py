@@ -123,8 +123,13 @@ def print_results(res, console: Console = out) -> None:
     t.add_row("load shed", f"{s['shed_mwh']:,.1f} MWh" + ("  [red](check capacity and lines)[/]" if s["shed_mwh"] > 1e-3 else ""))
     t.add_row("model", f"{s['rows']:,} rows × {s['cols']:,} cols, {s['nonzeros']:,} nonzeros")
     t.add_row("time", f"prepare {s.get('prepare_s', 0):.2f} s, build {s.get('build_s', 0):.2f} s, "
-                      f"hand-off {s['handoff_s']:.2f} s, solve {s['solve_s']:.2f} s")
+                      f"hand-off {s['handoff_s']:.2f} s, solve {s['solve_s']:.2f} s"
+                      + (f" ({_SOLVER_NAMES.get(s['solver'], s['solver'])})" if s.get("solver") else ""))
     console.print(t)
+
+
+_SOLVER_NAMES = {"hipo": "HiPO interior point + crossover", "ipx": "IPX interior point + crossover",
+                 "simplex": "dual simplex", "choose": "HiGHS' choice"}
 
 
 def _print_sources(frame, console: Console) -> None:
@@ -198,7 +203,8 @@ def solve(
     typical_days: Optional[int] = typer.Option(None, "--typical-days", help="Cluster the year into K typical days"),
     time_limit: Optional[float] = typer.Option(None, "--time-limit", help="Solver time limit in seconds"),
     threads: Optional[int] = typer.Option(None, help="Solver threads"),
-    method: str = typer.Option("ipm", help="ipm (interior point + crossover, default) | simplex | choose"),
+    method: str = typer.Option("ipm", help="ipm (interior point + crossover, default: HiPO for large "
+                               "models, IPX for small) | hipo | ipx | simplex | choose"),
     dualize: str = typer.Option("auto", help="Give the interior point the dual LP: auto (on for cases with "
                                 "lines) | on | off"),
     elastic: bool = typer.Option(False, "--elastic", help="Price target shortfalls instead of failing when infeasible"),
@@ -214,8 +220,8 @@ def solve(
     from .solve import SolveOptions
     from .solve import solve as _solve
 
-    if method not in ("simplex", "ipm", "choose"):
-        raise GridplanError(f"--method: got {method!r}; expected simplex, ipm or choose")
+    if method not in ("ipm", "hipo", "ipx", "simplex", "choose"):
+        raise GridplanError(f"--method: got {method!r}; expected ipm, hipo, ipx, simplex or choose")
     if dualize not in ("auto", "on", "off"):
         raise GridplanError(f"--dualize: got {dualize!r}; expected auto, on or off")
     res_h = parse_resolution(resolution)

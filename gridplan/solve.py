@@ -8,6 +8,7 @@ their duals in ``m.dual`` when the model has such a Suffix.
 """
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import Literal, Optional
 import highspy
 import numpy as np
 
-from .errors import SolveError
+from .errors import GridplanError, SolveError
 from .model.build import build_context
 from .model.compile import coefficient_ranges, compile_lp
 
@@ -28,9 +29,12 @@ class SolveOptions:
     time_limit: Optional[float] = None
     """Seconds; HiGHS stops with status 'Time limit reached'."""
     threads: Optional[int] = None
-    method: Literal["simplex", "ipm", "choose"] = "ipm"
-    """Interior point (IPX, with crossover so duals are basic) is the default: on the shipped
-    cases it solved 2-5x faster than dual simplex (e.g. sichuan5_2030 at 12 typical days 18 s vs
+    method: Literal["ipm", "hipo", "ipx", "simplex", "choose"] = "ipm"
+    """``ipm`` (default): an interior point with crossover (so duals are basic), chosen per model
+    by :func:`interior_point_for`: HiPO for LPs of at least ``HIPO_MIN_ROWS`` rows when the
+    highspy-extras libraries are installed (a gridplan dependency), IPX otherwise. ``hipo`` and
+    ``ipx`` force one; ``simplex`` and ``choose`` are HiGHS' own. The interior point solved the
+    shipped cases 2-5x faster than dual simplex (e.g. sichuan5_2030 at 12 typical days 18 s vs
     80 s; guangyuan_2030 at 3 h 92 s vs 197 s); see benchmarks/README.md."""
     primal_tolerance: Optional[float] = None
     dual_tolerance: Optional[float] = None
@@ -38,8 +42,8 @@ class SolveOptions:
     """HiGHS log goes here (the CLI puts it in the output folder)."""
     verbose: bool = False
     dualize: Literal["auto", "on", "off"] = "auto"
-    """Hand IPX the dual LP (HiGHS ``ipx_dualize_strategy``). ``auto``: on for the interior
-    point when the model has a network (lines), otherwise HiGHS' own rule. Measured (IPX +
+    """Hand IPX the dual LP (HiGHS ``ipx_dualize_strategy``). ``auto``: on when IPX is the
+    interior point and the model has a network (lines), otherwise HiGHS' own rule. Measured (IPX +
     crossover, benchmarks/README.md "Dualizing"): the five-city network 6 h year 186 -> 144 s,
     12 typical days 16.6 -> 15.2 s, 24 typical days 53 -> 43 s; single-bus city cases at 3 h
     were slower dualized (chengdu 24 -> 31 s, guangyuan 59 -> 63 s), so they keep HiGHS' rule."""
@@ -47,12 +51,42 @@ class SolveOptions:
     """Any other HiGHS option, passed through by name (wins over the settings above)."""
 
 
-def highs_settings(opts: SolveOptions, network: bool) -> dict:
+HIPO_MIN_ROWS = 100_000
+"""From this many rows ``method="ipm"`` uses HiPO, below it IPX. Measured on sichuan5_2030
+without targets, IPM + crossover, one process at a time (benchmarks/README.md, "HiPO"):
+24 h (47,855 rows) IPX 6.1 s, HiPO 8.3 s; 12 h (95,670) 20.9 s and 21.9 s; 6 h (191,300)
+152 s and 60 s. HiPO factorises the Newton system directly, IPX solves it iteratively with a
+basis preconditioner: the direct method wins once the LP is large."""
+
+
+@functools.lru_cache(maxsize=1)
+def hipo_available() -> bool:
+    """Whether this HiGHS can run HiPO (it needs the highspy-extras libraries)."""
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    return h.setOptionValue("solver", "hipo") == highspy.HighsStatus.kOk
+
+
+def interior_point_for(opts: SolveOptions, rows: int) -> str | None:
+    """The HiGHS ``solver`` gridplan uses: ``hipo`` or ``ipx`` for ``ipm``, else ``opts.method``.
+
+    An explicit ``hipo`` without the libraries is an error, not a silent switch to IPX.
+    """
+    if opts.method == "hipo" and not hipo_available():
+        raise GridplanError("method hipo: this HiGHS has no HiPO (install highspy-extras, the version "
+                            "matching highspy); use method ipx or ipm")
+    if opts.method != "ipm":
+        return opts.method
+    return "hipo" if rows >= HIPO_MIN_ROWS and hipo_available() else "ipx"
+
+
+def highs_settings(opts: SolveOptions, network: bool, rows: int) -> dict:
     """The HiGHS options gridplan chooses for a model (logging aside).
 
-    ``network``: the model has lines. benchmarks/vs_pypsa.py gives PyPSA these same options.
+    ``network``: the model has lines; ``rows``: its row count (picks the interior point).
+    benchmarks/vs_pypsa.py gives PyPSA these same options.
     """
-    o: dict = {"solver": opts.method}
+    o: dict = {"solver": interior_point_for(opts, rows)}
     if opts.time_limit:
         o["time_limit"] = float(opts.time_limit)
     if opts.threads:
@@ -63,7 +97,7 @@ def highs_settings(opts: SolveOptions, network: bool) -> dict:
         o["dual_feasibility_tolerance"] = float(opts.dual_tolerance)
     if opts.dualize not in ("auto", "on", "off"):
         raise ValueError(f"dualize: got {opts.dualize!r}; expected auto, on or off")
-    if opts.dualize == "on" or (opts.dualize == "auto" and opts.method == "ipm" and network):
+    if opts.dualize == "on" or (opts.dualize == "auto" and o["solver"] == "ipx" and network):
         o["ipx_dualize_strategy"] = 1
     elif opts.dualize == "off":
         o["ipx_dualize_strategy"] = -1
@@ -77,7 +111,7 @@ def make_highs(clp, opts: SolveOptions) -> highspy.Highs:
     h.setOptionValue("log_to_console", bool(opts.verbose))
     if opts.log_file:
         h.setOptionValue("log_file", str(opts.log_file))
-    for k, v in highs_settings(opts, clp.network).items():
+    for k, v in highs_settings(opts, clp.network, clp.shape[0]).items():
         h.setOptionValue(k, v)
     A = clp.A
     nr, nc = A.shape
@@ -133,7 +167,9 @@ def _run(ctx, clp, h, t0: float, raise_on_failure: bool, **extra_facts):
     t2 = time.perf_counter()
     status = h.modelStatusToString(h.getModelStatus())
     info = h.getInfo()
-    facts = dict(status=status, rows=clp.shape[0], cols=clp.shape[1], nonzeros=int(clp.A.nnz),
+    solver = h.getOptionValue("solver")
+    facts = dict(status=status, solver=solver[1] if isinstance(solver, tuple) else solver,
+                 rows=clp.shape[0], cols=clp.shape[1], nonzeros=int(clp.A.nnz),
                  handoff_s=t1 - t0, solve_s=t2 - t1, iterations=int(info.simplex_iteration_count),
                  ipm_iterations=int(info.ipm_iteration_count),
                  coefficient_ranges=coefficient_ranges(clp), **getattr(ctx, "timings", {}), **extra_facts)
