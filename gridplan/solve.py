@@ -31,8 +31,8 @@ class SolveOptions:
     threads: Optional[int] = None
     method: Literal["ipm", "hipo", "ipx", "simplex", "choose"] = "ipm"
     """``ipm`` (default): an interior point with crossover (so duals are basic), chosen per model
-    by :func:`interior_point_for`: HiPO for LPs of at least ``HIPO_MIN_ROWS`` rows when the
-    highspy-extras libraries are installed (a gridplan dependency), IPX otherwise. ``hipo`` and
+    by :func:`interior_point_for`: HiPO for chronological LPs of at least ``HIPO_MIN_ROWS`` rows
+    when the highspy-extras libraries are installed (a gridplan dependency), IPX otherwise. ``hipo`` and
     ``ipx`` force one; ``simplex`` and ``choose`` are HiGHS' own. The interior point solved the
     shipped cases 2-5x faster than dual simplex (e.g. sichuan5_2030 at 12 typical days 18 s vs
     80 s; guangyuan_2030 at 3 h 92 s vs 197 s); see benchmarks/README.md."""
@@ -51,12 +51,24 @@ class SolveOptions:
     """Any other HiGHS option, passed through by name (wins over the settings above)."""
 
 
-HIPO_MIN_ROWS = 100_000
-"""From this many rows ``method="ipm"`` uses HiPO, below it IPX. Measured on sichuan5_2030
-without targets, IPM + crossover, one process at a time (benchmarks/README.md, "HiPO"):
-24 h (47,855 rows) IPX 6.1 s, HiPO 8.3 s; 12 h (95,670) 20.9 s and 21.9 s; 6 h (191,300)
-152 s and 60 s. HiPO factorises the Newton system directly, IPX solves it iteratively with a
-basis preconditioner: the direct method wins once the LP is large."""
+HIPO_MIN_ROWS = {"network": 100_000, "single bus": 25_000}
+"""From this many rows a chronological model (no typical days) gets HiPO under
+``method="ipm"``; smaller ones and every typical-days model get IPX. Measured, IPM + crossover,
+one process at a time (benchmarks/README.md, "HiPO"), IPX → HiPO seconds:
+
+* sichuan5_2030 without targets (network; IPX dualized): 24 h, 47,855 rows 6.1 → 8.3;
+  12 h, 95,670 rows 20.9 → 21.9; 6 h, 191,300 rows 152 → 54; 4 h 402 → 99; the hourly year
+  (1.15 M rows) did not finish with IPX in an hour, HiPO 852 s.
+* single-bus cities with targets: chengdu 12 h (16,071 rows) 1.3 → 1.8; chengdu 6 h (32,131)
+  8.5 → 4.2; panzhihua 6 h 6.5 → 3.8; mianyang 3 h 22.4 → 17.3; chengdu 3 h 24.0 → 13.5;
+  guangyuan 3 h 59.0 → 16.4.
+* typical days (inter-period state links every day of the year to its typical day):
+  sichuan5 K=12 14.2 → 30.5, K=24 42.4 → 61.3; chengdu K=24 2.5 → 3.2; guangyuan K=48
+  19.8 → 19.8; mianyang K=12 1.0 → 1.4.
+
+HiPO factorises the Newton system directly; IPX solves it iteratively with a basis
+preconditioner, which stays cheap on small or dualized network LPs and on the typical-days
+structure, but not on long chronological years."""
 
 
 @functools.lru_cache(maxsize=1)
@@ -67,7 +79,7 @@ def hipo_available() -> bool:
     return h.setOptionValue("solver", "hipo") == highspy.HighsStatus.kOk
 
 
-def interior_point_for(opts: SolveOptions, rows: int) -> str | None:
+def interior_point_for(opts: SolveOptions, rows: int, network: bool, clustered: bool) -> str:
     """The HiGHS ``solver`` gridplan uses: ``hipo`` or ``ipx`` for ``ipm``, else ``opts.method``.
 
     An explicit ``hipo`` without the libraries is an error, not a silent switch to IPX.
@@ -77,16 +89,17 @@ def interior_point_for(opts: SolveOptions, rows: int) -> str | None:
                             "matching highspy); use method ipx or ipm")
     if opts.method != "ipm":
         return opts.method
-    return "hipo" if rows >= HIPO_MIN_ROWS and hipo_available() else "ipx"
+    large = rows >= HIPO_MIN_ROWS["network" if network else "single bus"]
+    return "hipo" if large and not clustered and hipo_available() else "ipx"
 
 
-def highs_settings(opts: SolveOptions, network: bool, rows: int) -> dict:
+def highs_settings(opts: SolveOptions, network: bool, rows: int, clustered: bool = False) -> dict:
     """The HiGHS options gridplan chooses for a model (logging aside).
 
-    ``network``: the model has lines; ``rows``: its row count (picks the interior point).
-    benchmarks/vs_pypsa.py gives PyPSA these same options.
+    ``network``: the model has lines; ``rows``: its row count; ``clustered``: typical days
+    (the three pick the interior point). benchmarks/vs_pypsa.py gives PyPSA these same options.
     """
-    o: dict = {"solver": interior_point_for(opts, rows)}
+    o: dict = {"solver": interior_point_for(opts, rows, network, clustered)}
     if opts.time_limit:
         o["time_limit"] = float(opts.time_limit)
     if opts.threads:
@@ -111,7 +124,7 @@ def make_highs(clp, opts: SolveOptions) -> highspy.Highs:
     h.setOptionValue("log_to_console", bool(opts.verbose))
     if opts.log_file:
         h.setOptionValue("log_file", str(opts.log_file))
-    for k, v in highs_settings(opts, clp.network, clp.shape[0]).items():
+    for k, v in highs_settings(opts, clp.network, clp.shape[0], clp.clustered).items():
         h.setOptionValue(k, v)
     A = clp.A
     nr, nc = A.shape

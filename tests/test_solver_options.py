@@ -12,6 +12,7 @@ Dualized or not, the answer must be those numbers.
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -29,7 +30,7 @@ COAL, GAS = 25 * 3.6 / 0.4, 50 * 3.6 / 0.5
 
 
 solve_mod = importlib.import_module("gridplan.solve")   # the package's `solve` is the function
-SMALL, LARGE = 1_000, HIPO_MIN_ROWS
+SMALL, LARGE, LARGE_1BUS = 1_000, HIPO_MIN_ROWS["network"], HIPO_MIN_ROWS["single bus"]
 
 
 def test_dualize_rule():
@@ -55,6 +56,12 @@ def test_interior_point_rule(monkeypatch):
     big = highs_settings(ipm, network=True, rows=LARGE)
     assert big["solver"] == "hipo"
     assert "ipx_dualize_strategy" not in big    # IPX only runs HiPO's crossover, on the primal
+    assert highs_settings(ipm, network=False, rows=LARGE_1BUS)["solver"] == "hipo"
+    assert highs_settings(ipm, network=False, rows=LARGE_1BUS - 1)["solver"] == "ipx"
+    assert highs_settings(ipm, network=True, rows=LARGE_1BUS)["solver"] == "ipx"
+    # typical days: IPX at any size (measured faster on the inter-period structure)
+    assert highs_settings(ipm, network=False, rows=10 * LARGE, clustered=True)["solver"] == "ipx"
+    assert highs_settings(SolveOptions(method="hipo"), network=False, rows=SMALL, clustered=True)["solver"] == "hipo"
     monkeypatch.setattr(solve_mod, "hipo_available", lambda: False)
     assert highs_settings(ipm, network=True, rows=LARGE)["solver"] == "ipx"  # no extras: IPX, dualized
     assert highs_settings(ipm, network=True, rows=LARGE)["ipx_dualize_strategy"] == 1
@@ -88,3 +95,15 @@ def test_dualized_or_not_same_prices_and_cost(write_case, dualize):
     assert res.prices["B"].to_numpy() == approx(np.full(24, GAS))
     assert res.value("line_flow")[0] == approx(np.full(24, 50.0))
     assert res.objective == approx(24 * (70 * COAL + 50 * GAS))
+
+
+@pytest.mark.skipif(not hipo_available(), reason="this HiGHS has no HiPO (highspy-extras not installed)")
+def test_default_interior_point_on_a_shipped_city():
+    """panzhihua_2030 at 6 h (~30,700 rows, one bus): the default picks HiPO; IPX, an
+    independent algorithm on the same LP, must reach the same optimum."""
+    case = gridplan.load_case(Path(__file__).resolve().parents[1] / "cases" / "panzhihua_2030.yaml")
+    hipo = gridplan.solve(case, resolution=6)
+    ipx = gridplan.solve(case, resolution=6, options=SolveOptions(method="ipx"))
+    assert hipo.facts["rows"] >= HIPO_MIN_ROWS["single bus"]
+    assert (hipo.facts["solver"], ipx.facts["solver"]) == ("hipo", "ipx")
+    assert hipo.objective == approx(ipx.objective, rel=1e-8)   # capacities may differ among optima

@@ -27,7 +27,8 @@ class CompiledLP:
     offset: float
     user_rows: list          # [(ConstraintData, row)] for user constraints
     user_cols: dict          # id(VarData) -> (VarData, col) for user variables
-    network: bool = False    # the model has lines (gridplan.solve.highs_settings dualizes IPX then)
+    network: bool = False    # the model has lines  } gridplan.solve.highs_settings picks the
+    clustered: bool = False  # typical days         } interior point and IPX's dualizing from these
 
     @property
     def shape(self):
@@ -113,7 +114,8 @@ def compile_lp(ctx) -> CompiledLP:
     A.sum_duplicates()
     A.eliminate_zeros()
     return CompiledLP(A, cost, lb, ub, np.concatenate(rlo), np.concatenate(rhi),
-                      lp.objective_constant, user_rows, user_cols, network=not ctx.data.lines.empty)
+                      lp.objective_constant, user_rows, user_cols, network=not ctx.data.lines.empty,
+                      clustered=ctx.data.period_of is not None)
 
 
 def coefficient_ranges(clp: CompiledLP) -> dict:
