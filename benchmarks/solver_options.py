@@ -31,9 +31,13 @@ CONFIGS = {
     "dual simplex, presolve off": {"solver": "simplex", "simplex_strategy": 1, "presolve": "off"},
     "dual simplex, no scaling": {"solver": "simplex", "simplex_strategy": 1, "simplex_scale_strategy": 0},
     "dual simplex PAMI (2 threads)": {"solver": "simplex", "simplex_strategy": 2},
-    "ipm + crossover": {"solver": "ipm", "run_crossover": "on"},
-    "ipm, no crossover": {"solver": "ipm", "run_crossover": "off"},
-    "ipm + crossover, presolve off": {"solver": "ipm", "run_crossover": "on", "presolve": "off"},
+    # "ipm" configs are IPX, as measured before HiPO existed here (HiGHS' own "ipm" picks HiPO when
+    # the highspy-extras libraries are installed, so the solver is named explicitly)
+    "ipm + crossover": {"solver": "ipx", "run_crossover": "on"},
+    "ipm, no crossover": {"solver": "ipx", "run_crossover": "off"},
+    "ipm + crossover, presolve off": {"solver": "ipx", "run_crossover": "on", "presolve": "off"},
+    "hipo + crossover": {"solver": "hipo", "run_crossover": "on"},
+    "hipo, no crossover": {"solver": "hipo", "run_crossover": "off"},
     "choose (HiGHS default)": {"solver": "choose"},
 }
 

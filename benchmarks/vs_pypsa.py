@@ -17,9 +17,9 @@ Each (size, tool) runs in its own fresh subprocess (``worker``), so peak RSS
            PyPSA: linopy.io.to_highspy(m) = what m.solve(io_api="direct") does before run().
            raw: passModel.
 * solve    Highs.run() with the same options for every tool: the ones gridplan picks for the
-           model (``gridplan.solve.highs_settings``: interior point + crossover, HiPO from
-           100,000 rows and IPX below, IPX dualized when the model has lines), plus
-           ``--extra``; printed and stored per result.
+           model (``gridplan.solve.highs_settings``: interior point + crossover; HiPO from
+           150,000 rows on a network or 25,000 on one bus, IPX below, IPX dualized when the
+           model has lines), plus ``--extra``; printed and stored per result.
 * post     getSolution() (arrays back). PyPSA's assign_solution/duals is not included
            (``--pypsa-e2e`` times the whole n.optimize(..., io_api="direct") call as a check).
 

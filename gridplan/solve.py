@@ -51,14 +51,16 @@ class SolveOptions:
     """Any other HiGHS option, passed through by name (wins over the settings above)."""
 
 
-HIPO_MIN_ROWS = {"network": 100_000, "single bus": 25_000}
+HIPO_MIN_ROWS = {"network": 150_000, "single bus": 25_000}
 """From this many rows a chronological model (no typical days) gets HiPO under
 ``method="ipm"``; smaller ones and every typical-days model get IPX. Measured, IPM + crossover,
 one process at a time (benchmarks/README.md, "HiPO"), IPX → HiPO seconds:
 
 * sichuan5_2030 without targets (network; IPX dualized): 24 h, 47,855 rows 6.1 → 8.3;
   12 h, 95,670 rows 20.9 → 21.9; 6 h, 191,300 rows 152 → 54; 4 h 402 → 99; the hourly year
-  (1.15 M rows) did not finish with IPX in an hour, HiPO 852 s.
+  (1.15 M rows) did not finish with IPX in an hour, HiPO 729 s.
+* synthetic network years (benchmarks/synthetic.py): 5x2190, 111,700 rows 23.7 → 29.6;
+  10x2190, 219,020 rows 121.2 → 89.9.
 * single-bus cities with targets: chengdu 12 h (16,071 rows) 1.3 → 1.8; chengdu 6 h (32,131)
   8.5 → 4.2; panzhihua 6 h 6.5 → 3.8; mianyang 3 h 22.4 → 17.3; chengdu 3 h 24.0 → 13.5;
   guangyuan 3 h 59.0 → 16.4.

@@ -31,7 +31,7 @@ TARGET_COLUMNS = ["id", "kind", "scope", "hedge", "sense", "value", "required", 
                   "source_file", "source_line", "quote"]
 SUMMARY_FIELDS = ["total_cost_cny", "system_cost_cny", "target_penalty_cny", "demand_mwh", "cost_per_mwh_cny", "non_fossil_electricity_share",
                   "emissions_t", "curtailed_mwh", "shed_mwh"]
-FACT_FIELDS = ["solve_s", "prepare_s", "build_s", "handoff_s", "rows", "cols", "nonzeros", "iterations"]
+FACT_FIELDS = ["solver", "solve_s", "prepare_s", "build_s", "handoff_s", "rows", "cols", "nonzeros", "iterations"]
 _TEXT_COLUMNS = ["id", "kind", "scope", "hedge", "sense", "unit", "dual_unit", "row_unit", "source_file", "quote",
                  "component", "name", "bus", "technology", "term"]
 
