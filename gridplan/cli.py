@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import warnings
 from pathlib import Path
 from typing import Optional
 
@@ -20,6 +21,9 @@ from rich.table import Table
 from rich.text import Text
 
 from .errors import CaseError, GridplanError, SolveError
+
+# the CLI prints a warning as one line, without the source path Python's default format adds
+warnings.formatwarning = lambda message, category, *args, **kw: f"warning: {message}\n"
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Least-cost capacity planning against Chinese carbon-peak targets.")

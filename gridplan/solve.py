@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Optional
@@ -91,8 +92,14 @@ def interior_point_for(opts: SolveOptions, rows: int, network: bool, clustered: 
                             "matching highspy); use method ipx or ipm")
     if opts.method != "ipm":
         return opts.method
-    large = rows >= HIPO_MIN_ROWS["network" if network else "single bus"]
-    return "hipo" if large and not clustered and hipo_available() else "ipx"
+    if rows < HIPO_MIN_ROWS["network" if network else "single bus"] or clustered:
+        return "ipx"
+    if not hipo_available():
+        warnings.warn("HiPO would be faster on this model but this HiGHS cannot run it "
+                      "(pip install highspy-extras, the version matching highspy); using IPX",
+                      stacklevel=2)
+        return "ipx"
+    return "hipo"
 
 
 def highs_settings(opts: SolveOptions, network: bool, rows: int, clustered: bool = False) -> dict:
