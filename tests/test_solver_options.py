@@ -1,13 +1,13 @@
 """gridplan's choice of HiGHS options (gridplan/solve.py: highs_settings, make_highs).
 
-The interior point is HiPO for large LPs and IPX for small ones (benchmarks/README.md
-"HiPO"); IPX is handed the dual LP on a network (measured faster there, slower on
+The interior point is HiPO for large chronological LPs and IPX for small ones and for
+typical days (benchmarks/README.md "HiPO"); IPX is handed the dual LP on a network (measured faster there, slower on
 single-bus cases: benchmarks/README.md "Dualizing"). The two-bus case
 below has hand-derived prices (as in test_engine.test_two_buses_binding_line_prices):
 coal at A (25 CNY/GJ × 3.6 / 0.4 = 225 CNY/MWh) serves A's 20 MW and exports the line's
 50 MW; gas at B (50 × 3.6 / 0.5 = 360 CNY/MWh) covers B's other 50 MW; so
 LMP_A = 225, LMP_B = 360 and cost = 24 × (70 × 225 + 50 × 360).
-Dualized or not, the answer must be those numbers.
+IPX dualized or not, or HiPO, the answer must be those numbers.
 """
 from __future__ import annotations
 
