@@ -59,7 +59,7 @@ one process at a time (benchmarks/README.md, "HiPO"), IPX → HiPO seconds:
 
 * sichuan5_2030 without targets (network; IPX dualized): 24 h, 47,855 rows 6.1 → 8.3;
   12 h, 95,670 rows 20.9 → 21.9; 6 h, 191,300 rows 152 → 54; 4 h 402 → 99; the hourly year
-  (1.15 M rows) did not finish with IPX in an hour, HiPO 729 s.
+  (1.15 M rows) with IPX extrapolated over an hour (not run to the end), HiPO 729 s.
 * synthetic network years (benchmarks/synthetic.py): 5x2190, 111,700 rows 23.7 → 29.6;
   10x2190, 219,020 rows 121.2 → 89.9.
 * single-bus cities with targets: chengdu 12 h (16,071 rows) 1.3 → 1.8; chengdu 6 h (32,131)
