@@ -224,12 +224,11 @@ def solve(
     from .solve import SolveOptions
     from .solve import solve as _solve
 
-    if method not in ("ipm", "hipo", "ipx", "simplex", "choose"):
-        raise GridplanError(f"--method: got {method!r}; expected ipm, hipo, ipx, simplex or choose")
-    if dualize not in ("auto", "on", "off"):
-        raise GridplanError(f"--dualize: got {dualize!r}; expected auto, on or off")
     res_h = parse_resolution(resolution)
-    opts = SolveOptions(time_limit=time_limit, threads=threads, method=method, dualize=dualize, verbose=verbose)
+    try:
+        opts = SolveOptions(time_limit=time_limit, threads=threads, method=method, dualize=dualize, verbose=verbose)
+    except ValueError as exc:
+        raise GridplanError(f"--{exc}") from None
     if out_dir:
         out_dir.mkdir(parents=True, exist_ok=True)
         opts.log_file = out_dir / "highs.log"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import time
+import typing
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,6 +51,16 @@ class SolveOptions:
     were slower dualized (chengdu 24 -> 31 s, guangyuan 59 -> 63 s), so they keep HiGHS' rule."""
     extra: dict = field(default_factory=dict)
     """Any other HiGHS option, passed through by name (wins over the settings above)."""
+
+    def __post_init__(self):
+        # one check for the Python API and the CLI: HiGHS would ignore an unknown solver name
+        # (its option setter returns an error status) and silently solve with its default
+        hints = typing.get_type_hints(SolveOptions)
+        for name in ("method", "dualize"):
+            choices = typing.get_args(hints[name])
+            if getattr(self, name) not in choices:
+                raise ValueError(f"{name}: got {getattr(self, name)!r}; expected "
+                                 f"{', '.join(choices[:-1])} or {choices[-1]}")
 
 
 HIPO_MIN_ROWS = {"network": 150_000, "single bus": 25_000}
@@ -117,8 +128,6 @@ def highs_settings(opts: SolveOptions, network: bool, rows: int, clustered: bool
         o["primal_feasibility_tolerance"] = float(opts.primal_tolerance)
     if opts.dual_tolerance:
         o["dual_feasibility_tolerance"] = float(opts.dual_tolerance)
-    if opts.dualize not in ("auto", "on", "off"):
-        raise ValueError(f"dualize: got {opts.dualize!r}; expected auto, on or off")
     if opts.dualize == "on" or (opts.dualize == "auto" and o["solver"] == "ipx" and network):
         o["ipx_dualize_strategy"] = 1
     elif opts.dualize == "off":

@@ -108,3 +108,9 @@ def test_default_interior_point_on_a_shipped_city():
     assert hipo.facts["rows"] >= HIPO_MIN_ROWS["single bus"]
     assert (hipo.facts["solver"], ipx.facts["solver"]) == ("hipo", "ipx")
     assert hipo.objective == approx(ipx.objective, rel=1e-8)   # capacities may differ among optima
+
+
+def test_unknown_method_is_refused_not_left_to_highs():
+    # HiGHS would reject the option value and quietly keep its own default solver
+    with pytest.raises(ValueError, match="method: got 'fast'; expected ipm, hipo, ipx, simplex or choose"):
+        SolveOptions(method="fast")
