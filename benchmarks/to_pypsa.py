@@ -52,7 +52,7 @@ def export_case(data, allow_targets: bool = False) -> dict:
     case = data.case
     if case.targets and not allow_targets:
         raise ValueError("targets are not translated to PyPSA; drop them in both tools")
-    if data.period_of is not None:
+    if data.typical_day_of is not None:
         raise ValueError("typical days are not translated")
     g = data.gens
     if len(g) and np.isfinite(g["ramp"].to_numpy(float)).any():

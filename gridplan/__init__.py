@@ -10,23 +10,34 @@ Python entry points::
     m = gridplan.build_model(case)        # a Pyomo ConcreteModel
     m.my_limit = pyomo.environ.Constraint(expr=m.gen_build["cd_solar"] <= 500)
     res = gridplan.solve(m)
+
+``gridplan.solve`` is the module :mod:`gridplan.solve`, callable as its function
+:func:`gridplan.solve.solve` (so ``gridplan.solve.SolveOptions`` works too).
 """
+from . import solve   # the callable module, not the function: see the end of gridplan/solve.py
+from .batch import Comparison, compare, sweep
 from .case.load import case_from_dict, load_case
-from .compare import Comparison, compare, sweep
 from .case.prepare import CaseData, prepare
 from .case.schema import Case
-from .errors import CaseError, GridplanError, SolveError
+from .errors import CaseError, GridplanError, NumericalFailure, SolveError, TargetsInfeasible
 from .model.build import build_context, build_model
 from .results import Results
-from .solve import Resolver, SolveOptions, solve
+from .solve import Resolver, SolveOptions
 
-__all__ = ["Case", "CaseData", "Comparison", "compare", "sweep", "CaseError", "GridplanError", "Resolver", "Results", "SolveError", "SolveOptions",
-           "build_context", "build_model", "case_from_dict", "load_case", "prepare", "solve", "validate"]
+__all__ = ["Case", "CaseData", "Comparison", "compare", "sweep", "CaseError", "GridplanError", "NumericalFailure",
+           "Resolver", "Results", "SolveError", "SolveOptions", "TargetsInfeasible", "build_context",
+           "build_model", "case_from_dict", "load_case", "prepare", "solve", "validate", "validated_data"]
 __version__ = "0.1.0"
 
 
-def validate(path):
-    """Load a case and prepare its data (profiles, catalogue, network) without solving."""
-    case = load_case(path)
-    prepare(case, typical_days=0)   # checks everything the model reads; clustering adds no check
-    return case
+def validated_data(path) -> CaseData:
+    """Load a case and prepare its data (profiles, catalogue, network) without solving.
+
+    Raises :class:`CaseError` for bad input. Clustering is skipped: it adds no check.
+    """
+    return prepare(load_case(path), typical_days=0)
+
+
+def validate(path) -> Case:
+    """The case at ``path``, checked as :func:`validated_data` checks it."""
+    return validated_data(path).case

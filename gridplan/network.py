@@ -1,15 +1,14 @@
 """The network graph of a case: buses and lines as a networkx MultiGraph.
 
-Used for three things: islands (connected components) and whether each island
-that has demand can be supplied; the cycle basis for Kirchhoff's voltage law
-under ``power_flow: dc``; and the bus/line incidence used by the balance.
+Used for three things: islands (connected components; whether each island with
+demand can be supplied is :func:`gridplan.case.checks.check_supply`); the cycle
+basis for Kirchhoff's voltage law under ``power_flow: dc``; and the bus/line
+incidence used by the balance.
 """
 from __future__ import annotations
 
 import networkx as nx
 import numpy as np
-
-from .errors import CaseError
 
 
 def usable_lines(data):
@@ -18,44 +17,28 @@ def usable_lines(data):
     return ln[(ln["existing_mw"] + ln["build_max"]) > 0] if len(ln) else ln
 
 
-def graph(data) -> nx.MultiGraph:
-    """Buses and usable lines (one edge per line, keyed by its name)."""
+def bus_graph(buses, lines) -> nx.MultiGraph:
+    """Buses and ``lines`` given as ``(name, bus0, bus1)``: one edge per line, keyed by its name."""
     g = nx.MultiGraph()
-    g.add_nodes_from(data.buses)
-    for name, ln in usable_lines(data).iterrows():
-        g.add_edge(ln["bus0"], ln["bus1"], key=name)
+    g.add_nodes_from(buses)
+    for name, bus0, bus1 in lines:
+        g.add_edge(bus0, bus1, key=name)
     return g
 
 
+def graph(data) -> nx.MultiGraph:
+    """Buses and usable lines of prepared data."""
+    return bus_graph(data.buses, ((name, ln["bus0"], ln["bus1"]) for name, ln in usable_lines(data).iterrows()))
+
+
+def islands_of(g: nx.MultiGraph) -> list[set]:
+    """Connected components of a bus graph, largest first."""
+    return sorted(nx.connected_components(g), key=len, reverse=True)
+
+
 def islands(data) -> list[set]:
-    """Connected components of the bus graph, largest first."""
-    return sorted(nx.connected_components(graph(data)), key=len, reverse=True)
-
-
-def check_supply(data) -> None:
-    """Every island with demand must have somewhere for supply to come from.
-
-    A line counts even at zero existing rating when it is expandable. Without
-    this check such a case would "solve" by shedding all its load at VoLL.
-    A source is a generator or reservoir that has or may build capacity, or an
-    exchange that can import; storage is not a source (over a cycle it only
-    returns, less losses, what it was given).
-    """
-    def sources(frame, cap_cols):
-        if frame.empty:
-            return set()
-        cap = sum(frame[c].to_numpy(float) for c in cap_cols)
-        return set(frame["bus"][cap > 0])
-
-    supply_buses = sources(data.gens, ("existing_mw", "build_max")) \
-        | sources(data.reservoirs, ("existing_mw", "build_max")) \
-        | sources(data.exchanges, ("max_import",))
-    for comp in islands(data):
-        idx = [data.buses.get_loc(b) for b in comp]
-        if data.peak[idx].sum() > 0 and not (comp & supply_buses):
-            raise CaseError(data.case._path or "<case>", "buses", sorted(comp),
-                            "every bus with demand to be reachable from a generator, reservoir "
-                            "or importing exchange with capacity (this island has none)")
+    """Connected components of the bus graph of prepared data, largest first."""
+    return islands_of(graph(data))
 
 
 def cycle_matrix(data) -> np.ndarray:

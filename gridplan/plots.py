@@ -285,7 +285,7 @@ def dispatch_week(res, path, bus=None) -> Path:
     snaps = res.snapshots
     data = res.data
     demand = data.demand.sum(axis=0) if bus is None else data.demand[data.buses.get_loc(bus)]
-    if data.period_of is None:
+    if data.typical_day_of is None:
         steps_per_day = max(1, round(24 / float(data.duration[0])))
         peak = int(demand.argmax())
         lo = max(0, peak - 3 * steps_per_day)
@@ -293,7 +293,7 @@ def dispatch_week(res, path, bus=None) -> Path:
         title = "peak week"
     else:
         sel = list(range(len(demand)))
-        title = f"{int(data.period_of.max()) + 1} typical days"
+        title = f"{int(data.typical_day_of.max()) + 1} typical days"
     if bus is not None:
         d = d[d["bus"] == bus]
     d = d[d["snapshot"].isin(sel)]
@@ -311,7 +311,7 @@ def dispatch_week(res, path, bus=None) -> Path:
     ax.stackplot(x, *[neg[c].to_numpy() for c in neg.columns], colors=[colours[c] for c in neg.columns], alpha=0.9)
     ax.plot(x, demand[sel], color="black", lw=1.5, label="demand")
     ax.set_ylabel("MW")
-    ax.set_xlabel("snapshot" + (f" (hour of year from {int(snaps['hour'].iloc[sel[0]])})" if data.period_of is None else ""))
+    ax.set_xlabel("snapshot" + (f" (hour of year from {int(snaps['hour'].iloc[sel[0]])})" if data.typical_day_of is None else ""))
     where = "all buses" if bus is None else bus
     ax.set_title(f"{res.case.name}: supply by technology, {title}, {where}")
     ax2 = ax.twinx()
@@ -326,8 +326,9 @@ def dispatch_week(res, path, bus=None) -> Path:
 
 def capacity_by_bus(res, path) -> Path:
     """Stacked bars of total capacity per bus by technology: existing hatched, built solid."""
+    from .results import CAPACITY_COMPONENTS
     c = res.capacities
-    c = c[c["component"].isin(["generator", "reservoir", "storage"])]
+    c = c[c["component"].isin(CAPACITY_COMPONENTS)]
     techs = sorted(c["technology"].unique(), key=_tech_key)
     buses = list(dict.fromkeys(c["bus"]))
     fig = _figure(max(6, 1.3 * len(buses) + 3), 4.5)

@@ -29,6 +29,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .case.targets import kind_of, value_of
+
 
 COLUMNS = ["id", "kind", "scope", "hedge", "sense", "value", "required", "achieved", "unit", "met",
            "slack", "shortfall", "shortfall_row", "row_unit", "binding", "dual", "dual_unit", "cost_per_pp",
@@ -45,20 +47,10 @@ def _scope(t) -> str:
         parts.append(t.scope)
     if getattr(t, "group", None):
         parts.append(t.group + (f"/{t.of_group}" if getattr(t, "of_group", None) else ""))
-    if t.kind == "seasonal_hydro" and t.unit == "share":
+    if getattr(t, "hydro_group", None) and getattr(t, "unit", None) == "share":
         parts.append(f"seasonal/{t.hydro_group}")
     parts.append(",".join(t.buses) if t.buses else "all buses")
     return "; ".join(parts)
-
-
-def _unit(t) -> str:
-    return {"non_fossil_share": "share", "installed_capacity": "MW", "capacity_share": "share",
-            "seasonal_hydro": getattr(t, "unit", "MW"), "demand_response": "share",
-            "firm_capacity": "MW", "co2_cap": "t", "generation": "MWh"}[t.kind]
-
-
-def _sense(t) -> str:
-    return getattr(t, "sense", "<=" if t.kind == "co2_cap" else ">=")
 
 
 def _source(t) -> dict:
@@ -71,8 +63,9 @@ def targets_table(case) -> pd.DataFrame:
     """The case's targets with their sources, without solving (``gridplan targets``)."""
     rows = []
     for t in case.targets:
-        rows.append({"id": t.id, "kind": t.kind, "scope": _scope(t), "hedge": t.hedge, "sense": _sense(t),
-                     "value": _value(t), "unit": _unit(t), "tolerance": t.tolerance, "penalty": t.penalty,
+        kind = kind_of(t)
+        rows.append({"id": t.id, "kind": t.kind, "scope": _scope(t), "hedge": t.hedge, "sense": kind.sense_of(t),
+                     "value": value_of(t), "unit": kind.unit_of(t), "tolerance": t.tolerance, "penalty": t.penalty,
                      "strict": t.strict, "description": t.description, **_source(t)})
     out = pd.DataFrame(rows, columns=TABLE_COLUMNS)
     out["source_line"] = out["source_line"].astype("Int64")
@@ -85,13 +78,6 @@ def _val(e, x):
     if isinstance(e, (int, float, np.floating)):
         return float(e)
     return float(e.value(x)[0])
-
-
-def _value(t):
-    value = getattr(t, "value", None)
-    if t.kind == "firm_capacity" and value is None:
-        value = f"(1+{t.reserve_margin})×peak"
-    return value
 
 
 def target_report(res) -> pd.DataFrame:
@@ -136,7 +122,7 @@ def target_report(res) -> pd.DataFrame:
         active = abs(row_act - r.rhs) <= 1e-6 * scale
         rows.append({
             "id": tid, "kind": t.kind, "scope": _scope(t), "hedge": t.hedge, "sense": r.sense,
-            "value": _value(t), "required": r.required, "achieved": achieved, "unit": r.unit,
+            "value": value_of(t), "required": r.required, "achieved": achieved, "unit": r.unit,
             "met": met, "slack": (max(slack, 0.0) if np.isfinite(slack) else slack) if met else 0.0,
             "shortfall": max(shortfall, 0.0),
             "shortfall_row": short_row, "row_unit": r.row_unit,
@@ -154,6 +140,13 @@ def unmet_targets(res) -> pd.DataFrame:
     """The targets the plan does not meet (missed strive targets; in elastic mode, infeasible ones)."""
     tg = res.targets
     return tg[~tg["met"]].reset_index(drop=True)
+
+
+def missed_hard_targets(res) -> pd.DataFrame:
+    """The unmet targets whose hedge is not ``strive``: after an elastic solve, a plan that
+    misses one fails the case (CLI exit 4); a missed strive target (力争) is only reported."""
+    missed = unmet_targets(res)
+    return missed[missed["hedge"] != "strive"].reset_index(drop=True)
 
 
 def diagnosis(res) -> str:

@@ -3,7 +3,7 @@
 Nothing here touches Pyomo objects: every frame is built from the flat
 solution vector ``x`` and row duals ``y`` by the column/row offsets of the
 blocks, with indexes taken from the case's sets. Money is reported in CNY
-(the model counts kCNY, see :data:`gridplan.case.prepare.MONEY`).
+(the model counts kCNY: ``CaseData.cny_per_model_money`` converts back, see :mod:`gridplan.case.convert`).
 """
 from __future__ import annotations
 
@@ -13,13 +13,45 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .case.prepare import MONEY
+from .case.components import COMPONENTS
 from .io import write_csv_frames, write_excel_sheets
+
+
+CAPACITY_COMPONENTS = [c.name for c in COMPONENTS if c.counts_as_capacity]
+"""The components counted as capacity in the capacity table and plots."""
+
+
+def _buses(frame: pd.DataFrame, comp) -> np.ndarray:
+    """Each element's bus; a line's is 'bus0-bus1'."""
+    return frame[list(comp.bus_fields)].astype(str).agg("-".join, axis=1).to_numpy()
+
+
+def _technology(frame: pd.DataFrame, comp):
+    return frame[comp.technology].to_numpy() if comp.technology in frame.columns else comp.technology
 
 
 def _clean(v: np.ndarray, tol: float = 1e-6) -> np.ndarray:
     """Solver noise below ``tol`` MW (e.g. -1e-9 built) reads as exactly 0."""
     return np.where(np.abs(v) < tol, 0.0, v)
+
+
+def chronological_levels(res, block: str) -> np.ndarray:
+    """Absolute level (n, 365·24) of every hour of the year from a typical-days solution.
+
+    ``level(d, t) = inter[d] · c[p, t] + intra[p, t]`` with ``p = day_sequence[d]`` and
+    ``c[p, t]`` the self-discharge since the start of the day
+    (:mod:`gridplan.model.families.linked_state`); ``block`` is the state's variable block
+    (``storage_soc``, ``reservoir_level``).
+    """
+    info = res.ctx.linked_states[block]
+    seq = np.asarray(res.data.day_sequence)
+    L, k = info.hours, info.k
+    intra = res.value(block)                              # (n, k·L)
+    n = intra.shape[0]
+    inter = res.value(info.inter)                         # (n, days)
+    c = np.cumprod(info.decay1.reshape(n, k, L), axis=2)
+    lvl = inter[:, :, None] * c[:, seq, :] + intra.reshape(n, k, L)[:, seq, :]
+    return lvl.reshape(n, -1)
 
 
 class Results:
@@ -46,7 +78,7 @@ class Results:
     @property
     def objective(self) -> float:
         """Total annualised cost in CNY (including fixed O&M of existing assets and penalties)."""
-        return self.facts["objective"] / MONEY
+        return self.facts["objective"] * self.data.cny_per_model_money
 
     def value(self, block: str) -> np.ndarray:
         """Solution values of a variable block, shaped like the block."""
@@ -71,38 +103,34 @@ class Results:
     @cached_property
     def capacities(self) -> pd.DataFrame:
         """Existing, built and total capacity of every asset (MW; storage energy in MWh)."""
-        d = self.data
         parts = []
-
-        def add(frame, block, component, unit="MW", existing="existing_mw", tech=None):
-            if frame.empty or not self.has(block):
-                return
-            built = _clean(self.value(block))
+        for comp in COMPONENTS:
+            frame = getattr(self.data, comp.table)
+            if comp.build is None or frame.empty or not self.has(comp.build):
+                continue
+            built = _clean(self.value(comp.build))
+            existing = frame[comp.existing].to_numpy(float)
             parts.append(pd.DataFrame({
-                "component": component, "name": frame.index, "bus": frame["bus"].to_numpy(),
-                "technology": frame["technology"].to_numpy() if tech is None else tech,
-                "existing": frame[existing].to_numpy(float), "built": built,
-                "total": frame[existing].to_numpy(float) + built, "unit": unit}))
-
-        add(d.gens, "gen_build", "generator")
-        add(d.reservoirs, "reservoir_build", "reservoir")
-        add(d.storage, "storage_build_mw", "storage")
-        add(d.storage, "storage_build_mwh", "storage_energy", "MWh", "existing_mwh")
-        add(d.dr, "dr_build", "demand_response", tech="demand_response")
-        if not d.lines.empty:
-            ln = d.lines
-            built = _clean(self.value("line_build"))
-            parts.append(pd.DataFrame({
-                "component": "line", "name": ln.index, "bus": ln["bus0"] + "-" + ln["bus1"],
-                "technology": "line", "existing": ln["existing_mw"].to_numpy(float), "built": built,
-                "total": ln["existing_mw"].to_numpy(float) + built, "unit": "MW"}))
+                "component": comp.name, "name": frame.index, "bus": _buses(frame, comp),
+                "technology": _technology(frame, comp), "existing": existing, "built": built,
+                "total": existing + built, "unit": comp.unit}))
         out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
         return out.round(6)
+
+    def capacity_by_bus(self) -> pd.DataFrame:
+        """Existing, built and total per bus × technology (elements of one technology summed,
+        storage energy as "<technology> MWh"), buses in case order; lines are left out."""
+        c = self.capacities
+        plants = c[c["component"] != "line"]
+        tech = plants["technology"].where(plants["unit"] != "MWh", plants["technology"] + " MWh")
+        bus = pd.Categorical(plants["bus"], categories=list(self.data.buses), ordered=True)
+        return (plants.groupby([bus, tech.rename("technology")], observed=True, sort=True)
+                [["existing", "built", "total"]].sum().rename_axis(["bus", "technology"]))
 
     def capacity_table(self) -> pd.DataFrame:
         """Total MW by bus × technology (generation, reservoirs, storage power)."""
         c = self.capacities
-        c = c[c["component"].isin(["generator", "reservoir", "storage"])]
+        c = c[c["component"].isin(CAPACITY_COMPONENTS)]
         return c.pivot_table(index="bus", columns="technology", values="total", aggfunc="sum", fill_value=0.0)
 
     # ------------------------------------------------------------------ operation
@@ -121,23 +149,14 @@ class Results:
         """Output of every supply element per snapshot (MW), tidy."""
         d = self.data
         parts = []
-        if not d.gens.empty:
-            parts.append(self._tidy(self.value("gen_p"), d.gens.index, "mw", component="generator",
-                                    bus=d.gens["bus"], technology=d.gens["technology"]))
-        if not d.reservoirs.empty:
-            parts.append(self._tidy(self.value("reservoir_p"), d.reservoirs.index, "mw", component="reservoir",
-                                    bus=d.reservoirs["bus"], technology=d.reservoirs["technology"]))
-        if not d.storage.empty:
-            net = self.value("storage_discharge") - self.value("storage_charge")
-            parts.append(self._tidy(net, d.storage.index, "mw", component="storage",
-                                    bus=d.storage["bus"], technology=d.storage["technology"]))
-        if not d.dr.empty:
-            parts.append(self._tidy(self.value("dr_p"), d.dr.index, "mw", component="demand_response",
-                                    bus=d.dr["bus"], technology="demand_response"))
-        if not d.exchanges.empty:
-            net = self.value("import_p") - self.value("export_p")
-            parts.append(self._tidy(net, d.exchanges.index, "mw", component="exchange",
-                                    bus=d.exchanges["bus"], technology="import"))
+        for comp in COMPONENTS:
+            frame = getattr(d, comp.table)
+            if comp.output is None or frame.empty:
+                continue
+            plus, *minus = comp.output
+            mw = self.value(plus) - (self.value(minus[0]) if minus else 0.0)
+            parts.append(self._tidy(mw, frame.index, "mw", component=comp.name, bus=_buses(frame, comp),
+                                    technology=_technology(frame, comp)))
         parts.append(self._tidy(self.value("shed"), d.buses, "mw", component="shedding",
                                 bus=d.buses, technology="shed"))
         return pd.concat(parts, ignore_index=True)
@@ -149,9 +168,8 @@ class Results:
         levels relative to the start of each typical day, so the year is rebuilt
         hour by hour from the inter-day states (365 × 24 values).
         """
-        if self.data.period_of is not None:
-            from .timeseries import chronological_state
-            return chronological_state(self, block)
+        if self.data.typical_day_of is not None:
+            return chronological_levels(self, block)
         return self.value(block)
 
     @cached_property
@@ -214,26 +232,33 @@ class Results:
         d["mwh"] = d["mw"] * d["weight"]
         return d.pivot_table(index="bus", columns="technology", values="mwh", aggfunc="sum", fill_value=0.0)
 
+    def quantity(self, quantity: str) -> pd.DataFrame:
+        """One row per element that contributes to ``quantity`` (gridplan.model.context.QUANTITIES):
+        component, name, bus, technology, its amount and, where the amount is counted on one, its basis."""
+        parts = [pd.DataFrame({"component": c.family, "name": c.names, "bus": c.bus, "technology": c.technology,
+                               "amount": c.amount.value(self.x),
+                               "basis": c.basis.value(self.x) if c.basis is not None else np.nan})
+                 for c in self.ctx.contributed(quantity)]
+        columns = ["component", "name", "bus", "technology", "amount", "basis"]
+        return pd.concat(parts, ignore_index=True)[columns] if parts else pd.DataFrame(columns=columns)
+
+    def total(self, quantity: str) -> float:
+        """The whole case's ``quantity`` at the solution (e.g. ``res.total("co2")`` in t)."""
+        return float(sum(c.amount.value(self.x).sum() for c in self.ctx.contributed(quantity)))
+
     @cached_property
     def emissions(self) -> pd.DataFrame:
         """Annual t CO2 per generator and exchange (imports at the outside mix's factor)."""
-        rows = []
-        for a in self.ctx.assets:
-            if a.family not in ("generator", "exchange"):
-                continue
-            e = a.energy.value(self.x)
-            for i, name in enumerate(a.names):
-                rows.append({"component": a.family, "name": name, "bus": a.bus[i],
-                             "technology": a.technology[i], "mwh": e[i], "t_co2": e[i] * a.co2[i]})
-        return pd.DataFrame(rows, columns=["component", "name", "bus", "technology", "mwh", "t_co2"])
+        q = self.quantity("co2").rename(columns={"basis": "mwh", "amount": "t_co2"})
+        return q[["component", "name", "bus", "technology", "mwh", "t_co2"]]
 
     @cached_property
     def costs(self) -> pd.DataFrame:
         """Annualised cost by term (CNY): capex annuities, fuel, O&M, imports, penalties."""
-        rows = [{"term": "fixed_om_existing", "kind": "fom", "cny": self.ctx.lp.objective_constant / MONEY}]
+        rows = [{"term": "fixed_om_existing", "kind": "fom", "cny": self.ctx.lp.objective_constant * self.data.cny_per_model_money}]
         agg: dict = {}
         for t in self.ctx.lp.costs:
-            v = float(np.dot(t.coefs, self.x[t.cols])) / MONEY
+            v = float(np.dot(t.coefs, self.x[t.cols])) * self.data.cny_per_model_money
             key = (t.name, t.kind)
             agg[key] = agg.get(key, 0.0) + v
         rows += [{"term": k[0], "kind": k[1], "cny": v} for k, v in agg.items()]
@@ -250,10 +275,7 @@ class Results:
         Exports are deducted as non-fossil (no credit for exporting), so the share
         of a net exporter of hydro is at most ~1.
         """
-        nf = 0.0
-        for a in self.ctx.assets:
-            if a.family in ("generator", "reservoir", "storage", "exchange"):
-                nf += float(np.dot(a.energy.value(self.x), a.non_fossil))
+        nf = self.total("non_fossil_energy")
         D = self.demand_mwh
         return nf / D if D else float("nan")
 

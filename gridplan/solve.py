@@ -5,11 +5,30 @@ Pyomo model from :func:`gridplan.build_model` (possibly with the user's own
 constraints). The solution and the row duals come back as flat arrays and are
 sliced per block by :class:`gridplan.results.Results`; user constraints get
 their duals in ``m.dual`` when the model has such a Suffix.
+
+This module is callable: ``gridplan.solve(case)`` is ``gridplan.solve.solve(case)``, and
+``gridplan.solve.SolveOptions`` is this module's class (see the end of the file). Static type
+checkers do not know a module can be called and may flag ``gridplan.solve(...)``; at run time
+it is exact (``from gridplan.solve import solve`` names the function itself).
+
+Statuses (:data:`STATUS_KINDS`). Only ``Optimal`` returns a solution. An *error* status
+(Not Set, Presolve/Solve/Postsolve error, Unknown: the algorithm failed numerically) is
+never passed on: the same LP is solved once more with dual simplex, presolve on
+(:data:`FALLBACK`), and ``Results.facts["fallback"]`` says so; an error again raises
+:class:`NumericalFailure`. Infeasible, unbounded, a limit reached, or an LP HiGHS refused
+raise :class:`SolveError` (``raise_on_failure=False`` returns the Results with the status).
+
+Diagnosis (``solve(..., diagnose=True)``): when the plain LP is infeasible and has hard
+target rows, the same prepared data is built again in elastic mode (every target with a
+shortfall priced far above any cost of meeting it) and solved; :class:`TargetsInfeasible`
+carries those Results and :func:`gridplan.report.diagnosis` of them.
 """
 from __future__ import annotations
 
 import functools
+import sys
 import time
+import types
 import typing
 import warnings
 from dataclasses import dataclass, field
@@ -19,7 +38,7 @@ from typing import Literal, Optional
 import highspy
 import numpy as np
 
-from .errors import GridplanError, SolveError
+from .errors import GridplanError, NumericalFailure, SolveError, TargetsInfeasible
 from .model.build import build_context
 from .model.compile import coefficient_ranges, compile_lp
 
@@ -172,46 +191,149 @@ def _context_of(obj, build_opts):
 
 
 def solve(case_or_model, *, resolution: int | None = None, typical_days: int | None = None,
-          elastic: bool = False, options: SolveOptions | None = None, raise_on_failure: bool = True,
-          **option_kw):
+          elastic: bool = False, diagnose: bool = False, options: SolveOptions | None = None,
+          raise_on_failure: bool = True, **option_kw):
     """Build (if needed), solve and return :class:`gridplan.results.Results`.
 
     A non-optimal status raises :class:`SolveError` (``raise_on_failure=False``
-    returns the Results with its status instead). An infeasible model with hard
+    returns the Results with its status instead); HiGHS' error statuses are first
+    re-run with dual simplex (module docstring). An infeasible model with hard
     targets is best re-solved with ``elastic=True``: every target then gets a
     priced shortfall and the results name the targets that cannot be met.
+    ``diagnose=True`` does that re-solve here, on the same prepared data, and
+    raises :class:`TargetsInfeasible` with the elastic Results and the diagnosis.
     """
     opts = options or SolveOptions(**option_kw)
     ctx = _context_of(case_or_model, dict(resolution=resolution, typical_days=typical_days, elastic=elastic))
+    res = _solve_context(ctx, opts)
+    if diagnose and _needs_diagnosis(res):
+        raise _diagnose_targets(res, opts)
+    return _raise_unless_optimal(res) if raise_on_failure else res
+
+
+def _solve_context(ctx, opts: SolveOptions, **extra_facts):
     t0 = time.perf_counter()
     clp = compile_lp(ctx)
-    h = make_highs(clp, opts)
-    return _run(ctx, clp, h, t0, raise_on_failure)
+    return _results(ctx, clp, make_highs(clp, opts), t0, **extra_facts)
 
 
-def _run(ctx, clp, h, t0: float, raise_on_failure: bool, **extra_facts):
-    """Run HiGHS on the handed-off model and turn its answer into Results."""
+# --------------------------------------------------------------------------- statuses
+
+STATUS_KINDS = {
+    "Optimal": "optimal",
+    "Infeasible": "infeasible", "Primal infeasible or unbounded": "infeasible",
+    "Unbounded": "unbounded",
+    "Time limit reached": "limit", "Iteration limit reached": "limit", "Bound on objective reached": "limit",
+    "Target for objective reached": "limit", "Solution limit reached": "limit",
+    "Memory limit reached": "limit", "Interrupted by user": "limit", "Interrupted by HiGHS": "limit",
+    "Load error": "refused", "Model error": "refused", "Empty": "refused",
+    "Not Set": "error", "Presolve error": "error", "Solve error": "error", "Postsolve error": "error",
+    "Unknown": "error",
+}
+"""HiGHS model status → what it says: ``optimal``; ``infeasible`` / ``unbounded`` (the model);
+``limit`` (a limit the user set, or an interrupt); ``refused`` (HiGHS did not accept the LP);
+``error`` (the algorithm failed numerically: the only kind re-run with :data:`FALLBACK`)."""
+
+FALLBACK = {"solver": "simplex", "presolve": "on"}
+"""HiGHS options of the one re-run after an ``error`` status: dual simplex, the most robust
+algorithm HiGHS has, with presolve on (the interior point's failures seen here came out of
+presolve-substituted LPs with huge coefficients, or an interior point that stopped imprecise).
+A time limit applies to each of the two runs."""
+
+
+def status_kind(status: str) -> str:
+    """The kind of a HiGHS model status (:data:`STATUS_KINDS`); a status HiGHS adds later
+    counts as an ``error``, so it is re-run rather than passed on."""
+    return STATUS_KINDS.get(status, "error")
+
+
+def _option(h: highspy.Highs, name: str):
+    value = h.getOptionValue(name)
+    return value[1] if isinstance(value, tuple) else value
+
+
+def run_highs(h: highspy.Highs) -> tuple[str, str, str | None]:
+    """Run HiGHS; after an ``error`` status run once more with :data:`FALLBACK`.
+
+    Returns ``(status, solver, fallback)``: the final model status, the solver that ended
+    with it, and ``None`` or one line saying what failed and that dual simplex re-solved
+    it. The instance gets its own options back afterwards (a :class:`Resolver` re-uses it).
+    """
+    h.run()
+    status, solver = h.modelStatusToString(h.getModelStatus()), _option(h, "solver")
+    if status_kind(status) != "error":
+        return status, solver, None
+    saved = {name: _option(h, name) for name in FALLBACK}
+    for name, value in FALLBACK.items():
+        h.setOptionValue(name, value)
+    h.clearSolver()      # start the simplex from scratch, not from what the failed run left
+    h.run()
+    fallback = f"HiGHS {solver} ended with status '{status}'; re-solved with dual simplex (presolve on)"
+    final = h.modelStatusToString(h.getModelStatus())
+    for name, value in saved.items():
+        h.setOptionValue(name, value)
+    return final, FALLBACK["solver"], fallback
+
+
+def _raise_unless_optimal(res):
+    """``res`` when optimal, else the :class:`SolveError` (or :class:`NumericalFailure`) it calls for."""
+    status, ctx = res.status, res.ctx
+    if status == "Optimal":
+        return res
+    if status_kind(status) == "error":
+        raise NumericalFailure(status, f"{ctx.case.name}: numerical failure, not infeasibility: "
+                                       f"{res.facts['fallback']}, which ended with status '{status}' too. "
+                                       "Try another interior point (method='hipo' or 'ipx'; CLI --method), "
+                                       "presolve off (SolveOptions(extra={'presolve': 'off'})), or look "
+                                       "for extreme coefficients in Results.facts['coefficient_ranges']")
+    hint = ""
+    if status_kind(status) == "infeasible" and not ctx.elastic and ctx.target_rows:
+        hint = " — re-run with elastic=True (CLI: --elastic) to see which targets cannot be met"
+    raise SolveError(status, f"{ctx.case.name}: solver status '{status}'{hint}")
+
+
+def _needs_diagnosis(res) -> bool:
+    """Infeasible with hard target rows (no shortfall allowed), and no user rows, which an
+    elastic rebuild of the case would not hold."""
+    ctx = res.ctx
+    return (status_kind(res.status) == "infeasible" and not ctx.elastic and not res.user_rows
+            and any(not row.soft for row in ctx.target_rows.values()))
+
+
+def _diagnose_targets(res, opts: SolveOptions) -> SolveError:
+    """Re-solve the same prepared data in elastic mode; the error naming what cannot be met."""
+    from .report import diagnosis, unmet_targets
+    ctx = res.ctx
+    relaxed = _raise_unless_optimal(_solve_context(build_context(ctx.data, elastic=True, pool=ctx.pool), opts))
+    if unmet_targets(relaxed).empty:   # the targets can be met together: something else is infeasible
+        return SolveError(res.status, f"{ctx.case.name}: solver status '{res.status}', although every target "
+                                      "can be met (elastic re-solve): the infeasibility is elsewhere")
+    text = diagnosis(relaxed)
+    return TargetsInfeasible(res.status, f"{ctx.case.name}: solver status '{res.status}': the hard targets "
+                                         f"cannot all be met; elastic diagnosis (shortfall per target):\n{text}",
+                             relaxed, text)
+
+
+# --------------------------------------------------------------------------- the run
+
+
+def _results(ctx, clp, h, t0: float, **extra_facts):
+    """Run HiGHS on the handed-off model and turn its answer (of any status) into Results."""
     from .results import Results
 
     t1 = time.perf_counter()
-    h.run()
+    status, solver, fallback = run_highs(h)
     t2 = time.perf_counter()
-    status = h.modelStatusToString(h.getModelStatus())
     info = h.getInfo()
-    solver = h.getOptionValue("solver")
-    facts = dict(status=status, solver=solver[1] if isinstance(solver, tuple) else solver,
+    facts = dict(status=status, solver=solver,
                  rows=clp.shape[0], cols=clp.shape[1], nonzeros=int(clp.A.nnz),
                  handoff_s=t1 - t0, solve_s=t2 - t1, iterations=int(info.simplex_iteration_count),
                  ipm_iterations=int(info.ipm_iteration_count),
                  coefficient_ranges=coefficient_ranges(clp), **getattr(ctx, "timings", {}), **extra_facts)
+    if fallback:
+        facts["fallback"] = fallback
     if status != "Optimal":
-        res = Results(ctx, None, None, facts)
-        if raise_on_failure:
-            hint = ""
-            if "nfeasible" in status and not ctx.elastic and ctx.target_rows:
-                hint = " — re-run with elastic=True (CLI: --elastic) to see which targets cannot be met"
-            raise SolveError(status, f"{ctx.case.name}: solver status '{status}'{hint}")
-        return res
+        return Results(ctx, None, None, facts, user_rows=clp.user_rows)
     sol = h.getSolution()
     x = np.array(sol.col_value)
     y = np.asarray(sol.row_dual)
@@ -288,17 +410,17 @@ class Resolver:
             if clp.offset != old.offset:
                 h.changeObjectiveOffset(clp.offset)
         self.clp = clp
-        return _run(ctx, clp, self.h, t0, raise_on_failure, warm_start=warm)
+        res = _results(ctx, clp, self.h, t0, warm_start=warm)
+        return _raise_unless_optimal(res) if raise_on_failure else res
 
 
 def _load_into_pyomo(ctx, clp, x, y) -> None:
     """Solution values (and user duals, where a ``dual`` Suffix exists) into the Pyomo model."""
     import pyomo.environ as pyo
-    from .case.prepare import MONEY
     dual = getattr(ctx.m, "dual", None)
     if isinstance(dual, pyo.Suffix):
         for con, row in clp.user_rows:
-            dual[con] = float(y[row]) / MONEY   # CNY per unit of the constraint's body
+            dual[con] = float(y[row]) * ctx.data.cny_per_model_money   # CNY per unit of the constraint's body
     for vd, col in clp.user_cols.values():
         vd.set_value(float(x[col]), skip_validation=True)
     _load_block_values(ctx, x)
@@ -317,3 +439,15 @@ def _load_block_values(ctx, x) -> None:
             continue
         for idx, vd in comp.items():
             vd.set_value(float(x[block_column(vb, idx)]), skip_validation=True)
+
+
+class _CallableModule(types.ModuleType):
+    def __call__(self, *args, **kwargs):
+        return solve(*args, **kwargs)
+
+
+# `gridplan.solve(case)` is the call everyone writes, and `gridplan.solve.SolveOptions` /
+# `import gridplan.solve` name this module: a package attribute cannot be both a function and
+# the submodule, so the module itself is made callable and the two are one object (the module
+# keeps its name: the import-layer rules know the solve layer by it).
+sys.modules[__name__].__class__ = _CallableModule

@@ -1,16 +1,17 @@
 """Shared test fixtures: small cases written into ``tmp_path``.
 
-``write_case(case_dict, profiles)`` copies the test catalogue and fuels
-(tests/data) next to a YAML file in ``tmp_path``, writes the given profile
-columns to ``profiles.csv`` there and returns the YAML path, so that every
-relative path resolves inside the case's root. Profile references in the case
-dict can be made with :func:`prof`.
+The one case builder of the tests: ``write_case_files(folder, case_dict, profiles)``
+(and the ``write_case`` fixture, the same into ``tmp_path``) copies the test catalogue
+and fuels (tests/data) next to a YAML file, writes the given profile columns to
+``profiles.csv`` there and returns the YAML path, so that every relative path resolves
+inside the case's root. Profile references in the case dict are made with :func:`prof`.
 """
 from __future__ import annotations
 
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -45,24 +46,36 @@ def data_dir() -> Path:
     return DATA
 
 
-@pytest.fixture
-def write_case(tmp_path):
-    """Write a case YAML (plus catalogue, fuels and profiles) into tmp_path; return its path.
+def write_case_files(folder: Path, case: dict, profiles: dict | None = None, file: str = "case.yaml",
+                     catalogue: list | None = None, fuels: list | None = None) -> Path:
+    """Write a case YAML (plus catalogue, fuels and profiles) into ``folder``; return its path.
 
     Missing top-level keys default to ``name: test``, ``year: 2030`` and the test
-    catalogue and fuels. ``profiles`` maps column name → list of values (one per
-    hour) and is written as ``profiles.csv``; ``file`` names the YAML.
+    catalogue and fuels (tests/data), or the ``catalogue`` / ``fuels`` rows given (a list
+    of dicts, one per CSV row). ``profiles`` maps column name → values (one per hour) and
+    is written as ``profiles.csv``; ``file`` names the YAML.
     """
-    def write(case: dict, profiles: dict | None = None, file: str = "case.yaml") -> Path:
-        for f in ("catalogue.csv", "fuels.csv"):
-            if not (tmp_path / f).exists():
-                shutil.copy(DATA / f, tmp_path / f)
-        if profiles is not None:
-            pd.DataFrame(profiles).to_csv(tmp_path / "profiles.csv", index_label="hour")
-        full = {"name": "test", "year": 2030,
-                "technologies": {"catalogue": "catalogue.csv", "fuels": "fuels.csv"}, **case}
-        path = tmp_path / file
-        path.write_text(yaml.safe_dump(full, sort_keys=False), encoding="utf-8")
-        return path
+    folder = Path(folder)
+    for name, rows in (("catalogue.csv", catalogue), ("fuels.csv", fuels)):
+        if rows is not None:
+            pd.DataFrame(rows).to_csv(folder / name, index=False)
+        else:   # every call says which catalogue it means: a custom one never lingers
+            shutil.copy(DATA / name, folder / name)
+    if profiles is not None:
+        pd.DataFrame({k: np.asarray(v, float).ravel() for k, v in profiles.items()}).to_csv(
+            folder / "profiles.csv", index_label="hour")
+    full = {"name": "test", "year": 2030,
+            "technologies": {"catalogue": "catalogue.csv", "fuels": "fuels.csv"}, **case}
+    path = folder / file
+    path.write_text(yaml.safe_dump(full, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def write_case(tmp_path):
+    """:func:`write_case_files` into this test's ``tmp_path``."""
+    def write(case: dict, profiles: dict | None = None, file: str = "case.yaml",
+              catalogue: list | None = None, fuels: list | None = None) -> Path:
+        return write_case_files(tmp_path, case, profiles, file, catalogue, fuels)
 
     return write

@@ -18,6 +18,7 @@ def run(*args, cwd=REPO):
                           capture_output=True, text=True, timeout=600)
 
 
+@pytest.mark.slow   # 9-10 s alone on 2 cores, more when the machine is shared
 @pytest.mark.skipif(not FIVE.exists(), reason="five-city case not shipped yet")
 def test_solve_five_city_case_prints_table_and_writes_results(tmp_path):
     out = tmp_path / "out"
@@ -105,3 +106,63 @@ def test_bad_dualize_flag_is_one_line(tmp_path):
     assert "--dualize" in p.stderr and "auto, on or off" in p.stderr and "Traceback" not in p.stderr
     p = run("solve", f, "--dualize", "on")
     assert p.returncode == 0, p.stderr
+
+
+def test_typical_days_out_of_range_is_one_line(tmp_path):
+    """--typical-days 0 used to solve the hourly year without a word: refused, exit 2."""
+    f = _broken_case(tmp_path, "  - {name: g, bus: a, technology: gas, max_mw: 1000}")
+    p = run("solve", f, "--typical-days", "0")
+    assert p.returncode == 2 and "Traceback" not in p.stderr
+    assert p.stderr.strip() == ("error: --typical-days: got 0; expected between 2 and 365 "
+                                "(the peak-demand day is always its own typical day)")
+
+
+def _infeasible_share_case(tmp_path: Path) -> Path:
+    """tests/data/compare/gas_solar.yaml with a non-fossil share of 0.6: at most 0.5 is
+    possible (solar serves the 12 daytime hours, no storage), so 10 pp are missing."""
+    data = REPO / "tests" / "data" / "compare"
+    for f in ("catalogue.csv", "fuels.csv", "profiles.csv"):
+        (tmp_path / f).write_text((data / f).read_text())
+    text = (data / "gas_solar.yaml").read_text().replace("value: 0.3", "value: 0.6")
+    (tmp_path / "gas_solar.yaml").write_text(text)
+    return tmp_path / "gas_solar.yaml"
+
+
+def test_infeasible_targets_exit_4_with_the_diagnosis(tmp_path):
+    f = _infeasible_share_case(tmp_path)
+    p = run("solve", f)
+    assert p.returncode == 4, p.stderr
+    assert "infeasible: the hard targets of gas_solar cannot all be met" in p.stderr
+    assert "nf_share" in p.stderr and "shortfall 10.00 pp" in p.stderr
+    assert "capacity (MW)" in p.stdout                      # the elastic plan is printed
+    p = run("solve", f, "--elastic")
+    assert p.returncode == 4 and "targets not met:" in p.stderr and "shortfall 10.00 pp" in p.stderr
+
+
+def test_fail_prints_one_error_line_per_problem(capsys):
+    import typer
+
+    from gridplan.cli.common import guarded
+    from gridplan.errors import GridplanError
+
+    @guarded
+    def two_problems():
+        raise GridplanError("case.yaml: generators[g].bus: got 'x'; expected a bus\n"
+                            "case.yaml: storage[s].bus: got 'y'; expected a bus")
+
+    with pytest.raises(typer.Exit) as info:
+        two_problems()
+    assert info.value.exit_code == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 2 and all(line.startswith("error: case.yaml: ") for line in lines)
+
+
+def test_validate_prints_every_problem_on_its_own_line(tmp_path):
+    f = _broken_case(tmp_path, "  - {name: g, bus: nowhere, technology: gas, max_mw: 100}\n"
+                               "  - {name: h, bus: elsewhere, technology: gas, max_mw: 100}")
+    p = run("validate", f)
+    assert p.returncode == 2
+    lines = [line for line in p.stderr.strip().splitlines() if line.strip()]
+    assert len(lines) == 2, p.stderr
+    assert lines[0].startswith("error: ") and "generators[g].bus" in lines[0] and "nowhere" in lines[0]
+    assert lines[1].startswith("error: ") and "generators[h].bus" in lines[1] and "elsewhere" in lines[1]

@@ -37,7 +37,7 @@ import pandas as pd
 import pytest
 
 import gridplan
-from gridplan.compare import Run, compare, run_hash, sweep, sweep_runs
+from gridplan.batch import Run, compare, run_hash, sweep, sweep_runs
 from gridplan.errors import CaseError
 from gridplan.overrides import apply_overrides, parse_set, split_path
 
@@ -299,3 +299,51 @@ def test_python_compare_with_typical_days_uses_hourly_data():
     assert cmp.table.loc[0, "status"] == "Optimal"
     single = gridplan.solve(gridplan.load_case(case), typical_days=4)
     assert cmp.table.loc[0, "total_cost_cny"] == pytest.approx(single.objective, rel=1e-9)
+
+
+def test_diagnose_names_the_target_that_cannot_be_met(cases):
+    """A non-fossil share of 0.6 is infeasible (module docstring: solar serves at most the 12
+    daytime hours, 50 %). ``diagnose=True`` re-solves the same prepared data in elastic mode:
+    the plan reaches 50 % (100 MW of solar, the whole daytime demand), 10 pp short."""
+    case = gridplan.load_case(cases / "gas_solar.yaml", overrides={"targets.nf_share.value": 0.6})
+    data = gridplan.prepare(case)
+    with pytest.raises(gridplan.TargetsInfeasible) as info:
+        gridplan.solve(data, diagnose=True)
+    exc = info.value
+    assert exc.status == "Infeasible" and exc.results.data is data          # prepared once
+    tg = exc.results.targets.set_index("id").loc["nf_share"]
+    assert tg["achieved"] == pytest.approx(0.5) and tg["shortfall"] == pytest.approx(0.1)
+    assert "shortfall 10.00 pp" in exc.diagnosis and exc.diagnosis in str(exc)
+    cap = exc.results.capacities.set_index("name")
+    assert cap.loc["town_solar", "built"] == pytest.approx(100)
+    with pytest.raises(gridplan.SolveError, match="elastic=True") as plain:   # without diagnose: the hint
+        gridplan.solve(data)
+    assert not isinstance(plain.value, gridplan.TargetsInfeasible)
+
+
+def test_diagnose_leaves_a_model_with_user_rows_alone(cases):
+    """With a user's Pyomo row (no solar at all) the share target cannot be met, but an
+    elastic rebuild of the case would drop that row and find a plan that meets every target:
+    ``diagnose=True`` must not pretend to diagnose it, so the plain SolveError (with its
+    elastic hint) is raised, not TargetsInfeasible."""
+    import pyomo.environ as pyo
+    m = gridplan.build_model(gridplan.load_case(cases / "gas_solar.yaml"))
+    m.no_solar = pyo.Constraint(expr=m.gen_build["town_solar"] <= 0)
+    with pytest.raises(gridplan.SolveError, match="elastic=True") as info:
+        gridplan.solve(m, diagnose=True)
+    assert not isinstance(info.value, gridplan.TargetsInfeasible)
+
+
+def test_time_policy():
+    """One rule for compare() and the CLI: 3 h by default, the cases' own resolution with
+    typical days, never hours and typical days together."""
+    from gridplan.batch import BATCH_DEFAULT, time_policy
+    from gridplan.errors import GridplanError
+    assert time_policy() == (3, None)
+    assert time_policy(1) == (1, None) and time_policy(None) == (None, None)
+    assert time_policy(BATCH_DEFAULT, 12) == (None, 12) and time_policy(None, 12) == (None, 12)
+    with pytest.raises(GridplanError, match="give either resolution or typical_days, not both"):
+        time_policy(3, 12)
+    for k in (0, 1, 366):   # the peak day is its own typical day: 2..365, checked before any run starts
+        with pytest.raises(GridplanError, match=f"--typical-days: got {k}; expected between 2 and 365"):
+            time_policy(typical_days=k, names=("--resolution", "--typical-days"))

@@ -11,7 +11,6 @@ IPX dualized or not, or HiPO, the answer must be those numbers.
 """
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 
 import numpy as np
@@ -23,13 +22,13 @@ from gridplan.model.build import build_context
 from gridplan.model.compile import compile_lp
 from gridplan.errors import GridplanError
 from gridplan.solve import HIPO_MIN_ROWS, SolveOptions, highs_settings, hipo_available, make_highs
+import gridplan.solve as solve_mod   # the module (also gridplan.solve: it is callable)
 
-from conftest import two_buses
+from conftest import prof, two_buses
 
 COAL, GAS = 25 * 3.6 / 0.4, 50 * 3.6 / 0.5
 
 
-solve_mod = importlib.import_module("gridplan.solve")   # the package's `solve` is the function
 SMALL, LARGE, LARGE_1BUS = 1_000, HIPO_MIN_ROWS["network"], HIPO_MIN_ROWS["single bus"]
 
 
@@ -98,6 +97,7 @@ def test_dualized_or_not_same_prices_and_cost(write_case, dualize):
     assert res.objective == approx(24 * (70 * COAL + 50 * GAS))
 
 
+@pytest.mark.slow   # 8-10 s alone on 2 cores (two solves of panzhihua at 6 h)
 @pytest.mark.skipif(not hipo_available(), reason="this HiGHS has no HiPO (highspy-extras not installed)")
 def test_default_interior_point_on_a_shipped_city():
     """panzhihua_2030 at 6 h (~30,700 rows, one bus): the default picks HiPO; IPX, an
@@ -114,3 +114,96 @@ def test_unknown_method_is_refused_not_left_to_highs():
     # HiGHS would reject the option value and quietly keep its own default solver
     with pytest.raises(ValueError, match="method: got 'fast'; expected ipm, hipo, ipx, simplex or choose"):
         SolveOptions(method="fast")
+
+
+# --------------------------------------------------------------------------- gridplan.solve, the callable module
+
+
+def test_solve_module_is_callable_and_one_object(write_case):
+    """``gridplan.solve`` is the module (SolveOptions, highs_settings...) and calls its solve
+    function; the two-bus cost is the hand value of the module docstring."""
+    import sys
+
+    import gridplan.solve as imported
+    assert gridplan.solve is sys.modules["gridplan.solve"] is imported is solve_mod
+    assert gridplan.solve.SolveOptions is SolveOptions is gridplan.SolveOptions
+    path = write_case(two_buses(), {"load": [1.0] * 24})
+    assert gridplan.solve(path).objective == approx(24 * (70 * COAL + 50 * GAS))
+    assert gridplan.solve.solve(path).objective == approx(24 * (70 * COAL + 50 * GAS))
+
+
+# --------------------------------------------------------------------------- statuses and the fallback
+
+
+def test_every_highs_status_has_a_kind():
+    """Each status this highspy can return is classified; only the numerical failures are
+    re-run (infeasible, unbounded and the limits a user set are answers, not failures)."""
+    import highspy
+    h = highspy.Highs()
+    names = {h.modelStatusToString(s) for s in highspy.HighsModelStatus.__members__.values()}
+    assert names <= set(solve_mod.STATUS_KINDS)
+    errors = {n for n in names if solve_mod.status_kind(n) == "error"}
+    assert errors == {"Not Set", "Presolve error", "Solve error", "Postsolve error", "Unknown"}
+    for n in ("Infeasible", "Primal infeasible or unbounded", "Unbounded", "Time limit reached",
+              "Iteration limit reached"):
+        assert solve_mod.status_kind(n) != "error", n
+
+
+SUN = [0.0] * 6 + [1.0] * 12 + [0.0] * 6
+CRF10 = 0.06 / (1 - 1.06 ** -10)
+
+
+def _solar_battery(write_case):
+    """The case of test_engine.test_solar_battery_sizes_follow_the_profile (derivation there):
+    flat 100 MW, solar 06-18 h, a battery; E = 1200 / 0.9 MWh, P = 1200 / 0.81 / 12 MW,
+    S = 100 + P MW, cost = S·A_solar + P·A_bat_MW + E·A_bat_MWh with
+    A = capex × 1000 × crf(6 %, 10 y) for 500, 100 CNY/kW and 200 CNY/kWh."""
+    case = {"time": {"hours": 24}, "options": {"voll_cny_per_mwh": 1e6},
+            "buses": [{"name": "A", "demand": {"profile": prof("load"), "peak_mw": 100}}],
+            "generators": [{"name": "pv", "bus": "A", "technology": "solar", "max_mw": 10_000,
+                            "availability": prof("sun")}],
+            "storage": [{"name": "bat", "bus": "A", "technology": "battery", "max_mw": 10_000}]}
+    E, P = 1200 / 0.9, 1200 / 0.81 / 12
+    cost = ((100 + P) * 500 + P * 100 + E * 200) * 1000 * CRF10
+    return gridplan.load_case(write_case(case, {"load": [1.0] * 24, "sun": SUN})), cost
+
+
+# IPX stopped at a loose tolerance without crossover: HiGHS cannot certify the point and says
+# 'Unknown' (found by trying options on small cases, highspy 1.15); dual simplex ignores both.
+IMPRECISE_IPX = SolveOptions(method="ipx", extra={"ipm_optimality_tolerance": 0.1, "run_crossover": "off"})
+
+
+def test_error_status_falls_back_to_dual_simplex(write_case):
+    """HiGHS really ends IPX with 'Unknown' here; gridplan re-solves with dual simplex, says so,
+    and reaches the hand-derived optimum."""
+    case, cost = _solar_battery(write_case)
+    h = make_highs(compile_lp(build_context(case)), IMPRECISE_IPX)
+    h.run()
+    assert h.modelStatusToString(h.getModelStatus()) == "Unknown"      # the trigger is real
+    h = make_highs(compile_lp(build_context(case)), IMPRECISE_IPX)
+    status, solver, fallback = solve_mod.run_highs(h)
+    assert (status, solver) == ("Optimal", "simplex") and "'Unknown'" in fallback
+    assert h.getOptionValue("solver")[1] == "ipx"           # its own options back, for a Resolver
+    res = gridplan.solve(case, options=IMPRECISE_IPX)
+    assert res.facts["solver"] == "simplex" and "dual simplex" in res.facts["fallback"]
+    assert res.objective == approx(cost, rel=1e-6)
+
+
+def test_limits_do_not_fall_back(write_case):
+    """An interior point stopped by its iteration limit is the limit the user set: no re-run."""
+    case, _ = _solar_battery(write_case)
+    res = gridplan.solve(case, options=SolveOptions(method="ipx", extra={"ipm_iteration_limit": 0}),
+                         raise_on_failure=False)
+    assert res.status == "Iteration limit reached" and "fallback" not in res.facts
+    with pytest.raises(gridplan.SolveError, match="Iteration limit reached") as info:
+        gridplan.solve(case, options=SolveOptions(method="ipx", extra={"ipm_iteration_limit": 0}))
+    assert not isinstance(info.value, gridplan.NumericalFailure)
+
+
+def test_error_twice_is_a_numerical_failure(write_case):
+    """Costs scaled by 2^100 overflow HiGHS' infinite cost: 'Not Set' from every algorithm,
+    also after the fallback; the error says it is numerical, not infeasibility."""
+    case, _ = _solar_battery(write_case)
+    with pytest.raises(gridplan.NumericalFailure, match="numerical failure, not infeasibility") as info:
+        gridplan.solve(case, options=SolveOptions(extra={"user_objective_scale": 100}))
+    assert info.value.status == "Not Set" and "dual simplex" in str(info.value)

@@ -25,11 +25,13 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-import yaml
 
 import gridplan
-from gridplan.case.prepare import CATALOGUE_COLUMNS, GJ_PER_MWH, GJ_PER_TCE, crf
+from gridplan.case.convert import GJ_PER_MWH, GJ_PER_TCE, crf
+from gridplan.case.readers import CATALOGUE_COLUMNS
 from gridplan.report import diagnosis, targets_table, unmet_targets
+
+from conftest import prof
 
 RATE, LIFE = 0.06, 10
 H = 24
@@ -62,13 +64,6 @@ FUELS = [dict(fuel="gas", year=2030, price_cny_per_gj=50, co2_t_per_gj=0.05),
 PROFILES = {"flat": [1.0] * H, "half": [0.5] * H, "quarter": [0.25] * H, "zero": [0.0] * H}
 
 
-def prof(column, scale=None):
-    p = {"file": "p.csv", "column": column}
-    if scale is not None:
-        p["scale"] = scale
-    return p
-
-
 BUS_A = {"name": "A", "demand": {"profile": prof("flat"), "peak_mw": 100}}
 GAS = {"name": "gas_a", "bus": "A", "technology": "gas", "existing_mw": 100}
 COAL = {"name": "coal_a", "bus": "A", "technology": "coal", "existing_mw": 100}
@@ -78,19 +73,13 @@ SRC = {"file": "000_774919e0b0df30d8.txt", "line": 12, "quote": "非化石能源
 
 
 @pytest.fixture
-def make(tmp_path):
-    """make(generators=..., targets=..., **more case keys) → loaded Case in tmp_path."""
-    pd.DataFrame(TECHS).to_csv(tmp_path / "cat.csv", index=False)
-    pd.DataFrame(FUELS).to_csv(tmp_path / "fuels.csv", index=False)
-    pd.DataFrame(PROFILES).to_csv(tmp_path / "p.csv", index=False)
+def make(write_case):
+    """make(generators=..., targets=..., **more case keys) → loaded Case (this file's catalogue)."""
     n = iter(range(1000))
 
     def make(**case):
-        full = {"name": "t", "year": 2030, "discount_rate": RATE, "time": {"hours": H},
-                "technologies": {"catalogue": "cat.csv", "fuels": "fuels.csv"}, "buses": [BUS_A], **case}
-        path = tmp_path / f"case{next(n)}.yaml"
-        path.write_text(yaml.safe_dump(full, sort_keys=False, allow_unicode=True), encoding="utf-8")
-        return gridplan.load_case(path)
+        full = {"name": "t", "discount_rate": RATE, "time": {"hours": H}, "buses": [BUS_A], **case}
+        return gridplan.load_case(write_case(full, PROFILES, f"case{next(n)}.yaml", TECHS, FUELS))
 
     return make
 
@@ -209,6 +198,27 @@ def test_installed_capacity_floor_with_committed_projects(make, committed, built
     assert r["dual"] == pytest.approx(dual) and r["dual_unit"] == "CNY/kW-yr"
     assert r["binding"] == (dual > 0)
     assert r["slack"] == pytest.approx(built - 50.0)
+
+
+def test_installed_capacity_counts_the_groups_capacity_weights(make):
+    """PV counted in MW DC at 1.25 MW DC per MW AC: a floor of 200 MW DC needs 160 MW AC.
+
+    Solar is not economic alone (20,000 CNY/MW-yr against 12 MWh × 360 = 4,320 CNY of
+    gas fuel saved), so exactly the floor is built: 200 / 1.25 = 160 MW. One more MW DC
+    needs 0.8 MW AC: the dual is 0.8 × (20,000 − 4,320) = 12,544 CNY/MW-yr = 12.544
+    CNY/kW-yr. The achieved value is in the group's MW (DC): 200. A weight on a
+    technology outside the group is refused.
+    """
+    groups = {"pv_dc": {"technologies": ["solar"], "capacity_weights": {"solar": 1.25}}}
+    res = gridplan.solve(make(generators=[GAS, SOLAR], groups=groups, targets=[
+        {"id": "pv_floor", "kind": "installed_capacity", "group": "pv_dc", "value": 200}]))
+    r = _row(res, "pv_floor")
+    assert _cap(res, "solar_a") == pytest.approx(160.0)
+    assert r["achieved"] == pytest.approx(200.0) and r["met"]
+    assert r["dual"] == pytest.approx(0.8 * (20_000 - 12 * GAS_FUEL) / 1000)
+    bad = {"pv_dc": {"technologies": ["solar"], "capacity_weights": {"wind": 1.25}}}
+    with pytest.raises(gridplan.CaseError, match=r"groups\.pv_dc\.capacity_weights\.wind"):
+        gridplan.solve(make(generators=[GAS, SOLAR], groups=bad))
 
 
 def test_installed_capacity_ceiling(make):
@@ -559,7 +569,7 @@ def test_targets_table_lists_sources_without_solving(make, tmp_path):
         {"id": "firm", "kind": "firm_capacity", "reserve_margin": 0.15, "buses": ["A"]},
         {"id": "co2", "kind": "co2_cap", "value": 1e6, "hedge": "strive", "penalty": 80,
          "source": {"file": "001_x.txt", "line": 7, "quote": "力争碳排放"}}])
-    (tmp_path / "p.csv").unlink()          # the table must not need the profiles
+    (tmp_path / "profiles.csv").unlink()          # the table must not need the profiles
     tt = targets_table(case)
     assert list(tt["id"]) == ["nf", "firm", "co2"]
     nf = tt.set_index("id").loc["nf"]
@@ -600,3 +610,60 @@ def test_committed_project_without_max_mw(make):
     res = gridplan.solve(make(generators=[GAS, {"name": "w", "bus": "A", "technology": "wind", "min_mw": 60,
                                                  "availability": prof("quarter")}]))
     assert _cap(res, "w") == pytest.approx(60.0)
+
+
+# --------------------------------------------------------------------------- electricity in final energy
+
+
+ELEC_TCE = 0.1229            # tce per MWh, the calorific equivalent (GB/T 2589-2020)
+OTHER_FINAL = 300.0          # tce of non-electric final energy
+
+
+def _final_share_case(make, value, hedge="hard"):
+    return make(generators=[GAS],
+                energy_accounting={"final_energy_other_tce": OTHER_FINAL},
+                targets=[{"id": "elec_final", "kind": "electricity_final_share", "value": value,
+                          "hedge": hedge, "source": SRC}])
+
+
+def test_electricity_final_share_met_by_the_demand(make):
+    """Electricity consumed D = 2400 MWh = 2400 × 0.1229 = 294.96 tce; final energy
+    294.96 + 300 = 594.96 tce → share 294.96 / 594.96 = 0.49576 >= 0.45: met, not binding,
+    dual 0, nothing shed; the plan is the existing gas plant alone: 2400 MWh × 360 CNY/MWh of
+    fuel = 864,000 CNY (its capex is sunk and the test catalogue has no fixed O&M)."""
+    res = gridplan.solve(_final_share_case(make, 0.45))
+    r = _row(res, "elec_final")
+    elec = D * ELEC_TCE
+    assert r["achieved"] == pytest.approx(elec / (elec + OTHER_FINAL), rel=1e-12)
+    assert r["met"] and not r["binding"] and r["dual"] == 0.0
+    assert (r["unit"], r["row_unit"], r["dual_unit"]) == ("share", "tce", "CNY/tce")
+    assert res.objective == pytest.approx(D * GAS_FUEL, rel=1e-9)
+
+
+def test_electricity_final_share_above_the_demand_is_diagnosed(make):
+    """Required 0.55 > 0.49576: demand is an input, so no plan reaches it (shedding only
+    lowers the share). Plain solve: infeasible. Elastic: the row
+    (1 − s)·c·(D − U) − s·O + σ >= 0 gives σ = 0.55 × 300 − 0.45 × 294.96 = 32.268 tce
+    (U = 0: shedding would widen the gap and costs VoLL), i.e. 32.268 / 594.96 = 5.42 pp,
+    priced at the elastic 3e5 CNY/tce."""
+    with pytest.raises(gridplan.SolveError):
+        gridplan.solve(_final_share_case(make, 0.55))
+    res = gridplan.solve(_final_share_case(make, 0.55), elastic=True)
+    r = _row(res, "elec_final")
+    elec = D * ELEC_TCE
+    sigma = 0.55 * OTHER_FINAL - 0.45 * elec
+    assert res.shedding["shed_mwh"].sum() == pytest.approx(0.0, abs=1e-9)
+    assert not r["met"]
+    assert r["shortfall_row"] == pytest.approx(sigma, rel=1e-9)
+    assert r["shortfall"] == pytest.approx(sigma / (elec + OTHER_FINAL), rel=1e-9)
+    assert r["penalty_cny"] == pytest.approx(sigma * 3.0e5, rel=1e-9)
+
+
+def test_electricity_final_share_needs_the_other_final_energy(make):
+    """Without energy_accounting.final_energy_other_tce the share would read 100 % and be met
+    silently: the case is refused, naming the field."""
+    case = make(generators=[GAS], targets=[{"id": "e", "kind": "electricity_final_share", "value": 0.5}])
+    with pytest.raises(gridplan.CaseError) as info:
+        gridplan.prepare(case)
+    assert info.value.field == "energy_accounting.final_energy_other_tce"
+    assert "target e is an electricity_final_share" in str(info.value)

@@ -2,43 +2,32 @@
 
 Expected numbers are derived by hand or by an independent method (a chronological
 solve of the same year, sums of the CSV columns, brute force), never by re-running
-gridplan.timeseries.
+gridplan's time reduction.
 """
 from __future__ import annotations
 
 import itertools
-import shutil
 import warnings
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
-import yaml
 
 import gridplan
-from gridplan.timeseries import chronological_state, kmedoids
+from gridplan.case.typical_days import kmedoids
+from gridplan.results import chronological_levels
 
-DATA = Path(__file__).resolve().parent / "data"
+from conftest import prof, write_case_files
+
 DAYS, H = 365, 24
 DAY = np.arange(DAYS)
 
 
 def make_case(tmp_path: Path, columns: dict, **case) -> gridplan.Case:
     """profiles.csv (one column per entry, 8760 rows) + the test catalogue + case.yaml."""
-    shutil.copy(DATA / "catalogue.csv", tmp_path / "catalogue.csv")
-    shutil.copy(DATA / "fuels.csv", tmp_path / "fuels.csv")
-    pd.DataFrame({k: np.asarray(v, float).ravel() for k, v in columns.items()}).to_csv(
-        tmp_path / "profiles.csv", index=False)
-    body = dict(name=case.pop("name", "ts"), year=2030,
-                technologies=dict(catalogue="catalogue.csv", fuels="fuels.csv",
-                                  overrides=case.pop("overrides", {})), **case)
-    (tmp_path / "case.yaml").write_text(yaml.safe_dump(body))
-    return gridplan.load_case(tmp_path / "case.yaml")
-
-
-def prof(col, **kw):
-    return dict(file="profiles.csv", column=col, **kw)
+    body = dict(name=case.pop("name", "ts"), technologies=dict(catalogue="catalogue.csv", fuels="fuels.csv",
+                                                               overrides=case.pop("overrides", {})), **case)
+    return gridplan.load_case(write_case_files(tmp_path, body, columns))
 
 
 def random_year(seed=0):
@@ -111,25 +100,39 @@ def test_kmedoids_small_examples():
     assert kmedoids(D, 3)[2] == pytest.approx(best, rel=1e-12)
 
 
+def test_kmedoids_exact_tie_goes_to_the_lowest_index():
+    """Points on a line at 0, 5, 10, 10, 11 (indices 0-4), k = 2. By hand: BUILD takes index 2 first
+    (total distances 36, 21, 16, 16, 19: the lowest index of the two 16s), then index 0 (gains: index 0
+    and index 1 both lower the total by 10; the lowest index wins), so BUILD order is [2, 0]. No swap
+    lowers the total 0 + 5 + 0 + 0 + 1 = 6 ({1, 2} and {0, 3} also give 6, not less). Point 1 (x = 5)
+    is exactly 5 from both medoids: it must join medoid 0, the lowest index, not medoid 2, the one
+    BUILD found first (what argmin over the medoids in BUILD order gave)."""
+    x = np.array([0.0, 5, 10, 10, 11])
+    med, labels, cost = kmedoids(np.abs(x[:, None] - x[None, :]), 2)
+    assert sorted(med) == [0, 2] and cost == pytest.approx(6.0)
+    assert med[labels[1]] == 0
+    assert [med[labels[j]] for j in range(5)] == [0, 0, 2, 2, 2]
+
+
 def test_typical_days_weights_peak_and_energy(year_case):
     case, cols = year_case
     k = 8
     data = gridplan.prepare(case, typical_days=k)
     assert data.T == k * H
     assert data.weights.sum() == pytest.approx(8760, abs=1e-9)
-    seq = data.period_sequence
+    seq = data.day_sequence
     assert seq.shape == (DAYS,) and set(seq) == set(range(k))
-    np.testing.assert_array_equal(data.period_of, np.repeat(np.arange(k), H))
+    np.testing.assert_array_equal(data.typical_day_of, np.repeat(np.arange(k), H))
     # weights = days represented, consistent with the calendar sequence
-    np.testing.assert_array_equal(data.weights, np.bincount(seq, minlength=k)[data.period_of])
+    np.testing.assert_array_equal(data.weights, np.bincount(seq, minlength=k)[data.typical_day_of])
     # prev is cyclic within each typical day
     t = np.arange(k * H)
     np.testing.assert_array_equal(data.prev, (t // H) * H + (t % H - 1) % H)
     # the peak day (day 200, see random_year) is its own period, kept verbatim
     p = seq[200]
     assert (seq == p).sum() == 1
-    np.testing.assert_array_equal(data.snapshot_hour[data.period_of == p], 200 * H + np.arange(H))
-    np.testing.assert_allclose(data.demand[0, data.period_of == p], 1000 * cols["load"][200 * H:201 * H],
+    np.testing.assert_array_equal(data.snapshot_hour[data.typical_day_of == p], 200 * H + np.arange(H))
+    np.testing.assert_allclose(data.demand[0, data.typical_day_of == p], 1000 * cols["load"][200 * H:201 * H],
                                rtol=1e-12)
     assert data.demand[0].max() == pytest.approx(1000.0)
     # snapshot hours are whole days of the year
@@ -143,7 +146,7 @@ def test_typical_days_weights_peak_and_energy(year_case):
     assert data.avail.max() <= 1.0
     # deterministic
     again = gridplan.prepare(case, typical_days=k)
-    np.testing.assert_array_equal(again.period_sequence, seq)
+    np.testing.assert_array_equal(again.day_sequence, seq)
     np.testing.assert_array_equal(again.demand, data.demand)
 
 
@@ -178,6 +181,39 @@ def test_typical_days_need_an_hourly_year(year_case):
         gridplan.prepare(case, resolution=3, typical_days=8)
     with pytest.raises(gridplan.CaseError, match="time.typical_days"):
         gridplan.prepare(case, typical_days=1)
+
+
+def test_typical_days_tie_joins_the_lower_day_number(write_case):
+    """A year of three kinds of flat day: A (days 0-99, 50 MW), B (100-119, 62.5 MW), C (120-363,
+    75 MW), and the peak day 364 (75 MW with 100 MW at 18:00). Normalised demand (min 50, max 100)
+    is 0, 0.25 and 0.5, so every B day is exactly as far from A as from C (24·0.25² in both sums).
+    With k = 3 the peak day is its own typical day and k-medoids picks an A and a C day (total
+    distance 20 B days·d, against 100·d for {B, C} and 244·d for {A, B}); BUILD finds C first (day
+    120: total 20·d + 100·2d = 220·d, less than any A or B day), then A (day 0). The B days must
+    join day 0, the lower day number: typical days of 120, 244 and 1 days.
+
+    Optimum by hand: a must-take 60 MW unit with no cost (technology solar, availability 1) and
+    existing gas at 50 CNY/GJ / 0.5 efficiency = 360 CNY/MWh (no CO2 price, nothing to build).
+    Rescaling (one factor f for the clustered typical days, annual energy exact):
+    f = (100·50 + 20·62.5 + 244·75) / (120·50 + 244·75) = 24550/24300; typical A = 50·f < 60 MW
+    needs no gas, typical C = 75·f needs 75·f − 60 MW for 24 h on 244 days, the peak day (kept
+    verbatim) 23·15 + 40 = 385 MWh. Objective = 360·(24·244·(75·f − 60) + 385). Had the B days
+    joined C (the old BUILD-order rule), f = 24550/24800 over 264 days: 32,628,483.87 CNY instead.
+    """
+    load = np.empty((DAYS, H))
+    load[:100], load[100:120], load[120:] = 0.5, 0.625, 0.75
+    load[364, 18] = 1.0
+    path = write_case(dict(
+        buses=[dict(name="b", demand=dict(profile=prof("load"), peak_mw=100))],
+        generators=[dict(name="base", bus="b", technology="solar", existing_mw=60, availability=prof("one")),
+                    dict(name="gas", bus="b", technology="gas", existing_mw=200)]),
+        profiles=dict(load=load.ravel(), one=np.ones(DAYS * H)))
+    res = gridplan.solve(gridplan.load_case(path), typical_days=3)
+    seq = res.data.day_sequence
+    assert np.all(seq[100:120] == seq[0]) and seq[0] != seq[120]
+    np.testing.assert_array_equal(np.bincount(seq), [120, 244, 1])
+    f = 24550 / 24300
+    assert res.objective == pytest.approx(360 * (24 * 244 * (75 * f - 60) + 385), rel=1e-9)
 
 
 # ----------------------------------------------------------------- inter-period linking
@@ -227,7 +263,7 @@ def test_seasonal_storage_linked_typical_days_match_chronological(tmp_path):
     # the store is seasonal: it holds more than 30 days of demand (80 MW·24 h·30)
     assert e_ref > 80 * 24 * 30
     # the rebuilt hourly level stays within [0, E] and returns to its start after a year
-    lvl = chronological_state(td, "storage_soc")
+    lvl = chronological_levels(td, "storage_soc")
     assert lvl.shape == (1, 8760)
     assert lvl.min() >= -1e-6 * e_ref and lvl.max() <= e_ref * (1 + 1e-9)
     inter = td.value("storage_soc_inter")[0]
@@ -247,9 +283,9 @@ def test_linked_storage_with_self_discharge(tmp_path):
     case = seasonal_storage_case(tmp_path, loss_pct=0.002)
     td = gridplan.solve(case, typical_days=4)
     e = td.value("storage_build_mwh")[0]
-    lvl = chronological_state(td, "storage_soc")[0]
+    lvl = chronological_levels(td, "storage_soc")[0]
     assert lvl.min() >= -1e-6 * e and lvl.max() <= e * (1 + 1e-9)
-    seq = td.data.period_sequence
+    seq = td.data.day_sequence
     hourly = lambda block: td.value(block)[0].reshape(-1, H)[seq].ravel()
     eta = np.sqrt(0.9)
     resid = lvl - (1 - 2e-5) * np.roll(lvl, 1) - (eta * hourly("storage_charge") - hourly("storage_discharge") / eta)
@@ -287,5 +323,80 @@ def test_reservoir_typical_days_cannot_create_energy(tmp_path):
     assert gen == pytest.approx(annual_inflow, rel=1e-6)
     ref = gridplan.solve(case, resolution=24)
     assert td.objective == pytest.approx(ref.objective, rel=1e-6)
-    lvl = chronological_state(td, "reservoir_level")
+    lvl = chronological_levels(td, "reservoir_level")
     assert lvl.min() >= -1e-3 and lvl.max() <= 1e6 + 1e-3
+
+
+# ----------------------------------------------------------------- strong self-discharge
+
+def test_closed_form_day_links_solve_the_chain():
+    """inter[d] = Σ_p C[d, p]·a[p] must be the solution of the cyclic chain
+    inter[d+1] = D[p_d]·inter[d] + a[p_d], here solved independently as a 365×365 linear system
+    (numpy), for random day kinds, per-day decays from 0.3 to 0.99 and random net changes a."""
+    from gridplan.model.families.linked_state import closed_form_coefficients
+    rng = np.random.default_rng(7)
+    k = 4
+    seq = rng.integers(0, k, DAYS)
+    Dp = rng.uniform(0.3, 0.99, size=(2, k))
+    C = closed_form_coefficients(Dp, seq)
+    assert C.shape == (2, DAYS, k) and C.min() >= 0
+    for i in range(2):
+        M = np.eye(DAYS)
+        M[(DAY + 1) % DAYS, DAY] -= Dp[i, seq]          # row d+1: inter[d+1] - D[p_d]·inter[d]
+        a = rng.normal(size=k)
+        inter = np.linalg.solve(M, np.roll(a[seq], 1))  # right-hand side of row d+1 is a[p_d]
+        np.testing.assert_allclose(C[i] @ a, inter, rtol=1e-12, atol=1e-12)
+        assert C[i].sum(axis=1).max() <= 1 / (1 - Dp[i].max()) * (1 + 1e-12)
+
+
+def lossy_battery_case(write_case, loss_pct):
+    """Gas, solar and wind to build, a battery losing ``loss_pct`` %/h; the noisy year of issue #12
+    (seed 4) whose 3-typical-day LP (1,671 rows) HiGHS' presolve used to break: substituting along
+    the 365 day-to-day rows inter[d+1] = 0.79·inter[d] + a it built coefficients of 1e17 and
+    stopped with status 'Not Set'."""
+    rng = np.random.default_rng(4)
+    h = np.arange(DAYS * H)
+    load = 0.7 + 0.15 * np.sin(2 * np.pi * (h - 8) / H) + 0.1 * np.cos(2 * np.pi * h / 8760) + 0.05 * rng.random(h.size)
+    solar = np.clip(np.sin(np.pi * ((h % H) - 6) / 12), 0, None) * (0.5 + 0.5 * rng.random(h.size))
+    wind = rng.random(h.size) ** 2
+    path = write_case(dict(
+        technologies=dict(catalogue="catalogue.csv", fuels="fuels.csv",
+                          overrides=dict(battery=dict(standing_loss_pct_per_h=loss_pct))),
+        buses=[dict(name="b", demand=dict(profile=prof("load"), peak_mw=100))],
+        generators=[dict(name="pv", bus="b", technology="solar", max_mw=1000, availability=prof("solar")),
+                    dict(name="wt", bus="b", technology="wind", max_mw=1000, availability=prof("wind")),
+                    dict(name="gas", bus="b", technology="gas", max_mw=1000)],
+        storage=[dict(name="st", bus="b", technology="battery", max_mw=1000)]),
+        profiles=dict(load=load, solar=solar, wind=wind))
+    return gridplan.load_case(path)
+
+
+@pytest.mark.parametrize("loss_pct, k", [(1.0, 3), (0.5, 3), (2.0, 3), (1.0, 5)])
+def test_strong_self_discharge_solves(write_case, monkeypatch, loss_pct, k):
+    """The case of issue #12 and close variants solve Optimal with the default options. Reference:
+    the same typical days linked by the day-to-day chain (the closed form switched off) and solved
+    by simplex with presolve off, where no substitution can build large coefficients: the two
+    forms have the same feasible set (linked_state's docstring), so the optima agree (1e-8).
+    Independently of either form, the hourly year rebuilt from the solution obeys the physics,
+    level[h] = (1 − loss)·level[h−1] + √0.81·ch[h] − dis[h]/√0.81 (cyclic, ch/dis of hour h from its
+    day's typical day), and stays within [0, E]."""
+    from gridplan.model.families import linked_state
+    case = lossy_battery_case(write_case, loss_pct)
+    res = gridplan.solve(case, typical_days=k)
+    assert res.status == "Optimal"
+    if k == 3:
+        assert res.facts["rows"] == 1671
+    e = res.value("storage_build_mwh")[0]
+    assert e > 1.0                                        # the battery is built: its rows matter
+    lvl = res.level("storage_soc")[0]
+    assert lvl.min() >= -1e-6 * e and lvl.max() <= e * (1 + 1e-6)
+    seq = res.data.day_sequence
+    hourly = lambda block: res.value(block)[0].reshape(-1, H)[seq].ravel()
+    eta = 0.9                                             # √ of the catalogue's round trip 0.81
+    resid = (lvl - (1 - loss_pct / 100) * np.roll(lvl, 1)
+             - (eta * hourly("storage_charge") - hourly("storage_discharge") / eta))
+    assert np.abs(resid).max() <= 1e-6 * e
+    monkeypatch.setattr(linked_state, "CLOSED_FORM_BELOW", 0.0)
+    ref = gridplan.solve(case, typical_days=k, options=gridplan.SolveOptions(method="simplex",
+                                                                              extra={"presolve": "off"}))
+    assert res.objective == pytest.approx(ref.objective, rel=1e-8)

@@ -1,38 +1,14 @@
-"""Where runs execute: a process pool, a Dask cluster, or this process."""
+"""Where runs execute: a process pool, a Dask cluster, or this process.
+
+Every executor takes the jobs still to solve and yields ``(job, record)`` as each finishes
+(in any order); a worker that dies becomes a failed record, never an exception.
+"""
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Iterator, Optional
+from typing import Iterator
 
-from .runs import Run, _one_line, run_case
-
-
-# --------------------------------------------------------------------------- executors
-
-
-@dataclass
-class _Job:
-    run: Run
-    name: str
-    settings: dict
-    hash: dict
-    folder: Optional[Path]
-
-    def kwargs(self, write_here: bool) -> dict:
-        s = self.settings
-        case = self.run.case if isinstance(self.run.case, dict) else str(Path(self.run.case).resolve())
-        return dict(case=case,
-                    overrides=self.run.overrides, resolution=s["resolution"], typical_days=s["typical_days"],
-                    name=self.name, elastic=s["elastic"], options=s["options"],
-                    out_dir=str(self.folder) if (self.folder and write_here) else None,
-                    return_frames=bool(self.folder) and not write_here)
-
-
-def _failed_record(job: _Job, msg: str, status: str = "error") -> dict:
-    return {"name": job.name, "file": "<dict>" if isinstance(job.run.case, dict) else str(job.run.case),
-            "status": status, "ok": False, "error": msg, "summary": {}, "wall_s": None}
+from .runs import Job, failed_record, one_line, run_case
 
 
 def _mp_context():
@@ -40,18 +16,18 @@ def _mp_context():
     try:
         ctx = mp.get_context("forkserver")
         # workers fork from a server that has already imported gridplan (~1.5 s saved per worker)
-        ctx.set_forkserver_preload(["gridplan.compare", "gridplan.solve"])
+        ctx.set_forkserver_preload(["gridplan.batch.runs", "gridplan.solve"])
         return ctx
     except ValueError:  # pragma: no cover - no forkserver on this platform
         return mp.get_context("spawn")
 
 
-def _run_inline(jobs: list[_Job]) -> Iterator[tuple[_Job, dict]]:
+def run_inline(jobs: list[Job]) -> Iterator[tuple[Job, dict]]:
     for job in jobs:
         yield job, run_case(**job.kwargs(write_here=True))
 
 
-def _run_warm(jobs: list[_Job]) -> Iterator[tuple[_Job, dict]]:
+def run_warm(jobs: list[Job]) -> Iterator[tuple[Job, dict]]:
     """One after another in this process, on one HiGHS instance (:class:`gridplan.Resolver`):
     a scenario that changes only costs, bounds or coefficients starts from the last basis."""
     from ..solve import Resolver
@@ -60,7 +36,7 @@ def _run_warm(jobs: list[_Job]) -> Iterator[tuple[_Job, dict]]:
         yield job, run_case(**job.kwargs(write_here=True), resolver=resolver)
 
 
-def _run_process(jobs: list[_Job], workers: int) -> Iterator[tuple[_Job, dict]]:
+def run_process(jobs: list[Job], workers: int) -> Iterator[tuple[Job, dict]]:
     from concurrent.futures import ProcessPoolExecutor, as_completed
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=_mp_context())
     try:
@@ -70,13 +46,13 @@ def _run_process(jobs: list[_Job], workers: int) -> Iterator[tuple[_Job, dict]]:
             try:
                 rec = fut.result()
             except Exception as exc:  # noqa: BLE001 - e.g. BrokenProcessPool when a worker dies
-                rec = _failed_record(job, f"worker process failed: {_one_line(exc)}")
+                rec = failed_record(job, f"worker process failed: {one_line(exc)}")
             yield job, rec
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _run_dask(jobs: list[_Job], workers: int, scheduler) -> Iterator[tuple[_Job, dict]]:
+def run_dask(jobs: list[Job], workers: int, scheduler) -> Iterator[tuple[Job, dict]]:
     try:
         from dask.distributed import Client, LocalCluster, as_completed
     except ImportError as exc:  # pragma: no cover - optional dependency
@@ -104,7 +80,7 @@ def _run_dask(jobs: list[_Job], workers: int, scheduler) -> Iterator[tuple[_Job,
             try:
                 rec = fut.result()
             except Exception as exc:  # noqa: BLE001 - KilledWorker, lost connection...
-                rec = _failed_record(job, f"dask task failed: {_one_line(exc)}")
+                rec = failed_record(job, f"dask task failed: {one_line(exc)}")
             fut.release()
             yield job, rec
     finally:
@@ -113,3 +89,16 @@ def _run_dask(jobs: list[_Job], workers: int, scheduler) -> Iterator[tuple[_Job,
         if own_cluster is not None:
             own_cluster.close()
 
+
+EXECUTORS = ("process", "dask", "inline", "warm")
+
+
+def execute(jobs: list[Job], executor: str, workers: int, scheduler=None) -> Iterator[tuple[Job, dict]]:
+    """Finished ``(job, record)`` pairs from ``executor``, one of :data:`EXECUTORS`."""
+    if executor == "inline":
+        return run_inline(jobs)
+    if executor == "warm":
+        return run_warm(jobs)
+    if executor == "dask":
+        return run_dask(jobs, workers, scheduler)
+    return run_process(jobs, workers)

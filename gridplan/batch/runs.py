@@ -1,4 +1,10 @@
-"""Runs: what one batch job is, its hash, the worker that solves it, its folder."""
+"""Runs: what one batch job is, its name, its hash, and the worker that solves it.
+
+A :class:`Run` is what the caller asks for (a case and overrides); a :class:`Job` is a run as
+the batch executes it (unique name, shared settings, hash, output folder). :func:`run_case`
+is the worker: top-level and picklable, it loads, solves and returns a small record, and
+never raises.
+"""
 from __future__ import annotations
 
 import hashlib
@@ -7,22 +13,12 @@ import os
 import re
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Optional, Sequence, Union
-
-import pandas as pd
+from typing import Any, Optional, Sequence, Union
 
 from ..io import write_csv_frames
+from .settings import DEFAULT_RESOLUTION
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .executors import _Job
-
-
-DEFAULT_RESOLUTION = 3
-"""Hours per snapshot used by compare/sweep unless told otherwise."""
-META = "meta.json"
-META_FORMAT = 1
 SMALL_FRAMES = ("capacities", "targets", "costs")
 """Frames each run sends back (and reloads from its folder on --resume)."""
 
@@ -32,8 +28,6 @@ TARGET_COLUMNS = ["id", "kind", "scope", "hedge", "sense", "value", "required", 
 SUMMARY_FIELDS = ["total_cost_cny", "system_cost_cny", "target_penalty_cny", "demand_mwh", "cost_per_mwh_cny", "non_fossil_electricity_share",
                   "emissions_t", "curtailed_mwh", "shed_mwh"]
 FACT_FIELDS = ["solver", "solve_s", "prepare_s", "build_s", "handoff_s", "rows", "cols", "nonzeros", "iterations"]
-_TEXT_COLUMNS = ["id", "kind", "scope", "hedge", "sense", "unit", "dual_unit", "row_unit", "source_file", "quote",
-                 "component", "name", "bus", "technology", "term"]
 
 # --------------------------------------------------------------------------- runs
 
@@ -51,20 +45,44 @@ class Run:
     """Columns shown in the tables for this run (a sweep's override values)."""
 
 
-def _safe(name: str) -> str:
+@dataclass
+class Job:
+    """A run as the batch executes it: its unique name, the shared settings, its hash and folder."""
+
+    run: Run
+    name: str
+    settings: dict
+    hash: dict
+    folder: Optional[Path]
+
+    def kwargs(self, write_here: bool) -> dict:
+        """Arguments of :func:`run_case`; ``write_here``: the worker writes the folder itself
+        (else the frames come back to the client, for workers on another disk)."""
+        s = self.settings
+        case = self.run.case if isinstance(self.run.case, dict) else str(Path(self.run.case).resolve())
+        return dict(case=case,
+                    overrides=self.run.overrides, resolution=s["resolution"], typical_days=s["typical_days"],
+                    name=self.name, elastic=s["elastic"], options=s["options"],
+                    out_dir=str(self.folder) if (self.folder and write_here) else None,
+                    return_frames=bool(self.folder) and not write_here)
+
+
+def safe_name(name: str) -> str:
+    """A folder-safe run name."""
     s = re.sub(r"[^A-Za-z0-9_.\-=]+", "_", str(name)).strip("._")
     return s or "case"
 
 
 def _default_name(run: Run, i: int) -> str:
     if run.name:
-        return _safe(run.name)
+        return safe_name(run.name)
     if isinstance(run.case, dict):
-        return _safe(run.case.get("name") or f"case{i + 1}")
-    return _safe(Path(run.case).stem)
+        return safe_name(run.case.get("name") or f"case{i + 1}")
+    return safe_name(Path(run.case).stem)
 
 
-def _as_runs(cases) -> list[Run]:
+def as_runs(cases) -> list[Run]:
+    """Paths, case dicts or :class:`Run` objects (or one of them) → a list of runs."""
     if isinstance(cases, (str, Path, dict, Run)):
         cases = [cases]
     runs = []
@@ -78,7 +96,8 @@ def _as_runs(cases) -> list[Run]:
     return runs
 
 
-def _unique_names(runs: Sequence[Run]) -> list[str]:
+def unique_names(runs: Sequence[Run]) -> list[str]:
+    """One name per run, suffixed ``-2``, ``-3``... where names repeat."""
     names, seen = [], {}
     for i, r in enumerate(runs):
         base = _default_name(r, i)
@@ -163,7 +182,8 @@ def run_hash(run: Run, settings: dict, cache: dict | None = None) -> dict:
 # --------------------------------------------------------------------------- the worker
 
 
-def _one_line(exc: BaseException, limit: int = 400) -> str:
+def one_line(exc: BaseException, limit: int = 400) -> str:
+    """An exception as one line for the tables (a user error's own message, else with its class)."""
     from ..errors import GridplanError
     text = " ".join(str(exc).split())
     if not isinstance(exc, GridplanError) or not text:
@@ -171,7 +191,13 @@ def _one_line(exc: BaseException, limit: int = 400) -> str:
     return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
-def _plain(v):
+def failed_record(job: Job, msg: str, status: str = "error") -> dict:
+    """The record of a job whose worker died (the worker itself never raises)."""
+    return {"name": job.name, "file": "<dict>" if isinstance(job.run.case, dict) else str(job.run.case),
+            "status": status, "ok": False, "error": msg, "summary": {}, "wall_s": None}
+
+
+def plain(v):
     """numpy scalars → Python (for JSON)."""
     if hasattr(v, "item") and not isinstance(v, (list, dict, str)):
         try:
@@ -201,16 +227,10 @@ def run_case(case, overrides: dict | None = None, resolution: int | None = DEFAU
                  "status": "error", "ok": False, "error": None, "case_name": None, "year": None,
                  "buses": None, "summary": {}, "host": _host(), "pid": os.getpid()}
     try:
-        from ..case.load import case_from_dict, load_case
         from ..errors import SolveError
         from ..solve import SolveOptions, solve
 
-        if isinstance(case, dict):
-            from ..overrides import apply_overrides
-            data = apply_overrides(case, overrides or {}, "<dict>")
-            c = case_from_dict(data)
-        else:
-            c = load_case(case, overrides=overrides or None)
+        c = _load(case, overrides)
         rec.update(case_name=c.name, year=c.year, buses=",".join(b.name for b in c.buses))
         try:
             if resolver is not None:
@@ -219,25 +239,41 @@ def run_case(case, overrides: dict | None = None, resolution: int | None = DEFAU
                 res = solve(c, resolution=resolution, typical_days=typical_days, elastic=elastic,
                             options=SolveOptions(**(options or {})))
         except SolveError as exc:
-            rec.update(status=exc.status, error=_one_line(exc))
+            rec.update(status=exc.status, error=one_line(exc))
             return rec
-        summary = {k: _plain(v) for k, v in res.summary().items()
-                   if isinstance(_plain(v), (int, float, str, bool)) or v is None}
-        rec.update(status=res.status, ok=bool(res.ok), summary=summary,
-                   capacities=res.capacities, targets=res.targets, costs=res.costs)
-        if out_dir or return_frames:
-            frames, problems = res.frames_or_problems()
-            if problems:
-                rec["warning"] = "results not written: " + "; ".join(problems)
-            if out_dir:
-                write_csv_frames(Path(out_dir), frames)
-            if return_frames:
-                rec["frames"] = frames
+        _add_results(rec, res, out_dir, return_frames)
     except Exception as exc:  # noqa: BLE001 - every failure becomes a record
-        rec.update(status="error", ok=False, error=_one_line(exc))
+        rec.update(status="error", ok=False, error=one_line(exc))
     finally:
         rec["wall_s"] = time.perf_counter() - t0
     return rec
+
+
+def _load(case, overrides: dict | None):
+    from ..case.load import case_from_dict, load_case
+    if isinstance(case, dict):
+        from ..overrides import apply_overrides
+        return case_from_dict(apply_overrides(case, overrides or {}, "<dict>"))
+    return load_case(case, overrides=overrides or None)
+
+
+def _add_results(rec: dict, res, out_dir: str | None, return_frames: bool) -> None:
+    """Status, summary and small frames into the record; the full frames written or attached."""
+    summary = {k: plain(v) for k, v in res.summary().items()
+               if isinstance(plain(v), (int, float, str, bool)) or v is None}
+    rec.update(status=res.status, ok=bool(res.ok), summary=summary,
+               capacities=res.capacities, targets=res.targets, costs=res.costs)
+    warnings = [res.facts["fallback"]] if res.facts.get("fallback") else []
+    if out_dir or return_frames:
+        frames, problems = res.frames_or_problems()
+        if problems:
+            warnings.append("results not written: " + "; ".join(problems))
+        if out_dir:
+            write_csv_frames(Path(out_dir), frames)
+        if return_frames:
+            rec["frames"] = frames
+    if warnings:
+        rec["warning"] = "; ".join(warnings)
 
 
 def _host() -> str:
@@ -245,51 +281,3 @@ def _host() -> str:
         return os.uname().nodename
     except AttributeError:  # pragma: no cover - Windows
         return os.environ.get("COMPUTERNAME", "")
-
-
-# --------------------------------------------------------------------------- per-case folder
-
-
-def _read_meta(folder: Path) -> dict | None:
-    try:
-        return json.loads((folder / META).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-
-
-def _meta_of(rec: dict, job: "_Job", previous: dict | None) -> dict:
-    return {
-        "format": META_FORMAT, "name": job.name, "file": rec.get("file"), "case_name": rec.get("case_name"),
-        "year": rec.get("year"), "buses": rec.get("buses"),
-        "sha256": job.hash["sha256"], "case_sha256": job.hash["case_sha256"], "files": job.hash["files"],
-        "overrides": job.run.overrides, "scenario": job.run.scenario, "settings": job.settings,
-        "status": rec.get("status"), "ok": bool(rec.get("ok")), "error": rec.get("error"),
-        "warning": rec.get("warning"), "summary": rec.get("summary", {}), "wall_s": rec.get("wall_s"),
-        "host": rec.get("host"),
-        "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "solve_count": int((previous or {}).get("solve_count", 0)) + 1,
-    }
-
-
-def _load_finished(folder: Path, key: str) -> dict | None:
-    """The record of a finished run from its folder, if its hash matches and it was optimal."""
-    meta = _read_meta(folder)
-    if not meta or meta.get("sha256") != key or not meta.get("ok"):
-        return None
-    rec = {k: meta.get(k) for k in ("file", "status", "ok", "error", "warning", "case_name", "year", "buses",
-                                   "summary", "wall_s", "host")}
-    for name in SMALL_FRAMES:
-        p = folder / f"{name}.csv"
-        if not p.exists():
-            return None
-        try:
-            df = pd.read_csv(p)
-        except pd.errors.EmptyDataError:
-            df = pd.DataFrame()
-        for c in df.columns.intersection(_TEXT_COLUMNS):  # CSV turns '' into NaN: restore empty text
-            df[c] = df[c].astype(object).where(df[c].notna(), "")
-        rec[name] = df
-    rec["name"] = meta.get("name")
-    rec["resumed"] = True
-    return rec
-

@@ -25,7 +25,10 @@ Fields:
   snapshot (MW): ``(plus,)`` or ``(plus, minus)``; ``None`` when it injects nothing of its own;
 * ``technology`` — frame column of the technology, or a fixed label for the whole family;
 * ``series`` — the CaseData attribute of its hourly series (element × snapshot) that
-  typical days cluster and rescale, if any.
+  typical days cluster and rescale, if any;
+* ``series_cap`` — for a series in per unit of capacity, the most a rescaled hour may reach;
+* ``profile`` — the element's case field that names its hourly profile (a CSV column), if any;
+* ``catalogue_kinds`` — the catalogue ``kind`` values its technology may have (checked).
 """
 from __future__ import annotations
 
@@ -47,14 +50,20 @@ class Component:
     technology: str = "technology"
     """Frame column of the technology; a name that is not a column labels the whole family."""
     series: str | None = None
+    series_cap: float | None = None
+    profile: str | None = None
+    catalogue_kinds: tuple[str, ...] = ()
 
 
 GENERATOR = Component("generator", "generator", "generators", "gens", build="gen_build",
-                      counts_as_capacity=True, output=("gen_p",), series="avail")
+                      counts_as_capacity=True, output=("gen_p",), series="avail", series_cap=1.0,
+                      profile="availability", catalogue_kinds=("variable", "dispatchable"))
 RESERVOIR = Component("reservoir", "reservoir", "reservoirs", "reservoirs", build="reservoir_build",
-                      counts_as_capacity=True, output=("reservoir_p",), series="inflow")
+                      counts_as_capacity=True, output=("reservoir_p",), series="inflow", profile="inflow",
+                      catalogue_kinds=("reservoir",))
 STORAGE = Component("storage", "storage", "storage", "storage", build="storage_build_mw",
-                    counts_as_capacity=True, output=("storage_discharge", "storage_charge"))
+                    counts_as_capacity=True, output=("storage_discharge", "storage_charge"),
+                    catalogue_kinds=("storage",))
 STORAGE_ENERGY = Component("storage_energy", "storage", "storage", "storage", build="storage_build_mwh",
                            existing="existing_mwh", unit="MWh")
 DEMAND_RESPONSE = Component("demand_response", "demand_response", "demand_response", "dr", build="dr_build",
@@ -62,7 +71,7 @@ DEMAND_RESPONSE = Component("demand_response", "demand_response", "demand_respon
 EXCHANGE = Component("exchange", "exchange", "exchanges", "exchanges", output=("import_p", "export_p"),
                      technology="import")
 LINE = Component("line", "line", "lines", "lines", bus_fields=("bus0", "bus1"), build="line_build",
-                 technology="line")
+                 technology="line", catalogue_kinds=("line",))
 
 COMPONENTS: tuple[Component, ...] = (GENERATOR, RESERVOIR, STORAGE, STORAGE_ENERGY, DEMAND_RESPONSE,
                                      EXCHANGE, LINE)

@@ -2,14 +2,17 @@
 
 Two layers of checks, both before any model exists:
 
-1. pydantic, per record (types, ranges, unknown keys, duplicates);
-2. cross-references (:func:`check_references`): buses named by components,
-   groups and buses named by targets, lines that connect known buses.
+1. pydantic, per record (types, ranges, unknown keys, duplicates): every failure
+   becomes one :class:`~gridplan.errors.CaseError` (a misspelt key once, with "did you
+   mean"), raised together as a :class:`~gridplan.errors.CaseProblems`;
+2. cross-references (:func:`gridplan.case.checks.check_references`): buses named
+   by components and targets, lines that connect two known buses; every problem
+   found is raised at once as a :class:`~gridplan.errors.CaseProblems`.
 
-Every failure raises :class:`~gridplan.errors.CaseError` naming the file, the
-field path (with element names, e.g. ``generators[cd_solar].max_mw``), the bad
-value and what was expected. Profile files are checked when the case is
-prepared (:mod:`gridplan.case.prepare`), with the same kind of message.
+Each message names the file, the field path (with element names, e.g.
+``generators[cd_solar].max_mw``), the bad value and what was expected. The
+catalogue, profiles and network are checked when the case is prepared
+(:mod:`gridplan.case.prepare`), with the same kind of message.
 """
 from __future__ import annotations
 
@@ -21,6 +24,7 @@ import yaml
 from pydantic import ValidationError
 
 from ..errors import CaseError
+from .checks import check_references, raise_problems
 from .schema import Case
 
 
@@ -66,25 +70,31 @@ def case_from_dict(data: dict, file: str | Path = "<dict>") -> Case:
     try:
         case = Case.model_validate(data)
     except ValidationError as exc:
-        errors = exc.errors(include_url=False)
-        # a misspelt key shows up twice: as an unknown key and as a missing one;
-        # the unknown key is the one the user typed, so report it first
-        err = next((e for e in errors if e.get("type") == "extra_forbidden"), errors[0])
-        field = _loc_to_path(data, tuple(err["loc"]))
-        value = err.get("input")
-        expected = _expected(err)
-        if err.get("type") == "extra_forbidden":
-            parent = tuple(err["loc"])[:-1]
-            missing = [str(e["loc"][-1]) for e in errors
-                       if e.get("type") == "missing" and tuple(e["loc"])[:-1] == parent]
-            close = difflib.get_close_matches(str(err["loc"][-1]), missing, n=1)
-            if close:
-                expected = f"no such field (did you mean {close[0]}?)"
-        elif err.get("type") == "missing":
-            value = None
-        raise CaseError(file, field, value, expected) from None
-    check_references(case, file)
+        raise_problems(_schema_problems(data, exc.errors(include_url=False), file))
+    raise_problems(check_references(case, file))
     return case
+
+
+def _schema_problems(data: dict, errors: list, file) -> list[CaseError]:
+    """One CaseError per pydantic error. A misspelt key shows up twice, as an unknown key and
+    as a missing one: the unknown key (what the user typed) is reported, with the missing
+    field it is closest to as "did you mean", and that missing twin is dropped. Unknown keys
+    come first."""
+    unknown = [e for e in errors if e.get("type") == "extra_forbidden"]
+    twins, out = set(), []
+    for err in unknown:
+        parent = tuple(err["loc"])[:-1]
+        missing = [str(e["loc"][-1]) for e in errors if e.get("type") == "missing" and tuple(e["loc"])[:-1] == parent]
+        close = difflib.get_close_matches(str(err["loc"][-1]), missing, n=1)
+        expected = f"no such field (did you mean {close[0]}?)" if close else _expected(err)
+        twins |= {parent + (c,) for c in close}
+        out.append(CaseError(file, _loc_to_path(data, tuple(err["loc"])), err.get("input"), expected))
+    for err in errors:
+        if err.get("type") == "extra_forbidden" or tuple(err["loc"]) in twins:
+            continue
+        value = None if err.get("type") == "missing" else err.get("input")
+        out.append(CaseError(file, _loc_to_path(data, tuple(err["loc"])), value, _expected(err)))
+    return out
 
 
 def read_yaml(path: Path) -> dict:
@@ -110,35 +120,3 @@ def load_case(path: str | Path, overrides: dict | None = None) -> Case:
     case = case_from_dict(data, path)
     case._path = path
     return case
-
-
-def case_path(case: Case) -> Path:
-    """The file a case was loaded from (relative paths in it resolve from its folder)."""
-    p = getattr(case, "_path", None)
-    if p is None:
-        return Path.cwd() / "<memory>.yaml"
-    return p
-
-
-def check_references(case: Case, file) -> None:
-    """Cross-record checks: every name a record refers to must exist."""
-    buses = {b.name for b in case.buses}
-
-    def need_bus(field: str, name: str):
-        if name not in buses:
-            raise CaseError(file, field, name, f"a bus defined under buses ({', '.join(sorted(buses))})")
-
-    for kind in ("generators", "storage", "reservoirs", "demand_response", "exchanges"):
-        for item in getattr(case, kind):
-            need_bus(f"{kind}[{item.name}].bus", item.bus)
-    for ln in case.lines:
-        need_bus(f"lines[{ln.name}].bus0", ln.bus0)
-        need_bus(f"lines[{ln.name}].bus1", ln.bus1)
-        if ln.bus0 == ln.bus1:
-            raise CaseError(file, f"lines[{ln.name}].bus1", ln.bus1, "a bus different from bus0")
-        if case.options.power_flow == "dc" and ln.reactance_ohm is None:
-            raise CaseError(file, f"lines[{ln.name}].reactance_ohm", None,
-                            "a positive reactance (required by options.power_flow: dc)")
-    for t in case.targets:
-        for b in t.buses or []:
-            need_bus(f"targets[{t.id}].buses", b)

@@ -1,51 +1,37 @@
-"""Validated :class:`Case` → :class:`CaseData`: numbers in the model's units.
+"""Validated :class:`Case` → :class:`CaseData`: every number the model reads, in model units.
 
-This is the one place where units are converted:
+:func:`prepare` does four things, each in its own module:
 
-* power MW, energy MWh, time hours, emissions t CO2, primary energy tce;
-* money in *model money units* (:data:`MONEY`, kCNY) so that objective
-  coefficients stay between ~1e-3 (variable O&M) and ~1e3 (annualised capex);
-  :mod:`gridplan.results` converts back to CNY;
-* catalogue costs per kW / kWh become per MW / MWh; capex becomes an annual
-  cost with the capital recovery factor ``crf = r / (1 - (1 + r)^-life)``.
-
-Profiles are read once per file, checked (length, NaN, negatives, path inside
-the case's root) and then reduced in time (``time.resolution`` hours per
-snapshot, chronological averages weighted by the hours they stand for, so
-annual energies are exact).
+1. **read** the files the case names (:mod:`gridplan.case.readers`): the catalogue for
+   the case's year with its overrides, fuels, hourly profiles, every path kept inside
+   the case's root;
+2. **check** the case against them (:mod:`gridplan.case.checks`) and raise every
+   problem at once, one line each (:class:`~gridplan.errors.CaseProblems`); checking
+   stops early only where a problem makes the rest meaningless (a catalogue that cannot
+   be read or lacks columns, overrides that do not fit it, a fuels table that cannot be read);
+3. **convert** each component family to a frame in model units
+   (:mod:`gridplan.case.convert`: MW, MWh, h, t CO2, tce; money in :data:`MONEY`
+   units, kCNY), and the targets' shortfall prices (:func:`gridplan.case.targets.prepare_targets`,
+   handed :data:`MONEY`) — units are converted here and nowhere else, so no family imports MONEY;
+4. **assemble** :class:`CaseData`, with the time axis reduced to ``time.resolution``
+   hours per snapshot (chronological averages weighted by the hours they stand for, so
+   annual energies are exact), then typical days if asked for.
 """
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from ..errors import CaseError
-from .load import case_path
-from .schema import Case, Profile
-
-MONEY = 1e-3
-"""Model money units per CNY (the model counts kCNY)."""
-GJ_PER_MWH = 3.6
-GJ_PER_TCE = 29.3076
-SEASONAL_STORAGE_RATIO = 0.05
-"""Reservoir volume / annual inflow above which a plant counts as seasonal-or-better (default rule)."""
-
-CATALOGUE_FLAGS = ("non_fossil", "renewable", "new_energy", "clean")
-CATALOGUE_COLUMNS = (
-    "technology", "year", "carrier", "kind", *CATALOGUE_FLAGS, "capex_cny_per_kw",
-    "capex_cny_per_kwh", "fom_pct_capex_per_yr", "vom_cny_per_mwh", "lifetime_yr", "efficiency",
-    "roundtrip_efficiency", "standing_loss_pct_per_h", "fuel", "capacity_credit",
-    "min_duration_h", "max_duration_h",
-)
-
-
-def crf(rate: float, life: float) -> float:
-    """Capital recovery factor: the annuity that repays 1 over ``life`` years at ``rate``."""
-    return rate / (1.0 - (1.0 + rate) ** -life)
+from . import convert
+from .checks import check_case, check_columns, check_overrides, raise_problems
+from .convert import MONEY, build_groups
+from .readers import (CATALOGUE_COLUMNS, FUEL_COLUMNS, CaseFiles, catalogue_for_year, fuels_for_year,
+                      read_profiles, with_overrides)
+from .schema import Case
+from .targets import energy_groups, prepare_targets
 
 
 @dataclass
@@ -68,11 +54,16 @@ class CaseData:
     lines: pd.DataFrame
     dr: pd.DataFrame
     exchanges: pd.DataFrame
+    voll: float                         # value of lost load, model money per MWh shed
+    targets: pd.DataFrame               # by target id: row unit, softness, penalties (gridplan.case.targets)
     groups: dict = field(default_factory=dict)   # group name -> set of technologies
-    period_of: np.ndarray | None = None  # (T,) typical-period index of each snapshot (None: chronological)
-    period_sequence: np.ndarray | None = None  # (days,) typical period standing for each day of the year
+    group_weights: dict = field(default_factory=dict)  # group name -> {technology: MW counted per MW}
+    energy_groups: list = field(default_factory=list)  # technology sets whose energy a target counts
+    cny_per_model_money: float = 1.0 / MONEY      # CNY per model money unit (dual scales, reports)
+    typical_day_of: np.ndarray | None = None  # (T,) typical day of each snapshot (None: chronological)
+    day_sequence: np.ndarray | None = None  # (365,) typical day standing for each calendar day
     duration: np.ndarray | None = None  # (T,) real hours one snapshot lasts (= weights unless days are clustered)
-    clustering: object | None = None    # how typical days were chosen (gridplan.timeseries)
+    clustering: object | None = None    # how typical days were chosen (gridplan.case.typical_days)
     prepare_s: float = 0.0              # seconds spent reading, converting and reducing
 
     def __post_init__(self):
@@ -88,154 +79,54 @@ class CaseData:
         return pd.RangeIndex(self.T, name="snapshot")
 
 
-# --------------------------------------------------------------------------- files
+@dataclass
+class CaseInputs:
+    """What the case's files hold, read and checked."""
+
+    catalogue: pd.DataFrame             # rows of the case's year, overrides applied, by technology
+    fuels: pd.DataFrame                 # price_cny_per_gj, co2_t_per_gj by fuel
+    profiles: dict                      # (case field, element name) -> raw hourly column
+    groups: dict                        # group name -> set of technologies
 
 
-class _Files:
-    """Reads each CSV once; resolves paths against the case file; guards the root."""
-
-    def __init__(self, case: Case):
-        self.case = case
-        self.file = case_path(case)
-        self.base = self.file.parent
-        self.root = (self.base / case.root).resolve()
-        self._cache: dict[Path, pd.DataFrame] = {}
-
-    def resolve(self, rel: str, field_path: str) -> Path:
-        p = (self.base / rel).resolve()
-        if not p.is_relative_to(self.root):
-            raise CaseError(self.file, field_path, rel,
-                            f"a path inside the case's root {self.root} (set `root:` to widen it)")
-        if not p.exists():
-            raise CaseError(self.file, field_path, rel, "an existing file")
-        return p
-
-    def table(self, rel: str, field_path: str) -> pd.DataFrame:
-        p = self.resolve(rel, field_path)
-        if p not in self._cache:
-            try:
-                self._cache[p] = pd.read_csv(p)
-            except Exception as exc:  # noqa: BLE001 - any parse failure is a user error
-                raise CaseError(p, field_path, rel, f"a readable CSV ({exc.__class__.__name__})") from None
-        return self._cache[p]
-
-    def profile(self, prof: Profile, field_path: str, hours: int) -> np.ndarray:
-        df = self.table(prof.file, field_path + ".file")
-        if prof.column not in df.columns:
-            raise CaseError(self.file, field_path + ".column", prof.column,
-                            f"a column of {prof.file} ({', '.join(map(str, df.columns))})")
-        s = pd.to_numeric(df[prof.column], errors="coerce")
-        if len(s) != hours:
-            raise CaseError(self.file, field_path, f"{prof.file}:{prof.column} has {len(s)} rows",
-                            f"{hours} rows (time.hours)")
-        v = s.to_numpy(dtype=float)
-        bad = np.flatnonzero(~np.isfinite(v))
-        if bad.size:
-            raise CaseError(self.file, field_path, f"{prof.file}:{prof.column} row {bad[0] + 2} is not a number",
-                            "finite numbers in every row")
-        neg = np.flatnonzero(v < 0)
-        if neg.size:
-            raise CaseError(self.file, field_path,
-                            f"{prof.file}:{prof.column} row {neg[0] + 2} = {v[neg[0]]}", "values >= 0")
-        return v * (1.0 if prof.scale is None else prof.scale)
+# --------------------------------------------------------------------------- read and check
 
 
-# --------------------------------------------------------------------------- catalogue
+def read_inputs(case: Case) -> CaseInputs:
+    """Read every file the case names and check the case against them.
 
-
-def _truthy(v) -> bool:
-    if isinstance(v, str):
-        return v.strip().lower() in ("true", "1", "yes", "y")
-    return bool(v) and not (isinstance(v, float) and np.isnan(v))
-
-
-def read_catalogue(case: Case, files: _Files) -> pd.DataFrame:
-    """Catalogue rows for the case's year (linear interpolation between years), with overrides."""
-    spec = case.technologies
-    df = files.table(spec.catalogue, "technologies.catalogue")
-    missing = [c for c in CATALOGUE_COLUMNS if c not in df.columns]
-    if missing:
-        raise CaseError(files.resolve(spec.catalogue, "technologies.catalogue"), "columns", missing,
-                        "the catalogue columns " + ", ".join(CATALOGUE_COLUMNS))
-    rows = {}
-    numeric = [c for c in CATALOGUE_COLUMNS if c not in ("technology", "carrier", "kind", "fuel", *CATALOGUE_FLAGS)]
-    for tech, g in df.groupby("technology", sort=False):
-        g = g.sort_values("year")
-        years = g["year"].to_numpy(dtype=float)
-        y = float(case.year)
-        if y in years:
-            row = g[g["year"] == y].iloc[0].copy()
-        elif years.min() < y < years.max():
-            i = np.searchsorted(years, y)
-            a, b = g.iloc[i - 1], g.iloc[i]
-            f = (y - years[i - 1]) / (years[i] - years[i - 1])
-            row = a.copy()
-            for c in numeric:
-                va, vb = pd.to_numeric(a[c], errors="coerce"), pd.to_numeric(b[c], errors="coerce")
-                row[c] = va + f * (vb - va) if np.isfinite(va) and np.isfinite(vb) else va
-            row["year"] = y
-        else:
-            continue  # not available for this year; a component naming it fails below
-        rows[tech] = row
-    cat = pd.DataFrame(rows).T
-    cat.index.name = "technology"
-    for tech, over in spec.overrides.items():
-        if tech not in cat.index:
-            raise CaseError(files.file, f"technologies.overrides.{tech}", tech,
-                            f"a technology of the catalogue for {case.year}")
-        for col, val in over.items():
-            if col not in cat.columns or col in ("technology", "year"):
-                raise CaseError(files.file, f"technologies.overrides.{tech}.{col}", val,
-                                "a catalogue column (" + ", ".join(CATALOGUE_COLUMNS[2:]) + ")")
-            if col in numeric and val is not None:
-                try:
-                    val = float(val)
-                except (TypeError, ValueError):
-                    raise CaseError(files.file, f"technologies.overrides.{tech}.{col}", val, "a number") from None
-            cat.loc[tech, col] = val
-    for c in numeric:
-        cat[c] = pd.to_numeric(cat[c], errors="coerce")
-    for c in CATALOGUE_FLAGS:
-        cat[c] = cat[c].map(_truthy)
-    cat["fuel"] = cat["fuel"].fillna("").astype(str)
-    return cat
-
-
-def _fuels(case: Case, files: _Files) -> pd.DataFrame:
-    if case.technologies.fuels is None:
-        return pd.DataFrame(columns=["price_cny_per_gj", "co2_t_per_gj"])
-    df = files.table(case.technologies.fuels, "technologies.fuels")
-    d = df.assign(dist=(df["year"] - case.year).abs()).sort_values("dist")
-    return d.drop_duplicates("fuel").set_index("fuel")[["price_cny_per_gj", "co2_t_per_gj"]]
-
-
-def build_groups(case: Case, cat: pd.DataFrame) -> dict[str, set]:
-    """Implicit groups plus the case's own.
-
-    Implicit: ``all`` (every generating technology: storage and lines are not
-    generation capacity), one per carrier (``hydro``, ``wind``...), one per
-    catalogue flag (``non_fossil``, ``renewable``, ``new_energy``, ``clean``).
+    Raises :class:`~gridplan.errors.CaseProblems` with every problem found (see the
+    module docstring for where it stops early).
     """
-    groups: dict[str, set] = {"all": set(cat.index[~cat["kind"].isin(["line", "storage"])])}
-    for carrier, g in cat.groupby("carrier"):
-        groups[str(carrier)] = set(g.index)
-    for f in CATALOGUE_FLAGS:
-        groups[f] = set(cat.index[cat[f]])
-    file = case_path(case)
-    for name, spec in case.groups.items():
-        members = set()
-        for t in spec.technologies:
-            if t not in cat.index:
-                raise CaseError(file, f"groups.{name}.technologies", t, "a technology of the catalogue")
-            members.add(t)
-        for c in spec.carriers:
-            if c not in set(cat["carrier"]):
-                raise CaseError(file, f"groups.{name}.carriers", c, "a carrier of the catalogue")
-            members |= set(cat.index[cat["carrier"] == c])
-        if spec.flags:
-            members |= set(cat.index[np.logical_and.reduce([cat[f].to_numpy() for f in spec.flags])])
-        groups[name] = members
-    return groups
+    files = CaseFiles(case)
+    cat = _catalogue(case, files)
+    fuels = _fuels(case, files)
+    profiles = read_profiles(case, files)
+    groups = build_groups(case, cat)
+    raise_problems(files.problems + check_case(case, cat, fuels, profiles, groups))
+    return CaseInputs(cat, fuels, profiles, groups)
+
+
+def _catalogue(case: Case, files: CaseFiles) -> pd.DataFrame:
+    spec = case.technologies
+    table = _table(files, spec.catalogue, "technologies.catalogue", CATALOGUE_COLUMNS, "catalogue")
+    cat = catalogue_for_year(table, case.year)
+    raise_problems(check_overrides(case, cat, files.file))
+    return with_overrides(cat, spec.overrides)
+
+
+def _fuels(case: Case, files: CaseFiles) -> pd.DataFrame:
+    rel = case.technologies.fuels
+    table = None if rel is None else _table(files, rel, "technologies.fuels", FUEL_COLUMNS, "fuels")
+    return fuels_for_year(table, case.year)
+
+
+def _table(files: CaseFiles, rel: str, field_path: str, columns, what: str) -> pd.DataFrame:
+    """A CSV every later check reads: stop at once if it cannot be read or lacks a column."""
+    table = files.table(rel, field_path)
+    raise_problems(files.problems)
+    raise_problems(check_columns(table, columns, files.resolve(rel, field_path), what))
+    return table
 
 
 # --------------------------------------------------------------------------- time
@@ -252,7 +143,8 @@ def reduce_time(arr: np.ndarray, resolution: int) -> np.ndarray:
     return sums / lengths
 
 
-def _time(case: Case, resolution: int | None):
+def time_axis(case: Case, resolution: int | None):
+    """(hours per snapshot, first hour of each snapshot, weights in hours, previous snapshot (cyclic))."""
     H = case.time.hours
     res = resolution or case.time.resolution
     starts = np.arange(0, H, res)
@@ -261,220 +153,38 @@ def _time(case: Case, resolution: int | None):
     return res, starts, weights, prev
 
 
-# --------------------------------------------------------------------------- components
+# --------------------------------------------------------------------------- assemble
 
 
-def _tech_of(cat, file, kind_path, tech, allowed_kinds):
-    if tech not in cat.index:
-        raise CaseError(file, kind_path, tech, "a technology of the catalogue for this year")
-    kind = cat.loc[tech, "kind"]
-    if kind not in allowed_kinds:
-        raise CaseError(file, kind_path, tech, f"a technology of kind {' or '.join(allowed_kinds)} (it is {kind})")
-    return cat.loc[tech]
-
-
-def _annual(row, rate, capex_col="capex_cny_per_kw", per=1000.0):
-    capex = float(np.nan_to_num(row[capex_col])) * per  # CNY per MW (or MWh)
-    life = float(row["lifetime_yr"]) if np.isfinite(row["lifetime_yr"]) else 30.0
-    fom = capex * float(np.nan_to_num(row["fom_pct_capex_per_yr"])) / 100.0
-    return capex * crf(rate, life) + fom, fom
-
-
-def _build_range(file, path: str, existing: float, min_: float, max_, default_max=None, unit="mw"):
-    """(build_min, build_max) of an expandable quantity, with one check for every component.
-
-    total = existing + build must lie in [min_, max_]; ``max_`` None means
-    ``default_max`` (None: no expansion beyond a committed floor, i.e.
-    max(existing, min_)). A ceiling below what already exists is an input error,
-    not an infeasible LP.
-    """
-    top = (max(existing, min_) if default_max is None else default_max) if max_ is None else max_
-    if top < existing:
-        raise CaseError(file, f"{path}.max_{unit}", max_, f">= existing_{unit} ({existing:g}): "
-                        "installed capacity cannot be removed")
-    if min_ > top:
-        raise CaseError(file, f"{path}.min_{unit}", min_, f"<= max_{unit} ({top:g})")
-    return max(0.0, min_ - existing), top - existing
+def assemble(case: Case, inputs: CaseInputs, resolution: int | None = None) -> CaseData:
+    """Every family's frame in model units, the hourly series reduced to ``resolution``."""
+    res, starts, weights, prev = time_axis(case, resolution)
+    cat, fuels, profiles = inputs.catalogue, inputs.fuels, inputs.profiles
+    buses, demand, peak = convert.buses(case, profiles)
+    gens, avail = convert.generators(case, cat, fuels, profiles)
+    reservoirs, inflow = convert.reservoirs(case, cat, profiles)
+    return CaseData(case=case, weights=weights, snapshot_hour=starts, prev=prev, buses=buses,
+                    demand=reduce_time(demand, res), peak=peak, tech=cat, gens=gens, avail=reduce_time(avail, res),
+                    storage=convert.storage(case, cat), reservoirs=reservoirs, inflow=reduce_time(inflow, res),
+                    lines=convert.lines(case, cat), dr=convert.demand_response(case),
+                    exchanges=convert.exchanges(case), voll=convert.voll(case),
+                    targets=prepare_targets(case.targets, MONEY), groups=inputs.groups,
+                    group_weights=convert.group_weights(case),
+                    energy_groups=energy_groups(case.targets, inputs.groups))
 
 
 def prepare(case: Case, resolution: int | None = None, typical_days: int | None = None) -> CaseData:
-    """Read profiles and the catalogue, convert units, reduce time. No Pyomo here.
+    """Read, check, convert to model units, reduce time. No Pyomo here.
 
     ``resolution`` (hours per snapshot) and ``typical_days`` override the case's
-    ``time`` settings; ``typical_days=0`` switches clustering off.
+    ``time`` settings; ``typical_days=0`` switches clustering off. Bad input raises
+    :class:`~gridplan.errors.CaseProblems`, one line per problem.
     """
     t_start = time.perf_counter()
-    files = _Files(case)
-    file = files.file
-    H = case.time.hours
-    res, starts, weights, prev = _time(case, resolution)
-    r = case.discount_rate
-    cat = read_catalogue(case, files)
-    fuels = _fuels(case, files)
-    groups = build_groups(case, cat)
-
-    # buses and demand
-    buses = pd.Index([b.name for b in case.buses], name="bus")
-    demand_h = np.zeros((len(buses), H))
-    peak = np.zeros(len(buses))
-    for i, b in enumerate(case.buses):
-        if b.demand is not None:
-            prof = files.profile(b.demand.profile, f"buses[{b.name}].demand.profile", H)
-            demand_h[i] = prof * b.demand.peak_mw
-            peak[i] = b.demand.peak_mw
-
-    # generators
-    grows, avail_h = [], []
-    for g in case.generators:
-        path = f"generators[{g.name}]"
-        t = _tech_of(cat, file, path + ".technology", g.technology, ("variable", "dispatchable"))
-        if ("buildable" in cat.columns and not pd.isna(t["buildable"]) and not _truthy(t["buildable"])
-                and (g.max_mw or 0) > g.existing_mw):
-            raise CaseError(file, path + ".max_mw", g.max_mw,
-                            f"<= existing_mw ({g.existing_mw}): {g.technology} cannot be newly built (catalogue buildable=false)")
-        ann, fom = _annual(t, r)
-        eff = float(t["efficiency"]) if np.isfinite(t["efficiency"]) else 1.0
-        if not 0 < eff <= 1:
-            raise CaseError(file, path + ".technology", g.technology,
-                            f"efficiency in (0, 1] (catalogue or technologies.overrides; it is {eff})")
-        fuel = t["fuel"]
-        if fuel and fuel not in fuels.index:
-            raise CaseError(file, path + ".technology", g.technology,
-                            f"fuel {fuel!r} of this technology listed in technologies.fuels")
-        fuel_price = float(fuels.loc[fuel, "price_cny_per_gj"]) if fuel else 0.0
-        co2_gj = float(fuels.loc[fuel, "co2_t_per_gj"]) if fuel else 0.0
-        fuel_gj_per_mwh = GJ_PER_MWH / eff if fuel else 0.0
-        vom = float(np.nan_to_num(t["vom_cny_per_mwh"]))
-        grows.append(dict(
-            name=g.name, bus=g.bus, technology=g.technology, carrier=t["carrier"], kind=t["kind"],
-            **{f: bool(t[f]) for f in CATALOGUE_FLAGS},
-            existing_mw=g.existing_mw,
-            **dict(zip(("build_min", "build_max"), _build_range(file, path, g.existing_mw, g.min_mw, g.max_mw))),
-            ann_cost=ann * MONEY, fom_existing=fom * g.existing_mw * MONEY,
-            fuel_cost=fuel_price * fuel_gj_per_mwh * MONEY, vom=vom * MONEY,
-            co2_t_per_mwh=co2_gj * fuel_gj_per_mwh,
-            fuel_tce_per_mwh=(fuel_gj_per_mwh / GJ_PER_TCE) if (fuel and not t["non_fossil"]) else 0.0,
-            must_run=g.must_run or 0.0, ramp=g.ramp if g.ramp is not None else np.nan,
-            capacity_credit=g.capacity_credit if g.capacity_credit is not None else float(np.nan_to_num(t["capacity_credit"])),
-        ))
-        if g.availability is not None:
-            a = files.profile(g.availability, path + ".availability", H)
-        else:
-            a = np.ones(H)
-        avail_h.append(a)
-    gens = pd.DataFrame(grows).set_index("name") if grows else pd.DataFrame(columns=["bus"])
-    gens.index.name = "generator"
-
-    # storage
-    srows = []
-    for s in case.storage:
-        path = f"storage[{s.name}]"
-        t = _tech_of(cat, file, path + ".technology", s.technology, ("storage",))
-        ann_p, fom_p = _annual(t, r, "capex_cny_per_kw")
-        ann_e, fom_e = _annual(t, r, "capex_cny_per_kwh")
-        rte = float(t["roundtrip_efficiency"]) if np.isfinite(t["roundtrip_efficiency"]) else 1.0
-        if not 0 < rte <= 1:
-            raise CaseError(file, path + ".technology", s.technology, "roundtrip_efficiency in (0, 1]")
-        dmin = s.min_duration_h if s.min_duration_h is not None else float(np.nan_to_num(t["min_duration_h"]))
-        dmax = s.max_duration_h if s.max_duration_h is not None else (
-            float(t["max_duration_h"]) if np.isfinite(t["max_duration_h"]) else np.inf)
-        bmin_p, bmax_p = _build_range(file, path, s.existing_mw, s.min_mw, s.max_mw)
-        # energy is unbounded when power can expand (durations bound it), else fixed
-        bmin_e, bmax_e = _build_range(file, path, s.existing_mwh, s.min_mwh, s.max_mwh,
-                                      default_max=np.inf if bmax_p > 0 else None, unit="mwh")
-        srows.append(dict(
-            name=s.name, bus=s.bus, technology=s.technology,
-            existing_mw=s.existing_mw, existing_mwh=s.existing_mwh,
-            build_min_mw=bmin_p, build_max_mw=bmax_p, build_min_mwh=bmin_e, build_max_mwh=bmax_e,
-            ann_cost_mw=ann_p * MONEY, ann_cost_mwh=ann_e * MONEY,
-            fom_existing=(fom_p * s.existing_mw + fom_e * s.existing_mwh) * MONEY,
-            vom=float(np.nan_to_num(t["vom_cny_per_mwh"])) * MONEY,
-            eta_charge=np.sqrt(rte), eta_discharge=np.sqrt(rte),
-            loss_per_h=float(np.nan_to_num(t["standing_loss_pct_per_h"])) / 100.0,
-            min_duration_h=dmin, max_duration_h=dmax,
-            capacity_credit=s.capacity_credit if s.capacity_credit is not None else float(np.nan_to_num(t["capacity_credit"])),
-        ))
-    storage = pd.DataFrame(srows).set_index("name") if srows else pd.DataFrame(columns=["bus"])
-    storage.index.name = "storage"
-
-    # reservoirs
-    rrows, inflow_h = [], []
-    for rv in case.reservoirs:
-        path = f"reservoirs[{rv.name}]"
-        t = _tech_of(cat, file, path + ".technology", rv.technology, ("reservoir",))
-        ann, fom = _annual(t, r)
-        if rv.inflow.scale is None and rv.existing_mw == 0:
-            raise CaseError(file, path + ".inflow.scale", None,
-                            "a scale in MW for the inflow profile (the default, existing_mw, is 0)")
-        scale = rv.inflow.scale if rv.inflow.scale is not None else rv.existing_mw
-        inflow = files.profile(rv.inflow.model_copy(update={"scale": None}), path + ".inflow", H) * scale
-        mean_inflow = inflow.mean()
-        # Seasonal-or-better regulation (季以上调节). Explicit `seasonal:` wins (the
-        # shipped cases set it from the plant list). Otherwise a reservoir counts
-        # when its regulating storage is at least 5 % of annual inflow (库容系数,
-        # ~18 days of mean inflow): daily/weekly pondage is far below that, the
-        # seasonal Sichuan reservoirs (Ertan ~10 %) above it. A modelling rule, not a statute.
-        seasonal = rv.seasonal if rv.seasonal is not None else (
-            mean_inflow > 0 and rv.reservoir_mwh >= SEASONAL_STORAGE_RATIO * mean_inflow * H)
-        rrows.append(dict(
-            name=rv.name, bus=rv.bus, technology=rv.technology, carrier=t["carrier"],
-            **{f: bool(t[f]) for f in CATALOGUE_FLAGS},
-            existing_mw=rv.existing_mw,
-            **dict(zip(("build_min", "build_max"), _build_range(file, path, rv.existing_mw, rv.min_mw, rv.max_mw))),
-            ann_cost=ann * MONEY, fom_existing=fom * rv.existing_mw * MONEY,
-            vom=float(np.nan_to_num(t["vom_cny_per_mwh"])) * MONEY,
-            reservoir_mwh=rv.reservoir_mwh, min_release=rv.min_release, seasonal=bool(seasonal),
-            capacity_credit=rv.capacity_credit if rv.capacity_credit is not None else float(np.nan_to_num(t["capacity_credit"])),
-        ))
-        inflow_h.append(inflow)
-    reservoirs = pd.DataFrame(rrows).set_index("name") if rrows else pd.DataFrame(columns=["bus"])
-    reservoirs.index.name = "reservoir"
-
-    # lines
-    lrows = []
-    for ln in case.lines:
-        path = f"lines[{ln.name}]"
-        t = _tech_of(cat, file, path + ".technology", ln.technology, ("line",))
-        ann, fom = _annual(t, r, per=1.0)  # catalogue: CNY per MW per km
-        _, build_max = _build_range(file, path, ln.existing_mw, 0.0, ln.max_mw)
-        lrows.append(dict(name=ln.name, bus0=ln.bus0, bus1=ln.bus1, existing_mw=ln.existing_mw,
-                          build_max=build_max, length_km=ln.length_km,
-                          reactance=ln.reactance_ohm or np.nan,
-                          ann_cost=ann * ln.length_km * MONEY,
-                          fom_existing=fom * ln.length_km * ln.existing_mw * MONEY))
-    lines = pd.DataFrame(lrows).set_index("name") if lrows else pd.DataFrame(columns=["bus0", "bus1"])
-    lines.index.name = "line"
-
-    dr = pd.DataFrame([dict(name=d.name, bus=d.bus, existing_mw=d.existing_mw,
-                            build_max=_build_range(file, f"demand_response[{d.name}]", d.existing_mw, 0.0,
-                                                   d.max_mw, default_max=np.inf)[1],
-                            ann_cost=d.cost_cny_per_kw_yr * 1000 * MONEY,
-                            fom_existing=d.cost_cny_per_kw_yr * 1000 * d.existing_mw * MONEY,
-                            activation=d.activation_cny_per_mwh * MONEY,
-                            max_hours=np.inf if d.max_hours_per_year is None else d.max_hours_per_year)
-                       for d in case.demand_response])
-    dr = dr.set_index("name") if len(dr) else pd.DataFrame(columns=["bus"])
-    dr.index.name = "demand_response"
-
-    ex = pd.DataFrame([dict(name=e.name, bus=e.bus, max_import=e.max_import_mw, max_export=e.max_export_mw,
-                            import_cost=e.import_cny_per_mwh * MONEY, export_revenue=e.export_cny_per_mwh * MONEY,
-                            co2_t_per_mwh=e.co2_t_per_mwh, non_fossil_fraction=e.non_fossil_fraction,
-                            firm_mw=e.firm_mw) for e in case.exchanges])
-    ex = ex.set_index("name") if len(ex) else pd.DataFrame(columns=["bus"])
-    ex.index.name = "exchange"
-
-    G = len(gens)
-    avail = reduce_time(np.array(avail_h).reshape(G, H), res)
-    inflow = reduce_time(np.array(inflow_h).reshape(len(reservoirs), H), res)
-    data = CaseData(case=case, weights=weights, snapshot_hour=starts, prev=prev, buses=buses,
-                    demand=reduce_time(demand_h, res), peak=peak, tech=cat, gens=gens, avail=avail,
-                    storage=storage, reservoirs=reservoirs, inflow=inflow, lines=lines, dr=dr,
-                    exchanges=ex, groups=groups)
-    from ..network import check_supply  # local import: network needs CaseData
-    check_supply(data)
+    data = assemble(case, read_inputs(case), resolution)
     k = case.time.typical_days if typical_days is None else typical_days
     if k:
-        from ..timeseries import apply_typical_days  # local: only clustered runs need it
+        from .typical_days import apply_typical_days  # local: only clustered runs need it
         data = apply_typical_days(data, k)
     data.prepare_s = time.perf_counter() - t_start
     return data

@@ -9,20 +9,13 @@ Field docstrings double as the JSON schema's descriptions (``gridplan schema``).
 """
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Literal, Optional, Union
 
-from pathlib import Path
+from pydantic import Field, PrivateAttr, field_validator, model_validator
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
-
-Name = Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$")]
-NonNeg = Annotated[float, Field(ge=0)]
-Fraction = Annotated[float, Field(ge=0, le=1)]
-Efficiency = Annotated[float, Field(gt=0, le=1)]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+from .fields import Efficiency, Fraction, Name, NonNeg, Strict  # noqa: F401 - re-exported
+from .targets import Target
 
 
 class Profile(Strict):
@@ -66,6 +59,12 @@ class EnergyAccounting(Strict):
     """Fossil energy consumed outside the power sector modelled here (tce per year)."""
     nonfossil_other_tce: NonNeg = 0.0
     """Non-fossil energy consumed outside electricity (tce per year: biomass heat, solar thermal...)."""
+    electricity_tce_per_mwh: Annotated[float, Field(gt=0, le=1)] = 0.1229
+    """Calorific equivalent of electricity in final energy statistics (电热当量; GB/T 2589-2020:
+    0.1229 kgce/kWh), used by `electricity_final_share` targets."""
+    final_energy_other_tce: Optional[NonNeg] = None
+    """Final energy consumed in other forms than electricity (tce per year: coal, oil, gas, heat...);
+    required by an `electricity_final_share` target."""
 
 
 # --------------------------------------------------------------------------- components
@@ -206,105 +205,6 @@ class Exchange(Strict):
     """Import capability counted as firm supply by firm_capacity targets."""
 
 
-# --------------------------------------------------------------------------- targets
-
-
-class Source(Strict):
-    file: str
-    """Seed file name of the plan, e.g. 000_774919e0b0df30d8.txt."""
-    line: int = Field(ge=1)
-    quote: str
-    """Exact quote of the plan's sentence."""
-
-
-class TargetBase(Strict):
-    id: Name
-    description: str = ""
-    hedge: Literal["hard", "about", "strive"] = "hard"
-    """hard: 达到/以上/不低于; about: 左右 (a tolerance band); strive: 力争 (soft, penalised unless `strict`)."""
-    tolerance: Optional[NonNeg] = None
-    """For `about`: half-width of the band, in the target's units (default 0.02 for shares, 2% of value otherwise)."""
-    penalty: Optional[NonNeg] = None
-    """Penalty per unit of shortfall for `strive`, in the units of the target's reported dual (CNY/MWh, CNY/tce, CNY/kW-yr, CNY/t); default set by the target kind."""
-    strict: bool = False
-    """Treat a `strive` target as hard."""
-    source: Optional[Source] = None
-    buses: Optional[list[Name]] = None
-    """Buses the target covers (default: all)."""
-
-
-class NonFossilShare(TargetBase):
-    kind: Literal["non_fossil_share"]
-    scope: Literal["electricity", "energy"]
-    value: Fraction
-    sense: Literal[">=", "<="] = ">="
-
-
-class InstalledCapacity(TargetBase):
-    kind: Literal["installed_capacity"]
-    group: Name
-    value: NonNeg
-    """MW."""
-    sense: Literal[">=", "<="] = ">="
-
-
-class CapacityShare(TargetBase):
-    kind: Literal["capacity_share"]
-    group: Name
-    of_group: Name = "all"
-    value: Fraction
-    sense: Literal[">=", "<="] = ">="
-
-
-class SeasonalHydro(TargetBase):
-    kind: Literal["seasonal_hydro"]
-    value: NonNeg
-    """MW if unit is MW, a fraction of all hydro capacity if unit is share."""
-    unit: Literal["MW", "share"] = "MW"
-    hydro_group: Name = "hydro"
-
-
-class DemandResponseTarget(TargetBase):
-    kind: Literal["demand_response"]
-    value: Fraction
-    """Capability as a share of peak load."""
-
-
-class FirmCapacity(TargetBase):
-    kind: Literal["firm_capacity"]
-    value: Optional[NonNeg] = None
-    """MW of firm supply (电网安全负荷)."""
-    reserve_margin: Optional[NonNeg] = None
-    """Alternatively: firm supply >= (1 + margin) × peak load."""
-
-    @model_validator(mode="after")
-    def _one(self):
-        if (self.value is None) == (self.reserve_margin is None):
-            raise ValueError("give exactly one of value (MW) or reserve_margin")
-        return self
-
-
-class Co2Cap(TargetBase):
-    kind: Literal["co2_cap"]
-    value: NonNeg
-    """t CO2 per year."""
-
-
-class Generation(TargetBase):
-    kind: Literal["generation"]
-    group: Name
-    value: NonNeg
-    """MWh per year."""
-    sense: Literal[">=", "<="] = ">="
-
-
-Target = Annotated[
-    Union[NonFossilShare, InstalledCapacity, CapacityShare, SeasonalHydro,
-          DemandResponseTarget, FirmCapacity, Co2Cap, Generation],
-    Field(discriminator="kind"),
-]
-
-
 class GroupSpec(Strict):
     technologies: list[Name] = []
     """Technologies in the group."""
@@ -312,6 +212,10 @@ class GroupSpec(Strict):
     """Or: every technology whose catalogue flag is true for all of these."""
     carriers: list[Name] = []
     """Or: every technology of these carriers."""
+    capacity_weights: dict[Name, Annotated[float, Field(gt=0)]] = {}
+    """MW a target counts per MW of capacity of a member technology (default 1): e.g.
+    ``solar_utility: 1.2`` to count PV in MW DC, as the plans do, when the catalogue's MW are AC.
+    Applies where a target counts the group's capacity (installed_capacity, capacity_share)."""
 
 
 class SolveSpec(Strict):

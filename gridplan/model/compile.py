@@ -115,7 +115,7 @@ def compile_lp(ctx) -> CompiledLP:
     A.eliminate_zeros()
     return CompiledLP(A, cost, lb, ub, np.concatenate(rlo), np.concatenate(rhi),
                       lp.objective_constant, user_rows, user_cols, network=not ctx.data.lines.empty,
-                      clustered=ctx.data.period_of is not None)
+                      clustered=ctx.data.typical_day_of is not None)
 
 
 def coefficient_ranges(clp: CompiledLP) -> dict:

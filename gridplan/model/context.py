@@ -12,9 +12,10 @@ adds, in one function, everything it contributes:
 * constraint blocks (:meth:`ModelContext.con`), built as vectorised sparse rows;
 * cost terms (:meth:`ModelContext.cost`) and constant costs (existing fixed O&M);
 * bus injections (:meth:`ModelContext.inject`), summed by the balance family;
-* *assets* (:meth:`ModelContext.asset`): capacity, annual energy and their
-  attributes (technology, bus, capacity credit, non-fossil fraction, emissions,
-  fuel), which the policy targets read without knowing which family made them.
+* *contributions* (:meth:`ModelContext.contribute`): what its elements add, element by
+  element with their bus and technology, to the quantities of :data:`QUANTITIES`
+  (capacity, firm capacity, generation, non-fossil energy, CO2, fuel...), which the
+  policy targets read without knowing which family made them.
 
 Families never reach into each other's variables; they meet only in these
 registries (Switch's injection lists and GridPath's dynamic components, held
@@ -26,25 +27,40 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from ..case.components import COMPONENTS
 from ..case.prepare import CaseData
 from .linear import LinExpr, LinearProgram, VarBlock
 
 
-@dataclass
-class Asset:
-    """Something with a capacity and/or an annual energy that targets can count."""
+QUANTITIES = {
+    "capacity": ("MW", "installed capacity by technology: generators, reservoir turbines, storage power"),
+    "seasonal_capacity": ("MW", "reservoir turbines with seasonal-or-better regulation (季以上调节)"),
+    "firm_capacity": ("MW", "capacity × capacity credit, demand-response capability, firm imports"),
+    "dr_capability": ("MW", "demand-response capability (需求侧响应能力)"),
+    "generation": ("MWh", "annual energy generated, by technology (generators, reservoirs)"),
+    "non_fossil_energy": ("MWh", "annual non-fossil electricity: generation × non-fossil fraction, minus storage "
+                                 "losses, imports × the outside mix's fraction, minus exports"),
+    "primary_electricity": ("MWh", "electricity the coal-equivalent method counts as primary energy: non-fossil "
+                                   "generation net of storage losses, and net imports"),
+    "co2": ("t", "annual emissions of generation and imports"),
+    "fuel": ("tce", "annual fossil fuel burnt by generators"),
+    "unserved_energy": ("MWh", "annual load shed"),
+}
+"""Every quantity a family may contribute to and a target may read: (unit, meaning)."""
 
+
+@dataclass
+class Contribution:
+    """One family's share of one quantity, element by element."""
+
+    quantity: str
     family: str
     names: pd.Index
-    technology: np.ndarray      # (n,) technology id ('' for exchanges)
-    bus: np.ndarray             # (n,) bus name
-    capacity: LinExpr | None    # (n,) MW, existing + built
-    energy: LinExpr | None      # (n,) MWh per year delivered to the bus (net for exchanges)
-    credit: np.ndarray          # (n,) firm MW per MW of capacity
-    non_fossil: np.ndarray      # (n,) fraction of energy counted non-fossil
-    co2: np.ndarray             # (n,) t CO2 per MWh
-    fuel_tce: np.ndarray        # (n,) tce of fossil fuel burnt per MWh
-    seasonal: np.ndarray | None = None   # (n,) seasonal-or-better regulating reservoir
+    bus: np.ndarray             # (n,) bus of each element
+    technology: np.ndarray      # (n,) technology of each element ('' where none)
+    amount: LinExpr             # (n,) in the quantity's unit
+    basis: LinExpr | None = None
+    """(n,) what ``amount`` is counted on, when it is a factor × something (e.g. MWh for CO2)."""
 
 
 class ModelContext:
@@ -64,17 +80,12 @@ class ModelContext:
         self._m = None                      # the Pyomo namespace, made on demand (property m)
         self._blocks: list[tuple[str, tuple]] = []
         self.injections: list[tuple[str, LinExpr]] = []
-        self.assets: list[Asset] = []
-        self.dr_capability: LinExpr | None = None   # (D,) MW, with data.dr["bus"]
-        self.linked_states: dict = {}                 # typical days: state block -> linking info
+        self.contributions: list[Contribution] = []
+        self.linked_states: dict = {}                 # typical days: state block -> linked_state.LinkedState
         self.target_rows: dict = {}                   # id -> targets.TargetRow, filled by add_targets
         self._sets: dict = {}
-        self.coords = {
-            "bus": data.buses, "snapshot": data.snapshots,
-            "generator": data.gens.index, "storage": data.storage.index,
-            "reservoir": data.reservoirs.index, "line": data.lines.index,
-            "demand_response": data.dr.index, "exchange": data.exchanges.index,
-        }
+        self.coords = {"bus": data.buses, "snapshot": data.snapshots,
+                       **{c.dim: getattr(data, c.table).index for c in COMPONENTS}}
 
     # ----------------------------------------------------------------- building
     @property
@@ -136,8 +147,27 @@ class ModelContext:
             raise ValueError(f"injection {name} has shape {expr.shape}")
         self.injections.append((name, expr))
 
-    def asset(self, asset: Asset) -> None:
-        self.assets.append(asset)
+    def contribute(self, quantity: str, family: str, names, bus, amount: LinExpr, technology=None,
+                   basis: LinExpr | None = None) -> None:
+        """Register what elements ``names`` (at ``bus``) add to ``quantity`` (see :data:`QUANTITIES`)."""
+        if quantity not in QUANTITIES:
+            raise ValueError(f"unknown quantity {quantity!r}; expected one of {', '.join(QUANTITIES)}")
+        names = pd.Index(names)
+        if amount.shape != (len(names),):
+            raise ValueError(f"{family} {quantity}: amount of shape {amount.shape} for {len(names)} elements")
+        tech = np.full(len(names), "", dtype=object) if technology is None else np.asarray(technology, dtype=object)
+        self.contributions.append(Contribution(quantity, family, names, np.asarray(bus, dtype=object),
+                                               np.broadcast_to(tech, (len(names),)), amount, basis))
+
+    def contribute_per(self, base: LinExpr, family: str, names, bus, technology=None, **factors) -> None:
+        """Several quantities counted on one base: ``quantity = base × factor`` per element
+        (e.g. per MWh generated: ``co2=t_per_mwh, fuel=tce_per_mwh``)."""
+        for quantity, factor in factors.items():
+            self.contribute(quantity, family, names, bus, base * factor, technology, basis=base)
+
+    def contributed(self, quantity: str):
+        """The contributions registered to ``quantity``, in the families' order."""
+        return [c for c in self.contributions if c.quantity == quantity]
 
     # ----------------------------------------------------------------- helpers
     def bus_pos(self, buses) -> np.ndarray:

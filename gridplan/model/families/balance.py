@@ -4,14 +4,14 @@
         = demand[n,t]                                   ∀ n ∈ N, t ∈ T   [MW]
 
 The objective weighs each snapshot by w_t and money is counted in model units,
-so the raw dual is w_t × MONEY × price; the dual scale recorded here turns it
-into the locational marginal price in CNY/MWh.
+so the raw dual is w_t × price / ``data.cny_per_model_money``; the dual scale
+recorded here, ``cny_per_model_money / w_t``, turns it into the locational
+marginal price in CNY/MWh.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from ...case.prepare import MONEY
 from ..linear import LinExpr
 
 
@@ -20,6 +20,6 @@ def add_balance(ctx) -> None:
     lhs = LinExpr.zeros((N, T))
     for _, e in ctx.injections:
         lhs = lhs + e
-    scale = np.broadcast_to(1.0 / (ctx.w[None, :] * MONEY), (N, T)).ravel()
+    scale = np.broadcast_to(ctx.data.cny_per_model_money / ctx.w[None, :], (N, T)).ravel()
     ctx.con("balance", lhs, "==", ctx.data.demand, dims=("bus", "snapshot"),
             dual_scale=scale, unit="CNY/MWh")

@@ -12,8 +12,8 @@ For d ∈ D, t ∈ T:
 
 Activation reduces the bus's demand (injection +dr); it can never curtail more
 than the load there, or it would act as a generator exporting to other buses.
-The capability D_d is registered for the ``demand_response`` and
-``firm_capacity`` targets.
+Contributes the capability D_d to the quantities ``dr_capability`` and
+``firm_capacity`` (read by the ``demand_response`` and ``firm_capacity`` targets).
 """
 from __future__ import annotations
 
@@ -46,4 +46,5 @@ def add_demand_response(ctx) -> None:
         ctx.con("dr_energy", lhs, "<=", 0.0, coords=[d.index[sel]])
     ctx.cost("dr_activation", dr.cols, d["activation"].to_numpy(float)[:, None] * w[None, :])
     ctx.inject("demand_response", ctx.to_buses(LinExpr.of(dr.cols), d["bus"]))
-    ctx.dr_capability = total
+    where = dict(family="demand_response", names=d.index, bus=d["bus"].to_numpy(), technology="demand_response")
+    ctx.contribute_per(total, **where, dr_capability=1.0, firm_capacity=1.0)

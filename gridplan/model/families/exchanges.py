@@ -6,10 +6,11 @@ For x ∈ X, t ∈ T:
     cost = Σ_t w_t (import_price · imp - export_price · exp)
 
 Imports carry the outside mix's emission factor and non-fossil fraction (the
-provincial grid); both count in targets. Two assets are registered:
+provincial grid); both count in targets. Contributions:
 
-* imports: energy Σ w imp, non-fossil fraction φ, emission factor e;
-* exports: energy −Σ w exp, counted as fully non-fossil and emission-free.
+* imports (Σ w imp): non-fossil energy φ per MWh, primary electricity 1, CO2 e;
+* exports (−Σ w exp): non-fossil energy 1 per MWh, primary electricity 1, CO2 0;
+* firm capacity: ``firm_mw`` per exchange (a constant: import capability counted as firm).
 
 Deducting exports as non-fossil is the conservative linear reading of "share
 of electricity consumed": a city cannot raise its own share, or lower its own
@@ -20,7 +21,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..context import Asset
 from ..linear import LinExpr
 
 
@@ -37,14 +37,11 @@ def add_exchanges(ctx) -> None:
     ctx.cost("export", exp.cols, -x["export_revenue"].to_numpy(float)[:, None] * w[None, :])
     net = LinExpr.of(imp.cols) - LinExpr.of(exp.cols)
     ctx.inject("exchanges", ctx.to_buses(net, x["bus"]))
-    n = len(x)
-    names = x.index
-    ctx.asset(Asset(
-        family="exchange", names=names + ":import", technology=np.array(["import"] * n, dtype=object),
-        bus=x["bus"].to_numpy(), capacity=None, energy=LinExpr.of(imp.cols, w[None, :]).sum(axis=1),
-        credit=np.zeros(n), non_fossil=x["non_fossil_fraction"].to_numpy(float),
-        co2=x["co2_t_per_mwh"].to_numpy(float), fuel_tce=np.zeros(n)))
-    ctx.asset(Asset(
-        family="exchange", names=names + ":export", technology=np.array(["export"] * n, dtype=object),
-        bus=x["bus"].to_numpy(), capacity=None, energy=LinExpr.of(exp.cols, -w[None, :]).sum(axis=1),
-        credit=np.zeros(n), non_fossil=np.ones(n), co2=np.zeros(n), fuel_tce=np.zeros(n)))
+    bus = x["bus"].to_numpy()
+    ctx.contribute("firm_capacity", "exchange", x.index, bus, LinExpr.zeros((len(x),)) + x["firm_mw"].to_numpy(float))
+    ctx.contribute_per(LinExpr.of(imp.cols, w[None, :]).sum(axis=1), "exchange", x.index + ":import", bus, "import",
+                       non_fossil_energy=x["non_fossil_fraction"].to_numpy(float), primary_electricity=1.0,
+                       co2=x["co2_t_per_mwh"].to_numpy(float))
+    # exports: deducted as fully non-fossil and emission-free (see the docstring)
+    ctx.contribute_per(LinExpr.of(exp.cols, -w[None, :]).sum(axis=1), "exchange", x.index + ":export", bus, "export",
+                       non_fossil_energy=1.0, primary_electricity=1.0, co2=0.0)

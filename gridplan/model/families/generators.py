@@ -13,7 +13,9 @@ Investment and operation, for g ∈ G, t ∈ T (w_t hours per snapshot):
 The must-run floor never exceeds the availability (a run-of-river plant with
 must_run 1 takes all it is given, and is not made infeasible at low water).
 Curtailment a·P - p is reported, not modelled. Registers injection p at the
-generator's bus and an asset (capacity P_g, annual energy Σ w p).
+generator's bus, and contributes per unit: capacity P_g and firm capacity c_g·P_g;
+per MWh generated (E_g = Σ w p): generation, non-fossil energy and primary electricity
+(× the non-fossil fraction), CO2 (× e_g) and fuel (× tce per MWh).
 
 Pooled availability (an exact reduction the solver's presolve cannot find).
 Generators at one bus that no constraint or cost tells apart in operation —
@@ -39,8 +41,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ...case.prepare import MONEY
-from ..context import Asset
 from ..linear import LinExpr
 from ..pooling import pool_labels, share_among
 
@@ -83,28 +83,28 @@ def add_generators(ctx) -> None:
         ctx.con("gen_ramp_down", step + cap, ">=", -exist, coords=coords)
 
     co2 = g["co2_t_per_mwh"].to_numpy(float)
-    co2_price = ctx.case.options.co2_price_cny_per_t * MONEY
+    co2_cost = g["co2_cost"].to_numpy(float)      # CO2 price × t/MWh, converted in prepare
     ctx.cost("gen_fuel", p.cols, g["fuel_cost"].to_numpy(float)[:, None] * w[None, :])
     ctx.cost("gen_vom", p.cols, g["vom"].to_numpy(float)[:, None] * w[None, :])
-    if co2_price:
-        ctx.cost("gen_co2", p.cols, co2_price * co2[:, None] * w[None, :])
+    if co2_cost.any():
+        ctx.cost("gen_co2", p.cols, co2_cost[:, None] * w[None, :])
 
     ctx.inject("generators", ctx.to_buses(LinExpr.of(p.cols), g["bus"]))
-    ctx.asset(Asset(
-        family="generator", names=g.index, technology=g["technology"].to_numpy(), bus=g["bus"].to_numpy(),
-        capacity=total, energy=LinExpr.of(p.cols, w[None, :]).sum(axis=1),
-        credit=g["capacity_credit"].to_numpy(float), non_fossil=g["non_fossil"].to_numpy(float),
-        co2=co2, fuel_tce=g["fuel_tce_per_mwh"].to_numpy(float)))
+    where = dict(family="generator", names=g.index, bus=g["bus"].to_numpy(), technology=g["technology"].to_numpy())
+    nf = g["non_fossil"].to_numpy(float)
+    ctx.contribute_per(total, **where, capacity=1.0, firm_capacity=g["capacity_credit"].to_numpy(float))
+    ctx.contribute_per(LinExpr.of(p.cols, w[None, :]).sum(axis=1), **where, generation=1.0,
+                       non_fossil_energy=nf, primary_electricity=nf, co2=co2,
+                       fuel=g["fuel_tce_per_mwh"].to_numpy(float))
 
 
 def generator_pools(ctx) -> np.ndarray:
     """Pool number of every generator (-1: not pooled); pools have two or more members."""
     g, d = ctx.data.gens, ctx.data
-    co2_price = ctx.case.options.co2_price_cny_per_t * MONEY
     # the technology sets an energy target counts by group: a pool must not straddle one
-    counted = [d.groups[t.group] for t in ctx.case.targets if t.kind == "generation" and t.group in d.groups]
+    counted = d.energy_groups
     free = (g["must_run"].to_numpy(float) <= 0) & ~np.isfinite(g["ramp"].to_numpy(float))
-    marginal = g["fuel_cost"].to_numpy(float) + g["vom"].to_numpy(float) + co2_price * g["co2_t_per_mwh"].to_numpy(float)
+    marginal = g["fuel_cost"].to_numpy(float) + g["vom"].to_numpy(float) + g["co2_cost"].to_numpy(float)
     return pool_labels([(b, m, c, f, nf, tuple(tech in s for s in counted)) if ok else None
                         for b, m, c, f, nf, tech, ok in zip(g["bus"], marginal, g["co2_t_per_mwh"],
                                                             g["fuel_tce_per_mwh"], g["non_fossil"],

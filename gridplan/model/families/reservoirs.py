@@ -11,13 +11,14 @@ For r ∈ R, t ∈ T (energy in MWh at the turbine):
 Cyclic over the year, so annual output <= annual inflow: a reservoir cannot
 create energy. A plant is flagged *seasonal* (季以上调节能力) when its volume
 holds a season of mean inflow (or as the case says); the flag feeds the
-``seasonal_hydro`` target. Registers injection p and an asset.
+``seasonal_hydro`` target. Registers injection p and contributes capacity, firm capacity
+(c·P), seasonal capacity (flagged plants), generation, non-fossil energy and primary
+electricity (× the non-fossil fraction).
 """
 from __future__ import annotations
 
 import numpy as np
 
-from ..context import Asset
 from ..linear import LinExpr
 from .state import add_state_balance
 
@@ -47,8 +48,11 @@ def add_reservoirs(ctx) -> None:
                 coords=[r.index[idx], ctx.coords["snapshot"]])
     ctx.cost("reservoir_vom", p.cols, r["vom"].to_numpy(float)[:, None] * w[None, :])
     ctx.inject("reservoirs", ctx.to_buses(LinExpr.of(p.cols), r["bus"]))
-    ctx.asset(Asset(
-        family="reservoir", names=r.index, technology=r["technology"].to_numpy(), bus=r["bus"].to_numpy(),
-        capacity=total, energy=LinExpr.of(p.cols, w[None, :]).sum(axis=1),
-        credit=r["capacity_credit"].to_numpy(float), non_fossil=r["non_fossil"].to_numpy(float),
-        co2=np.zeros(n), fuel_tce=np.zeros(n), seasonal=r["seasonal"].to_numpy(bool)))
+    where = dict(family="reservoir", names=r.index, bus=r["bus"].to_numpy(), technology=r["technology"].to_numpy())
+    nf = r["non_fossil"].to_numpy(float)
+    ctx.contribute_per(total, **where, capacity=1.0, firm_capacity=r["capacity_credit"].to_numpy(float))
+    seasonal = r["seasonal"].to_numpy(bool)
+    ctx.contribute("seasonal_capacity", "reservoir", r.index[seasonal], r["bus"].to_numpy()[seasonal],
+                   total.select(seasonal), r["technology"].to_numpy()[seasonal])
+    ctx.contribute_per(LinExpr.of(p.cols, w[None, :]).sum(axis=1), **where, generation=1.0,
+                       non_fossil_energy=nf, primary_electricity=nf)

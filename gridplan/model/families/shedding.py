@@ -2,18 +2,20 @@
 
     0 <= shed[n,t] <= demand[n,t];   cost = Σ w_t · VoLL · shed[n,t]
 
+(VoLL ``data.voll`` in model money per MWh, converted by gridplan.case.prepare.)
+
 Keeps every case solvable so that a shortfall is *measured* instead of being an
 opaque "infeasible"; any shedding is reported in the results and the CLI warns.
+Contributes Σ_t w_t shed[n,t] to ``unserved_energy`` (electricity consumed is demand minus it).
 """
 from __future__ import annotations
 
-from ...case.prepare import MONEY
 from ..linear import LinExpr
 
 
 def add_shedding(ctx) -> None:
     d = ctx.data
     shed = ctx.var("shed", ("bus", "snapshot"), upper=d.demand)
-    voll = ctx.case.options.voll_cny_per_mwh * MONEY
-    ctx.cost("shedding", shed.cols, voll * ctx.w[None, :], kind="penalty")
+    ctx.cost("shedding", shed.cols, d.voll * ctx.w[None, :], kind="penalty")
     ctx.inject("shedding", LinExpr.of(shed.cols))
+    ctx.contribute("unserved_energy", "shedding", d.buses, d.buses, LinExpr.of(shed.cols, ctx.w[None, :]).sum(axis=1))

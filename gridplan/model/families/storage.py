@@ -11,19 +11,19 @@ For s ∈ S, t ∈ T:
     cost = ann_mw · build_mw + ann_mwh · build_mwh + fixed O&M of existing
          + Σ_t w_t vom · dis
 
-η_c = η_d = sqrt(round-trip efficiency). Registers injection dis - ch and an
-asset (capacity P_s, energy Σ w (dis - ch) = minus the losses). The asset's
-non-fossil weight is 1 so that policy shares deduct storage losses from
-non-fossil energy: otherwise spilling surplus hydro through round-trip losses
-would count as more non-fossil generation and inflate the share.
+η_c = η_d = sqrt(round-trip efficiency). Registers injection dis - ch, and
+contributes capacity P_s, firm capacity c_s·P_s, and its annual energy
+Σ w (dis - ch) = minus the losses to non-fossil energy and primary electricity
+(weight 1), so that policy shares deduct storage losses from non-fossil energy:
+otherwise spilling surplus hydro through round-trip losses would count as more
+non-fossil generation and inflate the share.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from ..context import Asset
 from ..linear import LinExpr
-from .state import add_state_balance
+from .state import EnergyCapacity, add_state_balance
 
 
 def add_storage(ctx) -> None:
@@ -41,10 +41,6 @@ def add_storage(ctx) -> None:
     soc = ctx.var("storage_soc", ("storage", "snapshot"))
     ctx.bounded_by_capacity("storage_charge_limit", "storage", ch, s["existing_mw"], bmw, exp_p)
     ctx.bounded_by_capacity("storage_discharge_limit", "storage", dis, s["existing_mw"], bmw, exp_p)
-    if ctx.data.period_of is None:
-        # with typical days `soc` is the level relative to the start of each day and the
-        # linked formulation (timeseries.add_linked_state) bounds the absolute level itself
-        ctx.bounded_by_capacity("storage_energy_limit", "storage", soc, s["existing_mwh"], bmwh, exp_e)
 
     eta_c = s["eta_charge"].to_numpy(float)[:, None]
     eta_d = s["eta_discharge"].to_numpy(float)[:, None]
@@ -54,7 +50,9 @@ def add_storage(ctx) -> None:
     dt = ctx.data.duration[None, :]
     decay = (1.0 - loss) ** dt
     delta = LinExpr.of(ch.cols, eta_c * dt) - LinExpr.of(dis.cols, dt / eta_d)
-    add_state_balance(ctx, "storage_soc", "storage", soc, delta, decay, e_tot, per_duration=True)
+    # the state family adds storage_energy_limit (chronological) or the linked limits (typical days)
+    energy = EnergyCapacity("storage_energy_limit", s["existing_mwh"].to_numpy(float), bmwh, exp_e)
+    add_state_balance(ctx, "storage_soc", "storage", soc, delta, decay, energy, per_duration=True)
 
     dmin = s["min_duration_h"].to_numpy(float)
     dmax = s["max_duration_h"].to_numpy(float)
@@ -70,8 +68,7 @@ def add_storage(ctx) -> None:
     ctx.cost("storage_vom", dis.cols, s["vom"].to_numpy(float)[:, None] * w[None, :])
     net = LinExpr.of(dis.cols) - LinExpr.of(ch.cols)
     ctx.inject("storage", ctx.to_buses(net, s["bus"]))
-    zeros = np.zeros(n)
-    ctx.asset(Asset(
-        family="storage", names=s.index, technology=s["technology"].to_numpy(), bus=s["bus"].to_numpy(),
-        capacity=p_tot, energy=(net * w[None, :]).sum(axis=1), credit=s["capacity_credit"].to_numpy(float),
-        non_fossil=np.ones(n), co2=zeros, fuel_tce=zeros))
+    # annual energy delivered = minus the losses, counted as non-fossil (see the docstring)
+    where = dict(family="storage", names=s.index, bus=s["bus"].to_numpy(), technology=s["technology"].to_numpy())
+    ctx.contribute_per(p_tot, **where, capacity=1.0, firm_capacity=s["capacity_credit"].to_numpy(float))
+    ctx.contribute_per((net * w[None, :]).sum(axis=1), **where, non_fossil_energy=1.0, primary_electricity=1.0)

@@ -1,0 +1,360 @@
+"""Policy target kinds: what a planner writes, what it measures, in which units — one table.
+
+Every target kind is one entry of :data:`KINDS`: its case-file fields (a pydantic model),
+one *measure* function, its unit, its row unit and its default sense. The report
+(:mod:`gridplan.report`), the penalties (:func:`prepare_targets`) and the batch tables read
+the table; the model's target family (:mod:`gridplan.model.families.targets`) turns every
+measure into one row the same way. **Adding a kind** is one model class, one measure
+function and one entry in this file.
+
+A measure function ``measure(q, t) -> (num, den, value)`` reads only *registered
+quantities* — ``q.total(quantity, group=None)`` sums what the families contributed to a
+quantity at the target's buses (see :data:`gridplan.model.context.QUANTITIES`:
+``capacity``, ``seasonal_capacity``, ``firm_capacity``, ``dr_capability``, ``generation``,
+``non_fossil_energy``, ``primary_electricity``, ``co2``, ``fuel``, ``unserved_energy``),
+plus ``q.demand_mwh``, ``q.peak`` (MW, sum of the buses' peaks), ``q.group(name)`` and
+``q.accounting`` (the case's energy accounting). It returns linear expressions (they
+support ``+ - *`` with numbers; nothing here imports the model) and the plan's number:
+
+* ``den is None``: the target is ``num (sense) value`` in the kind's unit;
+* otherwise a share: ``num / den (sense) value``, written linearly as
+  ``num − s·den (sense) 0`` in row units, with ``s`` the value after the hedge.
+
+| kind | num | den | row unit | dual reported as |
+|---|---|---|---|---|
+| non_fossil_share, electricity | non-fossil energy | demand | MWh | CNY/MWh of NF energy (+ CNY per pp) |
+| non_fossil_share, energy | k·NF + NFo | fuel + k·primary electricity + Fo + NFo | tce | CNY/tce (+ per pp) |
+| electricity_final_share | c·(demand − unserved) | c·(demand − unserved) + other final | tce | CNY/tce (+ per pp) |
+| installed_capacity | capacity of the group | — | MW | CNY/kW-yr |
+| capacity_share | capacity of the group | capacity of of_group | MW | CNY/kW-yr (+ per pp) |
+| seasonal_hydro | seasonal capacity | (share: hydro capacity) | MW | CNY/kW-yr |
+| demand_response | DR capability | Σ peak | MW | CNY/kW-yr (+ per pp) |
+| firm_capacity | firm capacity | — (value, or (1+m)·Σ peak) | MW | CNY/kW-yr |
+| co2_cap | CO2 | — | t | CNY/t |
+| generation | generation of the group | — | MWh | CNY/MWh |
+
+(k the coal-equivalent factor, c the calorific equivalent of electricity 0.1229 tce/MWh;
+Fo/NFo the case's fossil/non-fossil energy consumed outside the modelled power sector.)
+*Non-fossil energy* counts generation × its non-fossil fraction, minus storage losses,
+imports at the outside mix's fraction φ and exports deducted as fully non-fossil, so no
+city raises its share by exporting or by cycling surplus hydro through a battery.
+*Primary electricity* is what the coal-equivalent method counts as primary energy at k:
+non-fossil generation net of storage losses, and net imports whatever their origin (local
+fossil generation is counted by the fuel it burns instead). A target limited to some
+buses counts only the quantities registered at those buses: flows on internal lines into
+them are not credited with any mix (conservative).
+
+Hedges: ``hard`` rows hold exactly; ``about`` (左右) relaxes the bound to the edge of the
+band (value − tolerance for floors, + for ceilings; default tolerance :data:`BAND`
+absolute for shares, relative to the value otherwise) — over-achieving a floor is never
+penalised; ``strive`` (力争) gets a shortfall variable priced at ``penalty`` unless
+``strict: true``. In *elastic* mode every target that is not already soft gets a shortfall
+priced at the row unit's elastic penalty, so the results name each target that cannot be
+met. Penalties are given in the units of the reported dual (:data:`ROW_UNITS`), so a
+strive target is missed exactly when its marginal cost of meeting would exceed its penalty.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Callable, Literal, Optional, Union
+
+import pandas as pd
+from pydantic import Field, model_validator
+
+from ..errors import CaseError
+from .fields import Fraction, Name, NonNeg, Strict
+
+BAND = 0.02
+"""Default half-width of an ``about`` band: 2 percentage points for shares, 2 % of the value otherwise."""
+
+
+# --------------------------------------------------------------------------- fields of every kind
+
+
+class Source(Strict):
+    file: str
+    """Seed file name of the plan, e.g. 000_774919e0b0df30d8.txt."""
+    line: int = Field(ge=1)
+    quote: str
+    """Exact quote of the plan's sentence."""
+
+
+class TargetBase(Strict):
+    id: Name
+    description: str = ""
+    hedge: Literal["hard", "about", "strive"] = "hard"
+    """hard: 达到/以上/不低于; about: 左右 (a tolerance band); strive: 力争 (soft, penalised unless `strict`)."""
+    tolerance: Optional[NonNeg] = None
+    """For `about`: half-width of the band, in the target's units (default 0.02 for shares, 2% of value otherwise)."""
+    penalty: Optional[NonNeg] = None
+    """Penalty per unit of shortfall for `strive`, in the units of the target's reported dual (CNY/MWh, CNY/tce, CNY/kW-yr, CNY/t); default set by the target kind."""
+    strict: bool = False
+    """Treat a `strive` target as hard."""
+    source: Optional[Source] = None
+    buses: Optional[list[Name]] = None
+    """Buses the target covers (default: all)."""
+
+
+# --------------------------------------------------------------------------- the kinds, one by one
+
+
+class NonFossilShare(TargetBase):
+    kind: Literal["non_fossil_share"]
+    scope: Literal["electricity", "energy"]
+    value: Fraction
+    sense: Literal[">=", "<="] = ">="
+
+
+def non_fossil_share(q, t):
+    """Electricity: NF / demand. Energy (coal-equivalent method, 发电煤耗法):
+    (k·NF + NFo) / (fuel + k·primary electricity + Fo + NFo)."""
+    nf = q.total("non_fossil_energy")
+    if t.scope == "electricity":
+        return nf, q.demand_mwh, t.value
+    ea = q.accounting
+    k = ea.coal_equivalent_tce_per_mwh
+    num = nf * k + ea.nonfossil_other_tce
+    den = q.total("fuel") + q.total("primary_electricity") * k + (ea.fossil_other_tce + ea.nonfossil_other_tce)
+    return num, den, t.value
+
+
+class ElectricityFinalShare(TargetBase):
+    kind: Literal["electricity_final_share"]
+    value: Fraction
+    """Electricity's share of final energy consumption (电能占终端能源消费比重)."""
+    sense: Literal[">=", "<="] = ">="
+
+
+def final_energy_given(case, t, file) -> list:
+    """Without the non-electric final energy the share would read 100 % and be met silently."""
+    if case.energy_accounting.final_energy_other_tce is not None:
+        return []
+    return [CaseError(file, "energy_accounting.final_energy_other_tce", None,
+                      f"tce per year of non-electric final energy (target {t.id} is an electricity_final_share)")]
+
+
+def electricity_final_share(q, t):
+    """Electricity consumed (demand − unserved, at the calorific equivalent c) over final energy
+    (that electricity + the case's other final energy). Demand is an input today, so the row
+    checks that the case's demand carries the plan's electrification; only shedding moves it."""
+    ea = q.accounting
+    elec = (q.demand_mwh - q.total("unserved_energy")) * ea.electricity_tce_per_mwh
+    return elec, elec + ea.final_energy_other_tce, t.value
+
+
+class GroupTarget(TargetBase):
+    """A floor (or ceiling) on an amount of one technology group."""
+
+    group: Name
+    sense: Literal[">=", "<="] = ">="
+
+
+class InstalledCapacity(GroupTarget):
+    kind: Literal["installed_capacity"]
+    value: NonNeg
+    """MW."""
+
+
+def installed_capacity(q, t):
+    return q.total("capacity", q.group(t.group)), None, t.value
+
+
+class CapacityShare(TargetBase):
+    kind: Literal["capacity_share"]
+    group: Name
+    of_group: Name = "all"
+    value: Fraction
+    sense: Literal[">=", "<="] = ">="
+
+
+def capacity_share(q, t):
+    return q.total("capacity", q.group(t.group)), q.total("capacity", q.group(t.of_group)), t.value
+
+
+class SeasonalHydro(TargetBase):
+    kind: Literal["seasonal_hydro"]
+    value: NonNeg
+    """MW if unit is MW, a fraction of all hydro capacity if unit is share."""
+    unit: Literal["MW", "share"] = "MW"
+    hydro_group: Name = "hydro"
+
+
+def seasonal_hydro(q, t):
+    seasonal = q.total("seasonal_capacity")
+    if t.unit == "MW":
+        return seasonal, None, t.value
+    return seasonal, q.total("capacity", q.group(t.hydro_group)), t.value
+
+
+class DemandResponseTarget(TargetBase):
+    kind: Literal["demand_response"]
+    value: Fraction
+    """Capability as a share of peak load."""
+
+
+def demand_response(q, t):
+    return q.total("dr_capability"), q.peak, t.value
+
+
+class FirmCapacity(TargetBase):
+    kind: Literal["firm_capacity"]
+    value: Optional[NonNeg] = None
+    """MW of firm supply (电网安全负荷)."""
+    reserve_margin: Optional[NonNeg] = None
+    """Alternatively: firm supply >= (1 + margin) × peak load."""
+
+    @model_validator(mode="after")
+    def _one(self):
+        if (self.value is None) == (self.reserve_margin is None):
+            raise ValueError("give exactly one of value (MW) or reserve_margin")
+        return self
+
+
+def firm_capacity(q, t):
+    value = t.value if t.value is not None else (1 + t.reserve_margin) * q.peak
+    return q.total("firm_capacity"), None, value
+
+
+class Co2Cap(TargetBase):
+    kind: Literal["co2_cap"]
+    value: NonNeg
+    """t CO2 per year."""
+
+
+def co2_cap(q, t):
+    return q.total("co2"), None, t.value
+
+
+class Generation(GroupTarget):
+    kind: Literal["generation"]
+    value: NonNeg
+    """MWh per year."""
+
+
+def generation(q, t):
+    return q.total("generation", q.group(t.group)), None, t.value
+
+
+# --------------------------------------------------------------------------- the table
+
+
+@dataclass(frozen=True)
+class RowUnit:
+    """What a target row is counted in, and what its shortfall costs by default."""
+
+    dual_unit: str
+    dual_factor: float
+    """Reported dual = row dual (CNY per row unit) × this."""
+    strive_penalty: float
+    """Default price of a strive target's shortfall, in dual units (a policy judgement)."""
+    elastic_penalty: float
+    """Price of a shortfall in elastic diagnosis, in dual units: far above any cost of meeting."""
+
+
+ROW_UNITS = {
+    "MWh": RowUnit("CNY/MWh", 1.0, 500.0, 1.0e5),
+    "tce": RowUnit("CNY/tce", 1.0, 1500.0, 3.0e5),
+    "MW": RowUnit("CNY/kW-yr", 1.0 / 1000.0, 500.0, 1.0e5),   # CNY/MW-yr → CNY/kW-yr
+    "t": RowUnit("CNY/t", 1.0, 300.0, 1.0e5),
+}
+
+
+@dataclass(frozen=True)
+class TargetKind:
+    schema: type
+    measure: Callable
+    unit: str | Callable
+    """Of the value, required and achieved: share, MW, MWh, t (or a function of the target)."""
+    row_unit: str | Callable
+    """Of the row, its shortfall and penalty: MWh, tce, MW, t (or a function of the target)."""
+    sense: str = ">="
+    """Used when the kind has no ``sense`` field of its own."""
+    counts_energy_by_group: bool = False
+    """Reads the annual energy of a technology group: generators pooled at a bus must not
+    straddle that group (:mod:`gridplan.model.pooling`)."""
+    value_text: Callable | None = None
+    """How the report prints the plan's number when it is not a plain ``value``."""
+    check: Callable | None = None
+    """``check(case, t, file) -> [CaseError]``: what the kind needs of the rest of the case
+    (run with every other check by :func:`gridplan.case.checks.check_case`)."""
+
+    def unit_of(self, t) -> str:
+        return self.unit(t) if callable(self.unit) else self.unit
+
+    def row_unit_of(self, t) -> str:
+        return self.row_unit(t) if callable(self.row_unit) else self.row_unit
+
+    def sense_of(self, t) -> str:
+        return getattr(t, "sense", self.sense)
+
+
+KINDS: dict[str, TargetKind] = {
+    "non_fossil_share": TargetKind(NonFossilShare, non_fossil_share, "share",
+                                   lambda t: "MWh" if t.scope == "electricity" else "tce"),
+    "electricity_final_share": TargetKind(ElectricityFinalShare, electricity_final_share, "share", "tce",
+                                          check=final_energy_given),
+    "installed_capacity": TargetKind(InstalledCapacity, installed_capacity, "MW", "MW"),
+    "capacity_share": TargetKind(CapacityShare, capacity_share, "share", "MW"),
+    "seasonal_hydro": TargetKind(SeasonalHydro, seasonal_hydro, lambda t: t.unit, "MW"),
+    "demand_response": TargetKind(DemandResponseTarget, demand_response, "share", "MW"),
+    "firm_capacity": TargetKind(FirmCapacity, firm_capacity, "MW", "MW",
+                                value_text=lambda t: t.value if t.value is not None
+                                else f"(1+{t.reserve_margin})×peak"),
+    "co2_cap": TargetKind(Co2Cap, co2_cap, "t", "t", sense="<="),
+    "generation": TargetKind(Generation, generation, "MWh", "MWh", counts_energy_by_group=True),
+}
+
+Target = Annotated[Union[tuple(k.schema for k in KINDS.values())], Field(discriminator="kind")]
+"""Any target of the case file, told apart by its ``kind``."""
+
+
+# --------------------------------------------------------------------------- read by the rest
+
+
+def kind_of(t) -> TargetKind:
+    return KINDS[t.kind]
+
+
+def value_of(t):
+    """The number the plan writes (a text for values derived in the model, e.g. reserve margins)."""
+    k = kind_of(t)
+    return k.value_text(t) if k.value_text else t.value
+
+
+def required(t, value: float, is_share: bool) -> float:
+    """The bound the model enforces after the hedge: 左右 relaxes to the band's edge."""
+    if t.hedge != "about":
+        return value
+    tol = t.tolerance if t.tolerance is not None else (BAND if is_share else BAND * value)
+    return value - tol if kind_of(t).sense_of(t) == ">=" else value + tol
+
+
+def check_targets(case, file) -> list:
+    """The kinds' own checks of every target (:attr:`TargetKind.check`)."""
+    return [p for t in case.targets if kind_of(t).check for p in kind_of(t).check(case, t, file)]
+
+
+def is_soft(t) -> bool:
+    """A strive target that is not strict: missed at its penalty rather than forced."""
+    return t.hedge == "strive" and not t.strict
+
+
+def prepare_targets(targets, money: float) -> pd.DataFrame:
+    """One row per target: row unit, softness and shortfall prices, in dual units and in model
+    money per row unit (``money`` model units per CNY). Read by the model's target family."""
+    rows = []
+    for t in targets:
+        ru = kind_of(t).row_unit_of(t)
+        u = ROW_UNITS[ru]
+        strive = (t.penalty if t.penalty is not None else u.strive_penalty) if is_soft(t) else None
+        rows.append({"id": t.id, "kind": t.kind, "row_unit": ru, "soft": is_soft(t),
+                     "penalty": strive, "elastic_penalty": u.elastic_penalty,
+                     "penalty_model": None if strive is None else strive / u.dual_factor * money,
+                     "elastic_penalty_model": u.elastic_penalty / u.dual_factor * money})
+    return pd.DataFrame(rows, columns=["id", "kind", "row_unit", "soft", "penalty", "elastic_penalty",
+                                       "penalty_model", "elastic_penalty_model"]).set_index("id")
+
+
+def energy_groups(targets, groups: dict) -> list[set]:
+    """Technology sets whose annual energy some target counts (pools must not straddle them)."""
+    return [groups[t.group] for t in targets if kind_of(t).counts_energy_by_group and t.group in groups]

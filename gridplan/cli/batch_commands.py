@@ -1,0 +1,141 @@
+"""``gridplan compare`` and ``gridplan sweep``: batch runs from the command line.
+
+Both commands solve their runs in parallel (processes, or a Dask cluster with
+``--scheduler``), show a progress bar, write the comparison into ``--out``
+(CSV, Excel, Markdown, PNG, index.html; per-run results in ``OUT/cases/``) and
+print the Markdown summary. Exit status: 0 when every run is optimal, 5 when
+some failed (they are listed in the table with their error), 2 for bad options.
+Time settings follow :func:`gridplan.batch.time_policy`; this module only reads the flags.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from ..errors import GridplanError
+from .common import EXIT_SOME_FAILED, err, out, parse_resolution
+
+RESUME_HELP = ("Skip runs that finished optimally with the same inputs and settings "
+               "(SHA-256 in OUT/cases/<run>/meta.json); failed runs are retried")
+ELASTIC_HELP = "Price target shortfalls instead of failing when infeasible"
+RESOLUTION_HELP = "Hours per snapshot, e.g. 1h or 3h. Default 3h for batch runs; 'case' = {}"
+TYPICAL_DAYS_HELP = "Cluster the year into K typical days"
+TIME_LIMIT_HELP = "Solver time limit per run, seconds"
+
+
+def time_flags(resolution: Optional[str], typical_days: Optional[int]):
+    """``--resolution`` ("3h", "case" or absent) and ``--typical-days`` → the batch time policy."""
+    from ..batch import BATCH_DEFAULT, time_policy
+    if resolution is None:
+        hours = BATCH_DEFAULT
+    elif resolution.strip().lower() == "case":
+        hours = None
+    else:
+        hours = parse_resolution(resolution)
+    return time_policy(hours, typical_days, names=("--resolution", "--typical-days"))
+
+
+def _progress_line(rec: dict, console) -> str:
+    """The bar's last-run text; a failed run also gets its own line with the error."""
+    from rich.markup import escape
+    name = escape(str(rec.get("name")))
+    if rec.get("resumed"):
+        return f"{name}: reused (unchanged since the last run)"
+    if rec.get("ok"):
+        return f"{name}: {rec.get('status')} in {rec.get('wall_s') or 0:.1f} s"
+    console.print(f"[red]failed[/] {name}: {escape(str(rec.get('error')))}", highlight=False, soft_wrap=True)
+    return f"[red]{name}: {escape(str(rec.get('status')))}[/]"
+
+
+def run_batch(runs, *, out_dir: Path, workers, resolution, typical_days, resume, scheduler, elastic, time_limit,
+              scenario_columns=None, title: str, warm_start: bool = False):
+    """Solve ``runs`` under a progress bar, print the summary; exit 5 when some failed."""
+    from rich.markdown import Markdown
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from ..batch import compare
+
+    res_h, td = time_flags(resolution, typical_days)
+    options = {"time_limit": time_limit} if time_limit else None
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), TextColumn("{task.fields[last]}"), console=err, transient=False) as prog:
+        task = prog.add_task(title, total=len(runs), last="")
+
+        def progress(rec, done, total):
+            prog.update(task, completed=done, last=_progress_line(rec, prog.console))
+
+        cmp = compare(runs, workers=workers, resolution=res_h, typical_days=td, out=out_dir,
+                      executor="warm" if warm_start else ("dask" if scheduler else "process"),
+                      scheduler=scheduler, resume=resume,
+                      elastic=elastic, options=options, progress=progress, scenario_columns=scenario_columns)
+    out.print(Markdown(cmp.markdown()))
+    out.print(f"comparison written to {out_dir}/ (open {out_dir / 'index.html'})", highlight=False)
+    if len(cmp.failed):
+        raise typer.Exit(EXIT_SOME_FAILED)
+
+
+def compare(
+    cases: List[Path] = typer.Argument(..., help="Case YAML files"),
+    out_dir: Path = typer.Option(Path("comparison"), "--out", "-o", help="Output folder"),
+    workers: Optional[int] = typer.Option(None, help="Parallel runs (default: min(cases, CPUs))"),
+    resolution: Optional[str] = typer.Option(None, help=RESOLUTION_HELP.format("each case's own")),
+    typical_days: Optional[int] = typer.Option(None, "--typical-days", help=TYPICAL_DAYS_HELP),
+    resume: bool = typer.Option(False, "--resume", help=RESUME_HELP),
+    scheduler: Optional[str] = typer.Option(
+        None, help="Dask scheduler address (tcp://host:8786): run on that cluster instead of local processes"),
+    elastic: bool = typer.Option(False, "--elastic", help=ELASTIC_HELP),
+    time_limit: Optional[float] = typer.Option(None, "--time-limit", help=TIME_LIMIT_HELP),
+):
+    """Solve several cases in parallel and compare them (tables, plots, index.html).
+
+    Runs at 3-hour resolution unless --resolution or --typical-days is given.
+    """
+    run_batch(list(cases), out_dir=out_dir, workers=workers, resolution=resolution, typical_days=typical_days,
+              resume=resume, scheduler=scheduler, elastic=elastic, time_limit=time_limit,
+              title=f"solving {len(cases)} cases")
+
+
+def sweep(
+    case: Path = typer.Argument(..., help="Case YAML file"),
+    set_: List[str] = typer.Option(
+        [], "--set", help="PATH=V1,V2,... e.g. targets.nf_share_2030.value=0.5,0.6 (repeat; cartesian product)"),
+    scenarios: Optional[Path] = typer.Option(
+        None, "--scenarios", help="CSV: header = override paths (optional 'name' column), one scenario per row"),
+    out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Output folder (default sweep-<case>)"),
+    workers: Optional[int] = typer.Option(None, help="Parallel runs (default: min(runs, CPUs))"),
+    resolution: Optional[str] = typer.Option(None, help=RESOLUTION_HELP.format("the case's own")),
+    typical_days: Optional[int] = typer.Option(None, "--typical-days", help=TYPICAL_DAYS_HELP),
+    resume: bool = typer.Option(False, "--resume", help=RESUME_HELP),
+    scheduler: Optional[str] = typer.Option(None, help="Dask scheduler address: run on that cluster"),
+    elastic: bool = typer.Option(False, "--elastic", help=ELASTIC_HELP),
+    time_limit: Optional[float] = typer.Option(None, "--time-limit", help=TIME_LIMIT_HELP),
+    warm_start: bool = typer.Option(
+        False, "--warm-start",
+        help="Run the scenarios one after another on one HiGHS instance, passing only what changed"),
+):
+    """Solve one case under every combination of overrides and compare the runs.
+
+    Overrides are dotted paths into the case file; list items are named by
+    their name/id (generators.cd_solar.max_mw, targets.nf_share_2030.value,
+    technologies.overrides.solar_utility.capex_cny_per_kw). Values are YAML
+    scalars. Every run is validated like the case file.
+    """
+    from ..batch import sweep_runs
+
+    if not set_ and scenarios is None:
+        raise GridplanError("sweep: give at least one --set PATH=V1,V2 or --scenarios FILE.csv")
+    if scenarios is not None and not scenarios.exists():
+        raise GridplanError(f"--scenarios: {scenarios} does not exist")
+    if warm_start and scheduler:
+        raise GridplanError("give either --warm-start (one process) or --scheduler (a Dask cluster), not both")
+    runs = sweep_runs(case, list(set_), scenarios)
+    cols = list(dict.fromkeys(k for r in runs for k in r.scenario))
+    run_batch(runs, out_dir=out_dir or Path(f"sweep-{case.stem}"), workers=workers, resolution=resolution,
+              typical_days=typical_days, resume=resume, scheduler=scheduler, elastic=elastic,
+              time_limit=time_limit, scenario_columns=cols, title=f"solving {len(runs)} scenarios of {case.name}",
+              warm_start=warm_start)
+
+
+COMMANDS = (compare, sweep)

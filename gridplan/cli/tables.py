@@ -1,0 +1,79 @@
+"""The terminal tables of a solved case: capacity by bus × technology, targets, system figures.
+
+Numbers come from :class:`gridplan.Results` frames; this module only groups for display
+and formats.
+"""
+from __future__ import annotations
+
+import pandas as pd
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from .common import number, out, print_sources
+
+SOLVER_NAMES = {"hipo": "HiPO interior point + crossover", "ipx": "IPX interior point + crossover",
+                "simplex": "dual simplex", "choose": "HiGHS' choice"}
+SHOWN_MW = 0.5
+"""Technologies with less existing and less built capacity than this at a bus are left out."""
+
+
+def capacity_table(res) -> Table:
+    t = Table(title=f"{res.case.name}: capacity (MW) — existing + built = total; storage energy in MWh",
+              title_justify="left")
+    t.add_column("bus")
+    t.add_column("technology")
+    for c in ("existing", "built", "total"):
+        t.add_column(c, justify="right")
+    cap = res.capacities
+    for (bus, tech), r in res.capacity_by_bus().iterrows():
+        if r["existing"] > SHOWN_MW or r["built"] > SHOWN_MW:
+            t.add_row(str(bus), tech, number(r["existing"]), number(r["built"]), number(r["total"]))
+    for _, r in cap[cap["component"] == "line"].iterrows():
+        t.add_row(str(r["bus"]), f"line {r['name']}", number(r["existing"]), number(r["built"]), number(r["total"]))
+    return t
+
+
+def targets_table(tg: pd.DataFrame) -> Table:
+    t = Table(title="targets", title_justify="left")
+    for c in ("id", "required", "achieved", "met", "binding", "dual"):
+        t.add_column(c, justify="right" if c in ("required", "achieved", "dual") else "left", overflow="fold")
+    for _, r in tg.iterrows():
+        share = r["unit"] == "share"
+        f = (lambda v: f"{100 * v:.1f}%") if share else (lambda v: number(v))
+        dual = f"{number(r['dual'])} {r['dual_unit']}" if r["dual"] else "0"
+        met = "yes" if r["met"] else ("[yellow]no (strive)[/]" if r["hedge"] == "strive" else "[red]NO[/]")
+        t.add_row(Text(r["id"]), f(r["required"]), f(r["achieved"]), met, "yes" if r["binding"] else "", dual)
+    return t
+
+
+def system_table(s: dict) -> Table:
+    """Cost, demand, emissions, shares, model size and timings from ``Results.summary()``."""
+    t = Table(title="system", title_justify="left", show_header=False)
+    t.add_column("k")
+    t.add_column("v", justify="right")
+    t.add_row("total annualised cost", f"{s['system_cost_cny'] / 1e8:,.2f} 亿 CNY ({number(s['system_cost_cny'])} CNY)")
+    if s["target_penalty_cny"] > 0.5:
+        t.add_row("+ target shortfall penalties", f"{s['target_penalty_cny'] / 1e8:,.2f} 亿 CNY (not a real cost)")
+    t.add_row("cost per MWh of demand", f"{s['cost_per_mwh_cny']:,.1f} CNY/MWh")
+    t.add_row("demand", f"{s['demand_mwh'] / 1e6:,.2f} TWh")
+    t.add_row("emissions", f"{s['emissions_t'] / 1e6:,.3f} Mt CO2")
+    t.add_row("non-fossil electricity share", f"{100 * s['non_fossil_electricity_share']:.1f}%")
+    t.add_row("curtailment", f"{s['curtailed_mwh'] / 1e3:,.1f} GWh")
+    t.add_row("load shed", f"{s['shed_mwh']:,.1f} MWh" + ("  [red](check capacity and lines)[/]" if s["shed_mwh"] > 1e-3 else ""))
+    t.add_row("model", f"{s['rows']:,} rows × {s['cols']:,} cols, {s['nonzeros']:,} nonzeros")
+    t.add_row("time", f"prepare {s.get('prepare_s', 0):.2f} s, build {s.get('build_s', 0):.2f} s, "
+                      f"hand-off {s['handoff_s']:.2f} s, solve {s['solve_s']:.2f} s"
+                      + (f" ({SOLVER_NAMES.get(s['solver'], s['solver'])})" if s.get("solver") else ""))
+    return t
+
+
+def print_results(res, console: Console = out) -> None:
+    """Capacity, targets (with their quotes) and system tables of a solved case."""
+    if len(res.capacities):
+        console.print(capacity_table(res))
+    tg = res.targets
+    if len(tg):
+        console.print(targets_table(tg))
+        print_sources(tg, console)
+    console.print(system_table(res.summary()))
