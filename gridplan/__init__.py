@@ -31,13 +31,23 @@ __version__ = "0.1.0"
 
 
 def validated_data(path) -> CaseData:
-    """Load a case and prepare its data (profiles, catalogue, network) without solving.
+    """Load a case and check it as ``solve`` would, without solving
+    (:func:`gridplan.case.prepare.validate_data`).
 
-    Raises :class:`CaseError` for bad input. Clustering is skipped: it adds no check.
+    Raises :class:`CaseError` (every problem, one line each) for bad input. The data's
+    ``unreachable`` lists the hard targets its build ranges cannot meet (``solve`` would find
+    the plan infeasible), ``warnings`` the inputs that look like a unit mistake.
     """
-    return prepare(load_case(path), typical_days=0)
+    from .case.prepare import validate_data
+    return validate_data(load_case(path))
 
 
 def validate(path) -> Case:
-    """The case at ``path``, checked as :func:`validated_data` checks it."""
-    return validated_data(path).case
+    """The case at ``path``, checked as :func:`validated_data` checks it; each unreachable
+    target and each plausibility warning is issued as a Python ``UserWarning`` (one line:
+    file, field, value, expected)."""
+    import warnings
+    data = validated_data(path)
+    for w in data.unreachable + data.warnings:
+        warnings.warn(str(w), UserWarning, stacklevel=2)
+    return data.case

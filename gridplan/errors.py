@@ -6,6 +6,54 @@ The CLI catches these and exits non-zero without a traceback.
 """
 from __future__ import annotations
 
+import reprlib
+
+VALUE_CHARS = 80
+"""Longest value an error line shows."""
+
+
+class Described(str):
+    """A value told in words instead of shown (``got an empty file``): printed without quotes."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+class _BoundedRepr(reprlib.Repr):
+    """reprlib's repr, which looks at a few items per level and a few levels only, so that a
+    value of a billion elements (a YAML alias bomb) is never expanded just to be shown; huge
+    integers are described by their size (``repr`` of one would itself take long, or refuse)."""
+
+    def __init__(self):
+        super().__init__()
+        self.maxlevel, self.maxdict, self.maxlist, self.maxtuple, self.maxset = 2, 4, 6, 6, 6
+        self.maxstring = self.maxother = self.maxlong = VALUE_CHARS
+
+    def repr_int(self, x, level):
+        if x.bit_length() > 256:
+            return f"<an integer of about {int(x.bit_length() * 0.30103) + 1} digits>"
+        return repr(x)
+
+    def repr_str(self, x, level):
+        return repr(x[:VALUE_CHARS + 1])
+
+
+_REPR = _BoundedRepr()
+
+
+def shown(value, limit: int = VALUE_CHARS) -> str:
+    """``value`` as an error line shows it: a bounded repr on one line (newlines and other control
+    characters escaped, as repr does), at most ``limit`` characters."""
+    if isinstance(value, Described):
+        v = " ".join(str(value).split())
+    else:
+        try:
+            v = _REPR.repr(value)
+        except Exception:  # noqa: BLE001 - a value whose own repr fails is still an error to report
+            v = f"<{type(value).__name__}>"
+        v = "".join(c if c.isprintable() else repr(c)[1:-1] for c in v)
+    return v if len(v) <= limit else v[:limit - 3] + "..."
+
 
 class GridplanError(Exception):
     """Base class for errors the CLI reports as one line (no traceback)."""
@@ -19,9 +67,7 @@ class CaseError(GridplanError):
         self.field = field
         self.value = value
         self.expected = expected
-        v = repr(value)
-        if len(v) > 80:
-            v = v[:77] + "..."
+        v = shown(value)
         super().__init__(f"{self.file}: {field}: got {v}; expected {expected}")
 
 

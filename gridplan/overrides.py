@@ -8,9 +8,10 @@ Used by ``load_case(path, overrides=...)``, ``gridplan sweep --set`` and
     generators[cd.solar].max_mw                             brackets for names that contain dots
     buses.0.demand.peak_mw                                  or by position in the list
 
-Values given as text (the CLI, a scenarios CSV) are parsed as YAML scalars
-(``2400`` → int, ``0.55`` → float, ``true`` → bool, ``null`` → None, anything else a
-string). The result is then validated exactly like the case file, so a wrong
+Values given as text (the CLI, a scenarios CSV) are parsed as YAML scalars by the case
+file's own loader (``2400`` → int, ``0.55`` → float, ``true`` → bool, ``null`` → None,
+anything else a string, ``010`` too, never octal 8). A value is then judged by the field it
+lands in: ``yes``, ``nan`` or ``inf`` where a number goes is refused like in the case file. The result is then validated exactly like the case file, so a wrong
 field or value still gives the usual one-line :class:`~gridplan.errors.CaseError`;
 a path that cannot be walked (an unknown list item, a key under a number) raises
 a CaseError naming the override.
@@ -26,7 +27,8 @@ from typing import Any, Iterable
 
 import yaml
 
-from .errors import CaseError
+from .case.yaml_file import CaseLoader
+from .errors import CaseError, shown
 
 _NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
 
@@ -39,7 +41,7 @@ def parse_value(text: Any) -> Any:
     if s == "":
         return ""
     try:
-        v = yaml.safe_load(s)
+        v = yaml.load(s, Loader=CaseLoader)  # the case file's rules: 010 stays text, not octal 8
     except yaml.YAMLError:
         return s
     # keep a value that YAML reads as a mapping/list literal only if it was written as one
@@ -99,7 +101,7 @@ def parse_set(spec: str) -> tuple[str, list]:
     values = values.strip()
     if values.startswith("[") and values.endswith("]"):
         try:
-            parsed = yaml.safe_load(values)
+            parsed = yaml.load(values, Loader=CaseLoader)
         except yaml.YAMLError as exc:
             raise ValueError(f"--set {spec!r}: {exc}") from None
         return path, list(parsed)
@@ -152,15 +154,22 @@ def _merge(node, value):
 
 
 def _label(tokens: Iterable[str]) -> str:
-    return ".".join(tokens) or "<root>"
+    return _one_line(".".join(tokens)) or "<root>"
+
+
+def _one_line(text: str) -> str:
+    """An override path or item name as an error line shows it: control characters escaped and
+    the length bounded (a path from a scenarios file must not break or flood the line)."""
+    return text if text.isprintable() and len(text) <= 120 else shown(text, 120)
 
 
 def set_path(data: dict, key: str, value: Any, file="<case>") -> None:
     """Set one dotted ``key`` in ``data`` (in place)."""
+    label = f"override {_one_line(key)}"
     try:
         tokens = split_path(key)
     except ValueError:
-        raise CaseError(file, f"override {key}", key, "a dotted path like targets.nf_share_2030.value") from None
+        raise CaseError(file, label, key, "a dotted path like targets.nf_share_2030.value") from None
     node = data
     for depth, tok in enumerate(tokens):
         last = depth == len(tokens) - 1
@@ -178,17 +187,17 @@ def set_path(data: dict, key: str, value: Any, file="<case>") -> None:
         elif isinstance(node, list):
             i = _find_item(node, tok)
             if i is None:
-                names = [n for n in (_item_key(it) for it in node) if n is not None]
-                listed = ", ".join(names[:12]) + (", ..." if len(names) > 12 else "")
-                raise CaseError(file, f"override {key}", tok,
+                names = [_one_line(n) for n in (_item_key(it) for it in node[:13]) if n is not None]
+                listed = ", ".join(names[:12]) + (", ..." if len(node) > 12 else "")
+                raise CaseError(file, label, tok,
                                 f"the name/id of an item of {where} ({listed or 'the list is empty'})")
             if last:
                 node[i] = _merge(node[i], value)
                 return
             node = node[i]
         else:
-            raise CaseError(file, f"override {key}", tok,
-                            f"a path into a mapping or list, but {where} is {node!r}")
+            raise CaseError(file, label, tok,
+                            f"a path into a mapping or list, but {where} is {shown(node, 60)}")
 
 
 def apply_overrides(data: dict, overrides: dict[str, Any], path) -> dict:

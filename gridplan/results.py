@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 
 from .case.components import COMPONENTS
-from .io import write_csv_frames, write_excel_sheets
+from .case.input_hash import input_hashes
+from .io import ResultSet, write_csv_frames, write_excel_sheets
 
 
 CAPACITY_COMPONENTS = [c.name for c in COMPONENTS if c.counts_as_capacity]
@@ -333,9 +334,31 @@ class Results:
                 problems.append(f"{name}.csv ({exc.__class__.__name__}: {str(exc)[:100]})")
         return frames, problems
 
-    def to_csv(self, folder) -> Path:
-        """One CSV per frame in ``folder``; each file written atomically."""
+    def write_csv(self, folder) -> Path:
+        """One CSV per frame into ``folder`` as it is (each file atomic; no set, no lock): for a
+        folder that is itself being staged (:class:`gridplan.io.ResultSet`)."""
         return write_csv_frames(folder, self.frames())
+
+    def to_csv(self, folder) -> Path:
+        """One CSV per frame in ``folder``, written whole or not at all: staged beside it and
+        moved into place in one step with ``manifest.json`` (:class:`gridplan.io.ResultSet`; a
+        frame that fails leaves the previous set untouched; a second writer is refused)."""
+        with ResultSet(folder, case=str(getattr(self.case, "_path", None) or self.case.name),
+                       inputs=self.input_hashes()) as rs:
+            self.write_csv(rs.path)
+            return rs.commit(status=self.status, total_cost_cny=self.objective)
+
+    def input_hashes(self) -> dict:
+        """SHA-256 of the case file and every file it names, as the CLI's manifest and a batch
+        run's ``meta.json`` record them (:func:`gridplan.case.input_hash.input_hashes`); a case
+        built from a dict is hashed as its validated fields. ``settings``: what this run was
+        solved with (snapshots, typical days, elastic)."""
+        case_file = getattr(self.case, "_path", None)
+        case = case_file if case_file is not None else self.case.model_dump(mode="json")
+        typical = self.data.typical_day_of
+        settings = {"snapshots": self.data.T, "elastic": bool(self.ctx.elastic),
+                    "typical_days": int(typical.max()) + 1 if typical is not None and len(typical) else None}
+        return input_hashes(case, settings=settings)
 
     def to_excel(self, path) -> Path:
         """One sheet per frame (hourly frames included), written atomically."""

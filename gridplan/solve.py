@@ -43,13 +43,33 @@ from .model.build import build_context
 from .model.compile import coefficient_ranges, compile_lp
 
 
+DEFAULT_TIME_LIMIT = 6 * 3600.0
+"""Seconds a solve may run unless told otherwise: 6 hours, twenty times the longest shipped run
+(the five-city hourly year, about 12 minutes with HiPO), so no real plan is cut short, while a
+case with an unbounded-looking capacity cannot keep a shared server busy forever. Raise it
+(``SolveOptions(time_limit=...)``, ``--time-limit``) or lift it with ``math.inf`` (``--time-limit inf``)."""
+
+
+class OptionError(GridplanError, ValueError):
+    """A solver option with a value HiGHS would refuse (or silently ignore): one line, naming it.
+
+    ``option`` is the SolveOptions field (the CLI spells it as its ``--flag``); ``detail`` the
+    rest of the line (``got ...; expected ...``)."""
+
+    def __init__(self, option: str, detail: str):
+        self.option, self.detail = option, detail
+        super().__init__(f"{option}: {detail}")
+
+
 @dataclass
 class SolveOptions:
-    """Solver settings exposed to users (CLI flags map onto these)."""
+    """Solver settings exposed to users (CLI flags map onto these); checked when made."""
 
-    time_limit: Optional[float] = None
-    """Seconds; HiGHS stops with status 'Time limit reached'."""
+    time_limit: Optional[float] = DEFAULT_TIME_LIMIT
+    """Seconds (> 0; ``math.inf`` or ``None``: no limit); HiGHS stops with status 'Time limit
+    reached'. Default :data:`DEFAULT_TIME_LIMIT`."""
     threads: Optional[int] = None
+    """Solver threads (a whole number >= 1); ``None``: HiGHS' own choice."""
     method: Literal["ipm", "hipo", "ipx", "simplex", "choose"] = "ipm"
     """``ipm`` (default): an interior point with crossover (so duals are basic), chosen per model
     by :func:`interior_point_for`: HiPO for chronological LPs of at least ``HIPO_MIN_ROWS`` rows
@@ -72,14 +92,34 @@ class SolveOptions:
     """Any other HiGHS option, passed through by name (wins over the settings above)."""
 
     def __post_init__(self):
-        # one check for the Python API and the CLI: HiGHS would ignore an unknown solver name
-        # (its option setter returns an error status) and silently solve with its default
+        # one check for the Python API and the CLI: HiGHS refuses a bad value with an error
+        # status and keeps its default (no limit, all threads, its own solver), so the run would
+        # go on as if the option had never been given
         hints = typing.get_type_hints(SolveOptions)
         for name in ("method", "dualize"):
             choices = typing.get_args(hints[name])
             if getattr(self, name) not in choices:
-                raise ValueError(f"{name}: got {getattr(self, name)!r}; expected "
-                                 f"{', '.join(choices[:-1])} or {choices[-1]}")
+                raise OptionError(name, f"got {getattr(self, name)!r}; expected "
+                                        f"{', '.join(choices[:-1])} or {choices[-1]}")
+        _check_positive("time_limit", self.time_limit, "seconds > 0 (inf for no limit)", whole=False)
+        _check_positive("threads", self.threads, "a whole number of threads >= 1", whole=True)
+        for name in ("primal_tolerance", "dual_tolerance"):
+            _check_positive(name, getattr(self, name), "a tolerance > 0", whole=False, finite=True)
+
+
+def _check_positive(name: str, value, expected: str, whole: bool, finite: bool = False) -> None:
+    """``value`` is None or a number > 0 (whole when ``whole``; finite when ``finite``): else
+    :class:`OptionError`. Booleans are refused: ``True`` is not one thread."""
+    if value is None:
+        return
+    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
+    ok = ok and not np.isnan(value) and value > 0
+    if ok and whole:
+        ok = np.isfinite(value) and float(value).is_integer()
+    if ok and finite:
+        ok = np.isfinite(value)
+    if not ok:
+        raise OptionError(name, f"got {value!r}; expected {expected}")
 
 
 HIPO_MIN_ROWS = {"network": 150_000, "single bus": 25_000}
@@ -139,7 +179,7 @@ def highs_settings(opts: SolveOptions, network: bool, rows: int, clustered: bool
     (the three pick the interior point). benchmarks/vs_pypsa.py gives PyPSA these same options.
     """
     o: dict = {"solver": interior_point_for(opts, rows, network, clustered)}
-    if opts.time_limit:
+    if opts.time_limit is not None and np.isfinite(opts.time_limit):
         o["time_limit"] = float(opts.time_limit)
     if opts.threads:
         o["threads"] = int(opts.threads)
@@ -155,14 +195,23 @@ def highs_settings(opts: SolveOptions, network: bool, rows: int, clustered: bool
     return o
 
 
+def set_option(h: highspy.Highs, name: str, value) -> None:
+    """``h.setOptionValue`` with its status checked: an option HiGHS refuses (unknown name,
+    wrong type, out of range) is an :class:`OptionError` naming it, never a run with HiGHS'
+    default in its place."""
+    if h.setOptionValue(name, value) != highspy.HighsStatus.kOk:
+        raise OptionError(name, f"got {value!r}; expected a value HiGHS accepts for its option {name!r} "
+                                "(see the HiGHS option list)")
+
+
 def make_highs(clp, opts: SolveOptions) -> highspy.Highs:
     h = highspy.Highs()
-    h.setOptionValue("output_flag", bool(opts.verbose or opts.log_file))
-    h.setOptionValue("log_to_console", bool(opts.verbose))
+    set_option(h, "output_flag", bool(opts.verbose or opts.log_file))
+    set_option(h, "log_to_console", bool(opts.verbose))
     if opts.log_file:
-        h.setOptionValue("log_file", str(opts.log_file))
+        set_option(h, "log_file", str(opts.log_file))
     for k, v in highs_settings(opts, clp.network, clp.shape[0], clp.clustered).items():
-        h.setOptionValue(k, v)
+        set_option(h, k, v)
     A = clp.A
     nr, nc = A.shape
     h.passModel(nc, nr, A.nnz, 1, 1, clp.offset,
@@ -265,13 +314,13 @@ def run_highs(h: highspy.Highs) -> tuple[str, str, str | None]:
         return status, solver, None
     saved = {name: _option(h, name) for name in FALLBACK}
     for name, value in FALLBACK.items():
-        h.setOptionValue(name, value)
+        set_option(h, name, value)
     h.clearSolver()      # start the simplex from scratch, not from what the failed run left
     h.run()
     fallback = f"HiGHS {solver} ended with status '{status}'; re-solved with dual simplex (presolve on)"
     final = h.modelStatusToString(h.getModelStatus())
     for name, value in saved.items():
-        h.setOptionValue(name, value)
+        set_option(h, name, value)
     return final, FALLBACK["solver"], fallback
 
 

@@ -1,13 +1,16 @@
 """The comparison tables of a batch: one row per run, per run × target, per run × capacity."""
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from functools import cached_property
 from pathlib import Path
 from typing import Sequence
 
 import pandas as pd
 
-from ..io import atomic_text, write_csv_frames, write_excel_sheets
+from ..io import MANIFEST, atomic_text, write_csv_frames, write_excel_sheets, write_manifest
 from .runs import FACT_FIELDS, SUMMARY_FIELDS, TARGET_COLUMNS
 
 
@@ -204,25 +207,37 @@ class Comparison:
     # ------------------------------------------------------------------ files
     def to_folder(self, path) -> Path:
         """Write comparison.csv, targets.csv, capacities.csv, costs.csv, comparison.xlsx,
-        summary.md, capacity_mix.png, target_costs.png and index.html (each atomically)."""
-        from .. import plots
+        summary.md, capacity_mix.png, target_costs.png, index.html and manifest.json.
 
+        The files are written together into a hidden staging folder inside ``path`` and then
+        renamed into place one after another (microseconds; manifest.json last), so a failure
+        while writing them (a plot that raises, a full disk) leaves the previous tables as they
+        were; ``cases/`` is not touched here (each run folder is written whole as it finishes).
+        """
         folder = Path(path)
         folder.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(dir=folder, prefix=".tables.partial-"))
+        try:
+            self._write_tables(staging)
+            write_manifest(staging, runs=len(self.records), failed=len(self.failed),
+                           settings=self.settings)
+            for p in sorted(staging.iterdir(), key=lambda p: p.name == MANIFEST):
+                os.replace(p, folder / p.name)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        return folder
+
+    def _write_tables(self, folder: Path) -> None:
+        from .. import plots
         frames = {"comparison": self.table, "targets": self.targets, "capacities": self.capacities,
                   "costs": self.costs}
         write_csv_frames(folder, frames)
-
         write_excel_sheets(folder / "comparison.xlsx", frames)
-        md = self.markdown()
-        atomic_text(folder / "summary.md", md)
-        cap_png = folder / "capacity_mix.png"
-        tgt_png = folder / "target_costs.png"
+        atomic_text(folder / "summary.md", self.markdown())
+        cap_png, tgt_png = folder / "capacity_mix.png", folder / "target_costs.png"
         plots.capacity_mix(self.capacities, self.table, cap_png)
         plots.target_costs(self.targets, self.table, tgt_png)
-        from ..plots import index_html
-        atomic_text(folder / "index.html", index_html(self, {"capacity_mix": cap_png, "target_costs": tgt_png}))
-        return folder
+        atomic_text(folder / "index.html", plots.index_html(self, {"capacity_mix": cap_png, "target_costs": tgt_png}))
 
 
 def _md_cell(v) -> str:

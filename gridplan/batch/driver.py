@@ -23,21 +23,26 @@ process (``executor="inline"``, for debugging), or in this process on one HiGHS 
 
 Time resolution: 3-hour snapshots unless told otherwise, :func:`gridplan.batch.settings.time_policy`.
 
-Output folder and resume: with ``out``, each finished case is written as it finishes into
-``out/cases/<name>/`` and ``resume=True`` skips a case whose inputs and settings are unchanged
-since it last finished optimally (:mod:`gridplan.batch.folders`). The tables are written at
-the end, each atomically.
+Output folder and resume: with ``out``, the batch holds ``out``'s lock from start to end (a
+second ``compare`` or ``gridplan solve`` into it is refused with one line), each finished case
+is written whole as it finishes into ``out/cases/<name>/`` and ``resume=True`` skips a case
+whose inputs and settings are unchanged since it last finished optimally
+(:mod:`gridplan.batch.folders`). The tables are written at the end, staged together and moved
+in (:meth:`Comparison.to_folder`). Interrupted (Ctrl-C, SIGTERM): queued runs are cancelled,
+running workers ended, finished runs kept, and the previous tables left as they were.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 from typing import Callable, Sequence
 
 from ..errors import GridplanError
+from ..io import FolderLock, check_output_folder
 from .comparison import Comparison
 from .executors import EXECUTORS, execute
-from .folders import finish_folder, load_finished, start_folder
+from .folders import drop_staging, finish_folder, load_finished, remove_if_empty, start_folder
 from .runs import Job, Run, as_runs, run_hash, unique_names
 from .scenarios import sweep_runs
 from .settings import BATCH_DEFAULT, run_settings
@@ -47,7 +52,7 @@ def compare(cases, *, workers: int | None = None, resolution=BATCH_DEFAULT,
             typical_days: int | None = None, out=None, executor: str = "process", scheduler=None,
             resume: bool = False, elastic: bool = False, options: dict | None = None,
             progress: Callable[[dict, int, int], None] | None = None,
-            scenario_columns: Sequence[str] | None = None) -> Comparison:
+            scenario_columns: Sequence[str] | None = None, out_lock: FolderLock | None = None) -> Comparison:
     """Solve every case and return a :class:`Comparison` (written to ``out`` if given).
 
     ``cases``: paths, case dicts or :class:`Run` objects. ``executor``:
@@ -58,32 +63,60 @@ def compare(cases, *, workers: int | None = None, resolution=BATCH_DEFAULT,
     defaults to 3 h (``None``: the cases' own settings; with ``typical_days`` the cases'
     own resolution). ``options``: :class:`gridplan.SolveOptions` fields for every run
     (default ``threads=1``, since runs already go in parallel). ``progress`` is
-    called as ``progress(record, done, total)`` after every run.
+    called as ``progress(record, done, total)`` after every run. ``out_lock``: ``out``'s
+    :class:`~gridplan.io.FolderLock`, already acquired by the caller (the CLI takes it before
+    its progress bar), so that no other run gets in between; compare neither takes nor releases it.
     """
     runs = as_runs(cases)
     out = Path(out) if out is not None else None
-    _check_request(runs, executor, out, resume)
+    _check_request(runs, executor, out, resume, workers)
+    _check_lock(out_lock, out)
     names = unique_names(runs)
     if scenario_columns is None:
         scenario_columns = list(dict.fromkeys(k for r in runs for k in r.scenario))
     settings = run_settings(resolution, typical_days, elastic, options)
-    cache: dict = {}
-    jobs = [Job(run, name, settings, run_hash(run, settings, cache),
-                (out / "cases" / name) if out is not None else None) for run, name in zip(runs, names)]
-    records = _solve_jobs(jobs, workers, executor, scheduler, resume, progress)
-    comp = Comparison([records[n] for n in names], scenario_columns, settings)
-    if out is not None:
-        comp.to_folder(out)
+    held = out is None or out_lock is not None
+    with contextlib.nullcontext() if held else FolderLock(out):
+        made_out = out is not None and not out.exists()
+        cache: dict = {}
+        jobs = [Job(run, name, settings, run_hash(run, settings, cache),
+                    (out / "cases" / name) if out is not None else None) for run, name in zip(runs, names)]
+        try:
+            records = _solve_jobs(jobs, workers, executor, scheduler, resume, progress)
+        finally:
+            for job in jobs:   # runs cancelled or interrupted before they finished
+                drop_staging(job)
+            if out is not None:   # interrupted before any run finished: no empty cases/ (or out/) left
+                remove_if_empty(out / "cases")
+                if made_out:
+                    remove_if_empty(out)
+        comp = Comparison([records[n] for n in names], scenario_columns, settings)
+        if out is not None:
+            comp.to_folder(out)
     return comp
 
 
-def _check_request(runs: list[Run], executor: str, out: Path | None, resume: bool) -> None:
+def _check_request(runs: list[Run], executor: str, out: Path | None, resume: bool, workers) -> None:
+    """Refuse a request that cannot run as asked, before any work (one line each)."""
     if not runs:
         raise GridplanError("compare: no cases given")
     if executor not in EXECUTORS:
         raise GridplanError(f"executor: got {executor!r}; expected 'process', 'dask', 'inline' or 'warm'")
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
+        raise GridplanError(f"workers: got {workers!r}; expected a whole number of parallel runs >= 1")
     if resume and out is None:
         raise GridplanError("resume needs an output folder (out=...)")
+    if out is not None:
+        check_output_folder(out, "out")
+
+
+def _check_lock(lock: FolderLock | None, out: Path | None) -> None:
+    """``out_lock`` must be ``out``'s own lock, held."""
+    if lock is None:
+        return
+    if out is None or lock.fd is None or lock.dest.resolve() != out.resolve():
+        raise GridplanError(f"out_lock: got a lock of {lock.dest}{'' if lock.fd is not None else ' (not held)'}; "
+                            f"expected the held lock of out ({out})")
 
 
 def _solve_jobs(jobs: list[Job], workers, executor: str, scheduler, resume: bool, progress) -> dict[str, dict]:

@@ -5,6 +5,9 @@ Every executor takes the jobs still to solve and yields ``(job, record)`` as eac
 """
 from __future__ import annotations
 
+import contextlib
+import signal
+import threading
 import uuid
 from typing import Iterator
 
@@ -36,20 +39,81 @@ def run_warm(jobs: list[Job]) -> Iterator[tuple[Job, dict]]:
         yield job, run_case(**job.kwargs(write_here=True), resolver=resolver)
 
 
-def run_process(jobs: list[Job], workers: int) -> Iterator[tuple[Job, dict]]:
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=_mp_context())
+@contextlib.contextmanager
+def sigterm_as_exit():
+    """While the batch runs, SIGTERM ends this process through ``SystemExit(143)`` instead of
+    at once, so the ``finally`` blocks run: workers are ended, staging folders removed. (Only
+    from the main thread, where Python delivers signals.)"""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum, frame):
+        raise SystemExit(128 + signum)
+    previous = signal.signal(signal.SIGTERM, handler)
     try:
-        futures = {pool.submit(run_case, **job.kwargs(write_here=True)): job for job in jobs}
-        for fut in as_completed(futures):
-            job = futures[fut]
-            try:
-                rec = fut.result()
-            except Exception as exc:  # noqa: BLE001 - e.g. BrokenProcessPool when a worker dies
-                rec = failed_record(job, f"worker process failed: {one_line(exc)}")
-            yield job, rec
+        yield
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        signal.signal(signal.SIGTERM, previous)
+
+
+def stop_pool(pool, kill: bool) -> None:
+    """Shut the pool down; ``kill`` (interrupted): cancel the queued runs and end the running
+    workers now rather than waiting for them (SIGTERM, then SIGKILL after 5 s)."""
+    processes = list((pool._processes or {}).values())   # shutdown() forgets them
+    pool.shutdown(wait=not kill, cancel_futures=True)
+    if not kill:
+        return
+    for p in processes:
+        if p.is_alive():
+            p.terminate()
+    for p in processes:
+        p.join(5)
+        if p.is_alive():
+            p.kill()
+            p.join(1)
+
+
+def watch_batch(pid: int, every_s: float = 1.0) -> None:
+    """Worker initializer: end this worker when the batch process ``pid`` is gone (killed with
+    SIGKILL, or by a SIGTERM that came while the pool was still starting its workers, so the
+    pool never learnt their pids). A daemon thread checks once a second."""
+    import os
+    import time
+
+    def watch():
+        while True:
+            time.sleep(every_s)
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except PermissionError:   # pragma: no cover - pid reused by another user's process
+                os._exit(1)
+    threading.Thread(target=watch, daemon=True, name="gridplan-watch-batch").start()
+
+
+def run_process(jobs: list[Job], workers: int) -> Iterator[tuple[Job, dict]]:
+    """Runs in a process pool. Ctrl-C, SIGTERM or a caller that stops reading: queued runs are
+    cancelled and running workers ended (the runs already yielded stay finished)."""
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    import os
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=_mp_context(), initializer=watch_batch,
+                               initargs=(os.getpid(),))
+    finished = False
+    with sigterm_as_exit():
+        try:
+            futures = {pool.submit(run_case, **job.kwargs(write_here=True)): job for job in jobs}
+            for fut in as_completed(futures):
+                job = futures[fut]
+                try:
+                    rec = fut.result()
+                except Exception as exc:  # noqa: BLE001 - e.g. BrokenProcessPool when a worker dies
+                    rec = failed_record(job, f"worker process failed: {one_line(exc)}")
+                yield job, rec
+            finished = True
+        finally:
+            stop_pool(pool, kill=not finished)
 
 
 def run_dask(jobs: list[Job], workers: int, scheduler) -> Iterator[tuple[Job, dict]]:
@@ -67,10 +131,10 @@ def run_dask(jobs: list[Job], workers: int, scheduler) -> Iterator[tuple[Job, di
         client = own_client = Client(own_cluster)
     else:  # an address like tcp://host:8786, or a cluster object
         client = own_client = Client(scheduler)
+    futures = {}
     try:
         tag = uuid.uuid4().hex[:8]
         # results are written by this process (the workers may not share its disk)
-        futures = {}
         for job in jobs:
             fut = client.submit(run_case, **job.kwargs(write_here=False), key=f"gridplan-{job.name}-{tag}",
                                 retries=0)
@@ -83,7 +147,10 @@ def run_dask(jobs: list[Job], workers: int, scheduler) -> Iterator[tuple[Job, di
                 rec = failed_record(job, f"dask task failed: {one_line(exc)}")
             fut.release()
             yield job, rec
-    finally:
+    finally:   # interrupted: the queued and running tasks are cancelled (no-op for finished ones)
+        unfinished = [f for f, _ in futures.values() if not f.done()]
+        if unfinished:
+            client.cancel(unfinished)
         if own_client is not None:
             own_client.close()
         if own_cluster is not None:

@@ -1,21 +1,25 @@
 """The per-run output folder ``out/cases/<name>/`` and what ``--resume`` reads back.
 
-While a run is pending its folder holds nothing promising completeness: the CSVs of an
-earlier run are deleted and ``meta.json`` (if any) says ``running``. When the run finishes,
-its frames are written (each CSV atomic) and then ``meta.json``: status, error, summary, the
-SHA-256 of the run's inputs and settings (:func:`gridplan.batch.runs.run_hash`) and how often
-it was solved. :func:`load_finished` reuses a folder only when that hash matches and the run
-was optimal, so failed runs are always re-run.
+Each run folder is written whole: the run's frames go into a hidden staging folder beside it
+(``cases/.<name>.partial-*``), then ``meta.json`` (status, error, summary, the SHA-256 of the
+run's inputs and settings from :func:`gridplan.batch.runs.run_hash`, how often it was solved),
+then the staging folder is moved into place in one step (:func:`gridplan.io.swap_in`). Until
+then the previous set stays as it was. A failed run never replaces a complete optimal set:
+its ``meta.json`` goes to ``cases/<name>.failed/`` instead (and into ``cases/<name>/`` when
+there was no optimal set to keep); the next optimal run removes ``<name>.failed/``.
+:func:`load_finished` reuses a folder only when that hash matches and the run was optimal,
+so failed runs are always re-run.
 """
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pandas as pd
 
-from ..io import atomic_text, write_csv_frames
+from ..io import FAILED_SUFFIX, atomic_text, clean_stale, make_staging, swap_in, write_csv_frames
 from .runs import SMALL_FRAMES, Job, plain
 
 META = "meta.json"
@@ -75,23 +79,49 @@ def _clear_results(folder: Path) -> None:
         p.unlink()
 
 
+def failed_folder(folder: Path) -> Path:
+    return folder.with_name(folder.name + FAILED_SUFFIX)
+
+
 def start_folder(job: Job) -> None:
-    """Make the folder hold this run's results only; keep the solve count, drop the promise
-    that the folder is complete."""
-    job.folder.mkdir(parents=True, exist_ok=True)
-    _clear_results(job.folder)
-    if (job.folder / META).exists():
-        prev = read_meta(job.folder) or {}
-        atomic_text(job.folder / META, json.dumps({"name": job.name, "status": "running", "ok": False,
-                                                   "solve_count": prev.get("solve_count", 0)}) + "\n")
+    """Give the job an empty staging folder beside its run folder (what a killed batch left
+    there is cleaned first; the batch holds the output folder's lock)."""
+    job.folder.parent.mkdir(parents=True, exist_ok=True)
+    clean_stale(job.folder)
+    job.staging = make_staging(job.folder)
+
+
+def remove_if_empty(folder: Path) -> None:
+    """Remove ``folder`` if it is empty (e.g. ``out/cases/`` of a batch interrupted before any
+    run finished); anything in it keeps it."""
+    try:
+        folder.rmdir()
+    except OSError:
+        pass
+
+
+def drop_staging(job: Job) -> None:
+    """Remove a job's staging folder (a run cancelled or interrupted before it finished)."""
+    if job.staging is not None:
+        shutil.rmtree(job.staging, ignore_errors=True)
+        job.staging = None
 
 
 def finish_folder(job: Job, rec: dict) -> None:
-    """Write a finished run: its frames (taken out of ``rec``) when it was optimal, then ``meta.json``."""
+    """Write a finished run whole: its frames (taken out of ``rec``) when it was optimal, then
+    ``meta.json``, then the staging folder into place (a failure beside an optimal set)."""
     frames = rec.pop("frames", None)
+    staging = job.staging if job.staging is not None else make_staging(job.folder)
+    previous = read_meta(job.folder)
     if rec.get("ok") and frames:
-        write_csv_frames(job.folder, frames)
+        write_csv_frames(staging, frames)
     elif not rec.get("ok"):
-        _clear_results(job.folder)     # anything half-written by a failed run
-    atomic_text(job.folder / META, json.dumps(meta_of(rec, job, read_meta(job.folder)), indent=2,
-                                              default=plain, ensure_ascii=False) + "\n")
+        _clear_results(staging)     # anything half-written by a failed run
+    keep_previous = not rec.get("ok") and bool(previous and previous.get("ok"))
+    dest = failed_folder(job.folder) if keep_previous else job.folder
+    atomic_text(staging / META, json.dumps(meta_of(rec, job, previous), indent=2,
+                                           default=plain, ensure_ascii=False) + "\n")
+    swap_in(staging, dest)
+    job.staging = None
+    if rec.get("ok"):
+        shutil.rmtree(failed_folder(job.folder), ignore_errors=True)

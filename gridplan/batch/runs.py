@@ -7,15 +7,15 @@ never raises.
 """
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional, Sequence, Union
+from typing import Optional, Sequence, Union
 
+from ..case.input_hash import input_hashes
+from ..case.input_hash import referenced_files as _referenced_files  # noqa: F401 - its old name
 from ..io import write_csv_frames
 from .settings import DEFAULT_RESOLUTION
 
@@ -54,6 +54,9 @@ class Job:
     settings: dict
     hash: dict
     folder: Optional[Path]
+    staging: Optional[Path] = None
+    """The hidden folder beside ``folder`` the run's files are written into before they are
+    moved into place whole (:func:`gridplan.batch.folders.start_folder`)."""
 
     def kwargs(self, write_here: bool) -> dict:
         """Arguments of :func:`run_case`; ``write_here``: the worker writes the folder itself
@@ -63,7 +66,7 @@ class Job:
         return dict(case=case,
                     overrides=self.run.overrides, resolution=s["resolution"], typical_days=s["typical_days"],
                     name=self.name, elastic=s["elastic"], options=s["options"],
-                    out_dir=str(self.folder) if (self.folder and write_here) else None,
+                    out_dir=str(self.staging or self.folder) if (self.folder and write_here) else None,
                     return_frames=bool(self.folder) and not write_here)
 
 
@@ -112,71 +115,13 @@ def unique_names(runs: Sequence[Run]) -> list[str]:
 # --------------------------------------------------------------------------- hashing
 
 
-def _sha(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def _referenced_files(data: Any, base: Path) -> list[Path]:
-    """Existing files named by the case: catalogue, fuels and every profile ``file``."""
-    found: list[Path] = []
-
-    def walk(node, key=None):
-        if isinstance(node, dict):
-            for k, v in node.items():
-                walk(v, k)
-        elif isinstance(node, list):
-            for v in node:
-                walk(v, key)
-        elif isinstance(node, str) and key in ("file", "catalogue", "fuels"):
-            p = (base / node)
-            if p.is_file():
-                found.append(p.resolve())
-
-    walk(data)
-    return sorted(set(found))
-
-
 def run_hash(run: Run, settings: dict, cache: dict | None = None) -> dict:
     """SHA-256 of everything a run's result depends on (inputs and settings).
 
-    Returns ``{"sha256": run key, "case_sha256": of the YAML (or dict), "files": {path: sha256}}``.
+    Returns ``{"sha256": run key, "case_sha256": of the YAML (or dict), "files": {path: sha256}}``
+    (:func:`gridplan.case.input_hash.input_hashes`, which the solve manifests use too).
     """
-    import yaml
-
-    from ..overrides import apply_overrides
-
-    cache = {} if cache is None else cache
-    h = hashlib.sha256()
-    h.update(json.dumps({"overrides": run.overrides, "settings": settings}, sort_keys=True,
-                        default=str).encode())
-    files: dict[str, str] = {}
-    if isinstance(run.case, dict):
-        case_sha = _sha(json.dumps(run.case, sort_keys=True, default=str).encode())
-        data, base = run.case, Path.cwd()
-    else:
-        path = Path(run.case).resolve()
-        try:
-            raw = path.read_bytes()
-        except OSError:
-            raw = b"<missing>"
-        case_sha = _sha(raw)
-        base = path.parent
-        try:
-            data = yaml.safe_load(raw)
-        except yaml.YAMLError:
-            data = None
-    h.update(case_sha.encode())
-    if isinstance(data, dict):
-        try:
-            data = apply_overrides(data, run.overrides, "<hash>") if run.overrides else data
-        except Exception:  # noqa: BLE001 - the run itself will report a bad override
-            pass
-        for p in _referenced_files(data, base):
-            if p not in cache:
-                cache[p] = _sha(p.read_bytes())
-            files[str(p)] = cache[p]
-            h.update(str(p).encode() + cache[p].encode())
-    return {"sha256": h.hexdigest(), "case_sha256": case_sha, "files": files}
+    return input_hashes(run.case, run.overrides, settings, cache)
 
 
 # --------------------------------------------------------------------------- the worker

@@ -42,6 +42,8 @@ def time_policy(resolution=BATCH_DEFAULT, typical_days: int | None = None, *,
 def run_settings(resolution, typical_days: int | None, elastic: bool, options: dict | None) -> dict:
     """The settings of every run: time policy, elastic mode, and :class:`gridplan.SolveOptions`
     fields (``threads=1`` unless given: the runs already go in parallel)."""
+    from ..solve import SolveOptions
     resolution, typical_days = time_policy(resolution, typical_days)
+    SolveOptions(**{"threads": 1, **(options or {})})   # a bad option is refused once, before any run
     return {"resolution": resolution, "typical_days": typical_days, "elastic": bool(elastic),
             "options": {"threads": 1, **(options or {})}}

@@ -24,7 +24,15 @@ What is checked, by family (values as the model will read them, see
   efficiency in (0, 1]; a fuel listed in ``technologies.fuels``;
 * storage: round-trip efficiency in (0, 1];
 * reservoirs: an inflow scale when ``existing_mw`` (the default scale) is 0;
-* profiles: ``time.hours`` rows, finite numbers, no negative values;
+* catalogue and fuels tables: at least one row, whole-number years, one row per technology
+  (fuel) and year; every written number cell finite and in its column's range (:data:`RANGES`),
+  a written ``nan`` or ``inf`` refused (blank cells take defaults); every flag cell a written
+  true/false (:data:`~gridplan.case.readers.FLAG_TRUE`, ``FLAG_FALSE``) or blank;
+* overrides: a technology of the year's catalogue and one of its columns, then its value judged
+  like a cell of that column (:func:`override_problem`); flags overridden by a boolean;
+* time: typical days only on a whole hourly year at 1 h (:func:`check_typical_days`);
+* profiles: ``time.hours`` rows, finite numbers, no negative values; availability at most 1
+  per unit (:data:`PER_UNIT_CAP`);
 * groups: named technologies and carriers exist, capacity weights name members of the group;
   targets name groups that exist;
 * supply: every island of the bus graph with demand holds a generator or reservoir that
@@ -40,14 +48,41 @@ from ..errors import CaseError, CaseProblems
 from ..network import bus_graph, islands_of
 from .components import element_lists
 from .convert import build_range, ceiling, efficiency, roundtrip, storage_energy_default
-from .readers import CATALOGUE_COLUMNS, CATALOGUE_NUMERIC, case_path, profile_refs, truthy
+from .fields import BOOL_HINT
+from .readers import (CATALOGUE_COLUMNS, CATALOGUE_FLAGS, CATALOGUE_NUMERIC, FLAG_FALSE, FLAG_TRUE, case_path,
+                      profile_refs, truthy)
 from .schema import Case, Profile
 from .targets import check_targets
+from .typical_days import check_typical_days
 
 CATALOGUE_KINDS = {c.case_field: c.catalogue_kinds for c in element_lists() if c.catalogue_kinds}
 """Catalogue kinds each family with a technology can use (from the component descriptions)."""
 TARGET_GROUP_FIELDS = ("group", "of_group", "hydro_group")
 """Target fields that name a technology group."""
+
+
+NON_NEGATIVE = (0.0, False, np.inf, "a finite number >= 0")
+RANGES = {
+    "capex_cny_per_kw": NON_NEGATIVE, "capex_cny_per_kwh": NON_NEGATIVE, "fom_pct_capex_per_yr": NON_NEGATIVE,
+    "vom_cny_per_mwh": NON_NEGATIVE, "min_duration_h": NON_NEGATIVE, "max_duration_h": NON_NEGATIVE,
+    "lifetime_yr": (0.0, True, np.inf, "a finite number of years > 0 (the annuity divides by it)"),
+    "standing_loss_pct_per_h": (0.0, False, 100.0, "a percentage per hour in [0, 100]"),
+    "capacity_credit": (0.0, False, 1.0, "a number in [0, 1]"),
+    "efficiency": (0.0, True, 1.0, "a number in (0, 1]"),
+    "roundtrip_efficiency": (0.0, True, 1.0, "a number in (0, 1]"),
+    "price_cny_per_gj": NON_NEGATIVE, "co2_t_per_gj": NON_NEGATIVE,
+}
+"""What a number of the catalogue, the fuels or the overrides must be, by column: (lowest,
+lowest excluded, highest, the words). A NaN, an infinity or a negative cost would change the
+answer silently (nan_to_num makes a NaN capex a free plant, and a NaN or infinite efficiency
+would be read as blank, i.e. 1); a lifetime of 0 divides by zero. A numeric column missing
+here must still be finite ("a finite number"). The efficiency a technology ends with
+(interpolated, overridden) is checked again on each element that uses it, naming the element."""
+ELEMENT_CHECKED = ("efficiency", "roundtrip_efficiency")
+"""Columns whose finite overrides are judged on the elements that use them (an override of 1.2
+is reported once, as ``generators[g].technology ... it is 1.2``), their NaN and ±inf here."""
+FLAG_WORDS = "a flag: true or false (also yes/no, y/n or 1/0, any case), or blank for false"
+"""What a flag cell of the catalogue must be (anything else :func:`truthy` would read as false)."""
 
 
 def raise_problems(problems: list[CaseError]) -> None:
@@ -56,12 +91,17 @@ def raise_problems(problems: list[CaseError]) -> None:
         raise CaseProblems(problems)
 
 
-def check_case(case: Case, cat: pd.DataFrame, fuels: pd.DataFrame, profiles: dict, groups: dict) -> list:
-    """Every check that needs the catalogue, fuels and profiles read (the overrides already checked)."""
+def check_case(case: Case, cat: pd.DataFrame, fuels: pd.DataFrame, profiles: dict, groups: dict,
+               years: dict | None = None, typical_days=None, resolution=None) -> list:
+    """Every check that needs the catalogue, fuels and profiles read (the overrides' names already
+    checked). ``years``: the catalogue's years by technology (to say which it has);
+    ``typical_days``, ``resolution``: the time settings the run will use (default: the case's)."""
     file = case_path(case)
-    return [*check_groups(case, cat, groups, file), *check_profiles(case, profiles, file),
-            *check_generators(case, cat, fuels, file), *check_storage(case, cat, file),
-            *check_reservoirs(case, cat, file), *check_lines(case, cat, file),
+    k = case.time.typical_days if typical_days is None else typical_days
+    return [*check_override_values(case, file), *check_typical_days(case, k, resolution or case.time.resolution),
+            *check_groups(case, cat, groups, file), *check_profiles(case, profiles, file),
+            *check_generators(case, cat, fuels, file, years), *check_storage(case, cat, file, years),
+            *check_reservoirs(case, cat, file, years), *check_lines(case, cat, file, years),
             *check_demand_response(case, file), *check_target_groups(case, groups),
             *check_targets(case, file), *check_supply(case)]
 
@@ -126,7 +166,8 @@ def check_columns(table: pd.DataFrame, required, file, what: str) -> list:
 
 
 def check_overrides(case: Case, cat: pd.DataFrame, file) -> list:
-    """Each override names a technology of the year's catalogue and one of its columns; numbers are numbers."""
+    """Each override names a technology of the year's catalogue and one of its columns (raised before
+    the overrides are applied; their values are judged with the other checks, :func:`check_override_values`)."""
     out = []
     for tech, over in case.technologies.overrides.items():
         if tech not in cat.index:
@@ -137,12 +178,13 @@ def check_overrides(case: Case, cat: pd.DataFrame, file) -> list:
             field = f"technologies.overrides.{tech}.{col}"
             if col not in cat.columns or col in ("technology", "year"):
                 out.append(CaseError(file, field, val, "a catalogue column (" + ", ".join(CATALOGUE_COLUMNS[2:]) + ")"))
-            elif col in CATALOGUE_NUMERIC and val is not None and not _is_number(val):
-                out.append(CaseError(file, field, val, "a number"))
     return out
 
 
 def _is_number(v) -> bool:
+    """A number or a text of one; not a yes/no (YAML 1.1 reads ``yes`` as True, float(True) is 1)."""
+    if isinstance(v, bool):
+        return False
     try:
         float(v)
     except (TypeError, ValueError):
@@ -150,9 +192,111 @@ def _is_number(v) -> bool:
     return True
 
 
-def check_technology(cat: pd.DataFrame, file, field: str, tech: str, kinds) -> list:
-    """``tech`` is in the catalogue for the case's year and of one of ``kinds``."""
+def out_of_range(column: str, v: float) -> str | None:
+    """What ``column`` expects if ``v`` is not in its :data:`RANGES` (None: fine). A NaN or an
+    infinity is never fine: a column without a range must still hold "a finite number"."""
+    lo, lo_open, hi, words = RANGES.get(column, (-np.inf, False, np.inf, "a finite number"))
+    ok = np.isfinite(v) and (v > lo if lo_open else v >= lo) and v <= hi
+    return None if ok else words
+
+
+def number_problem(column: str, value) -> str | None:
+    """What a number of ``column`` must be, if ``value`` (a number, or the text of a cell or an
+    override) is not it (None: fine): not a boolean (the case file's words), a number, finite and
+    in the column's :data:`RANGES`. The one judgement of catalogue, fuels and override numbers."""
+    if isinstance(value, bool):
+        return f"a number, not a boolean ({BOOL_HINT})"
+    if not _is_number(value):
+        return "a number"
+    return out_of_range(column, float(value))
+
+
+def override_problem(column: str, value) -> str | None:
+    """What an override of a catalogue ``column`` must be, if ``value`` is not it (None: fine):
+    a number of a numeric column as :func:`number_problem` judges a cell of it (null: blank, the
+    column's default; a finite efficiency is judged on the elements, :data:`ELEMENT_CHECKED`), a
+    boolean for a flag (``non_fossil: 3`` or ``"maybe"`` would be read as false)."""
+    if column in CATALOGUE_NUMERIC:
+        if value is None:
+            return None
+        words = number_problem(column, value)
+        if words and column in ELEMENT_CHECKED and _is_number(value) and np.isfinite(float(value)):
+            return None
+        return words
+    if column in CATALOGUE_FLAGS and not isinstance(value, bool):
+        return f"true or false (the catalogue flag {column})"
+    return None
+
+
+def check_override_values(case: Case, file) -> list:
+    """Every override's value, by :func:`override_problem` (its names checked before, :func:`check_overrides`)."""
+    return [CaseError(file, f"technologies.overrides.{tech}.{col}", val, words)
+            for tech, over in case.technologies.overrides.items() for col, val in over.items()
+            if (words := override_problem(col, val))]
+
+
+def check_rows(cells: pd.DataFrame, file, key: tuple[str, str], what: str) -> list:
+    """A table the checks read row by row: at least one row, whole-number years, one row per
+    ``key`` (technology or fuel, and year: pandas would keep the first silently). Line numbers
+    count the header as line 1."""
+    if cells.empty:
+        return [CaseError(file, "rows", 0, f"at least one {what} row below the header")]
+    out, seen = [], {}
+    for i, (name, year) in enumerate(zip(cells[key[0]], cells[key[1]])):
+        line = i + 2
+        if not _whole(year):
+            out.append(CaseError(file, f"line {line} [{name}].year", year, "a year (a whole number)"))
+        elif (name, float(year)) in seen:
+            out.append(CaseError(file, f"line {line} [{name} {year}]", f"{name} {year}",
+                                 f"one {what} row per {key[0]} and year (also on line {seen[name, float(year)]})"))
+        else:
+            seen[name, float(year)] = line
+    return out
+
+
+def _whole(text: str) -> bool:
+    return _is_number(text) and np.isfinite(float(text)) and float(text) == int(float(text))
+
+
+def check_cells(cells: pd.DataFrame, file, key: str, columns, flags=None) -> list:
+    """The cells of a catalogue or fuels table, as written (``cells``: every cell as text), one
+    problem per bad cell, named by its line (the header is line 1), ``key`` (technology or fuel),
+    year and column.
+
+    * every written cell of the numeric ``columns`` is a number, finite and in its column's
+      range (:func:`number_problem`, :data:`RANGES`): a written ``nan``, ``inf`` or ``1e400`` is
+      refused, not read as blank (a blank cell takes the column's default);
+    * every cell of the ``flags`` columns (default: :data:`~gridplan.case.readers.CATALOGUE_FLAGS`
+      when ``key`` is ``technology``, none for fuels) is blank or one of FLAG_TRUE / FLAG_FALSE in
+      any case (:data:`FLAG_WORDS`): :func:`truthy` would read ``perhaps`` as false.
+
+    Columns the table lacks are skipped (:func:`check_columns` reports required ones)."""
+    if flags is None:
+        flags = CATALOGUE_FLAGS if key == "technology" else ()
+    judged = [(c, number_problem) for c in columns] + [(c, _flag_problem) for c in flags]
+    out = []
+    for col, judge in ((c, j) for c, j in judged if c in cells.columns):
+        for i, text in enumerate(cells[col]):
+            t = text.strip()
+            words = judge(col, t) if t else None
+            if words:
+                out.append(CaseError(file, f"line {i + 2} [{cells[key].iat[i]} {cells['year'].iat[i]}].{col}",
+                                     text, words))
+    return out
+
+
+def _flag_problem(column: str, text: str) -> str | None:
+    return None if text.lower() in FLAG_TRUE + FLAG_FALSE else FLAG_WORDS
+
+
+def check_technology(cat: pd.DataFrame, file, field: str, tech: str, kinds, years: dict | None = None) -> list:
+    """``tech`` is in the catalogue for the case's year and of one of ``kinds``; a technology the
+    catalogue has for other years only is named with the years it has (none is extrapolated)."""
     if tech not in cat.index:
+        if years and tech in years:
+            have = ", ".join(map(str, years[tech]))
+            return [CaseError(file, field, tech, f"a technology the catalogue covers in the case's year "
+                              f"(it has {tech} for {have}; interpolated between them, never extrapolated)")]
         return [CaseError(file, field, tech, "a technology of the catalogue for this year")]
     kind = cat.loc[tech, "kind"]
     if kind not in kinds:
@@ -176,12 +320,12 @@ def check_build_range(file, path: str, existing: float, min_: float, max_, defau
 # --------------------------------------------------------------------------- families
 
 
-def check_generators(case: Case, cat: pd.DataFrame, fuels: pd.DataFrame, file) -> list:
-    return [p for g in case.generators for p in _generator(g, f"generators[{g.name}]", cat, fuels, file)]
+def check_generators(case: Case, cat: pd.DataFrame, fuels: pd.DataFrame, file, years=None) -> list:
+    return [p for g in case.generators for p in _generator(g, f"generators[{g.name}]", cat, fuels, file, years)]
 
 
-def _generator(g, path: str, cat: pd.DataFrame, fuels: pd.DataFrame, file) -> list:
-    tech = check_technology(cat, file, path + ".technology", g.technology, CATALOGUE_KINDS["generators"])
+def _generator(g, path: str, cat: pd.DataFrame, fuels: pd.DataFrame, file, years=None) -> list:
+    tech = check_technology(cat, file, path + ".technology", g.technology, CATALOGUE_KINDS["generators"], years)
     own = [] if tech else _generator_technology(g, path, cat.loc[g.technology], fuels, file)
     return tech + own + check_build_range(file, path, g.existing_mw, g.min_mw, g.max_mw)
 
@@ -202,12 +346,12 @@ def _generator_technology(g, path: str, t: pd.Series, fuels: pd.DataFrame, file)
     return out
 
 
-def check_storage(case: Case, cat: pd.DataFrame, file) -> list:
-    return [p for s in case.storage for p in _storage(s, f"storage[{s.name}]", cat, file)]
+def check_storage(case: Case, cat: pd.DataFrame, file, years=None) -> list:
+    return [p for s in case.storage for p in _storage(s, f"storage[{s.name}]", cat, file, years)]
 
 
-def _storage(s, path: str, cat: pd.DataFrame, file) -> list:
-    tech = check_technology(cat, file, path + ".technology", s.technology, CATALOGUE_KINDS["storage"])
+def _storage(s, path: str, cat: pd.DataFrame, file, years=None) -> list:
+    tech = check_technology(cat, file, path + ".technology", s.technology, CATALOGUE_KINDS["storage"], years)
     if not tech and not 0 < roundtrip(cat.loc[s.technology]) <= 1:
         tech = [CaseError(file, path + ".technology", s.technology, "roundtrip_efficiency in (0, 1]")]
     energy_default = storage_energy_default(build_range(s.existing_mw, s.min_mw, s.max_mw)[1])
@@ -215,22 +359,23 @@ def _storage(s, path: str, cat: pd.DataFrame, file) -> list:
             + check_build_range(file, path, s.existing_mwh, s.min_mwh, s.max_mwh, energy_default, unit="mwh"))
 
 
-def check_reservoirs(case: Case, cat: pd.DataFrame, file) -> list:
-    return [p for rv in case.reservoirs for p in _reservoir(rv, f"reservoirs[{rv.name}]", cat, file)]
+def check_reservoirs(case: Case, cat: pd.DataFrame, file, years=None) -> list:
+    return [p for rv in case.reservoirs for p in _reservoir(rv, f"reservoirs[{rv.name}]", cat, file, years)]
 
 
-def _reservoir(rv, path: str, cat: pd.DataFrame, file) -> list:
+def _reservoir(rv, path: str, cat: pd.DataFrame, file, years=None) -> list:
     scale = [CaseError(file, path + ".inflow.scale", None,
                        "a scale in MW for the inflow profile (the default, existing_mw, is 0)")
              ] if rv.inflow.scale is None and rv.existing_mw == 0 else []
-    return [*check_technology(cat, file, path + ".technology", rv.technology, CATALOGUE_KINDS["reservoirs"]),
+    return [*check_technology(cat, file, path + ".technology", rv.technology, CATALOGUE_KINDS["reservoirs"], years),
             *scale,
             *check_build_range(file, path, rv.existing_mw, rv.min_mw, rv.max_mw)]
 
 
-def check_lines(case: Case, cat: pd.DataFrame, file) -> list:
+def check_lines(case: Case, cat: pd.DataFrame, file, years=None) -> list:
     return [p for ln in case.lines for p in (
-        *check_technology(cat, file, f"lines[{ln.name}].technology", ln.technology, CATALOGUE_KINDS["lines"]),
+        *check_technology(cat, file, f"lines[{ln.name}].technology", ln.technology, CATALOGUE_KINDS["lines"],
+                          years),
         *check_build_range(file, f"lines[{ln.name}]", ln.existing_mw, 0.0, ln.max_mw))]
 
 
@@ -243,10 +388,29 @@ def check_demand_response(case: Case, file) -> list:
 # --------------------------------------------------------------------------- profiles and supply
 
 
+PER_UNIT_CAP = {c.case_field: c.series_cap for c in element_lists() if c.profile and c.series_cap is not None}
+"""Profiles in per unit of capacity, by case field, and the most an hour may be (availability: 1)."""
+
+
 def check_profiles(case: Case, profiles: dict, file) -> list:
     """Every profile that could be read (the others are reported by the reader)."""
     return [p for key, field_path, prof in profile_refs(case) if key in profiles
-            for p in check_profile(file, field_path, prof, profiles[key], case.time.hours)]
+            for p in (*check_profile(file, field_path, prof, profiles[key], case.time.hours),
+                      *check_per_unit(file, field_path, prof, profiles[key], PER_UNIT_CAP.get(key[0])))]
+
+
+def check_per_unit(file, field_path: str, prof: Profile, values: np.ndarray, cap: float | None) -> list:
+    """A capacity factor (raw value × scale) is at most ``cap``: above it, a unit would produce
+    more than its capacity (a profile in MW instead of per unit). The first such row is named."""
+    if cap is None:
+        return []
+    scale = 1.0 if prof.scale is None else prof.scale
+    over = np.flatnonzero(values * scale > cap + 1e-9)
+    if not over.size:
+        return []
+    shown = f"{values[over[0]]:g}" + ("" if prof.scale is None else f" × scale {scale:g}")
+    return [CaseError(file, field_path, f"{prof.file}:{prof.column} row {over[0] + 2} = {shown}",
+                      f"capacity factors <= {cap:g} per unit of capacity (a profile in MW needs scale: 1/MW)")]
 
 
 def check_profile(file, field_path: str, prof: Profile, values: np.ndarray, hours: int) -> list:

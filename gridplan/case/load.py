@@ -13,19 +13,35 @@ Each message names the file, the field path (with element names, e.g.
 ``generators[cd_solar].max_mw``), the bad value and what was expected. The
 catalogue, profiles and network are checked when the case is prepared
 (:mod:`gridplan.case.prepare`), with the same kind of message.
+
+Before either layer, the file itself is read by :mod:`.yaml_file`: a regular UTF-8 text
+file of bounded size, strict YAML (no duplicate keys, no octal or base-60 numbers), its
+aliases expanded to a bounded number of nodes — so a hostile file fails in milliseconds.
+Numbers are finite and never booleans (:mod:`.fields`).
+
+**What ``root:`` may point to.** A case names its catalogue, fuels and profiles by paths
+relative to the case file, and every one of them must resolve (symlinks followed) inside
+the case's ``root`` (:class:`gridplan.case.readers.CaseFiles`). ``root`` itself must be
+a relative folder reaching at most one level above the case file (``.``, the default, a
+folder below it, or ``..``: the shipped layout, ``cases/`` beside ``data/``); absolute
+paths, ``~`` and ``../..`` are refused (:func:`gridplan.case.schema.root_rule`), and so is
+a root that lands higher once symlinks are followed (:func:`root_problems`). So a case
+received from someone else reads nothing outside the folder it came in and that folder's
+parent: unpack it in a folder of its own.
 """
 from __future__ import annotations
 
 import difflib
+import re
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
-from ..errors import CaseError
+from ..errors import CaseError, Described, shown
 from .checks import check_references, raise_problems
-from .schema import Case
+from .schema import MAX_ROOT_UP, Case
+from .yaml_file import read_case_data
 
 
 def _loc_to_path(data: Any, loc: tuple) -> str:
@@ -34,11 +50,11 @@ def _loc_to_path(data: Any, loc: tuple) -> str:
     node = data
     skip_tag = False
     for i, key in enumerate(loc):
-        if isinstance(key, int):
+        if isinstance(key, int) and not isinstance(node, dict):  # a list position (a dict's key may be a number)
             name = None
             if isinstance(node, list) and 0 <= key < len(node) and isinstance(node[key], dict):
                 name = node[key].get("name") or node[key].get("id")
-            parts[-1] = f"{parts[-1]}[{name if name is not None else key}]" if parts else f"[{key}]"
+            parts[-1] = f"{parts[-1]}[{_label(name) if name is not None else key}]" if parts else f"[{key}]"
             node = node[key] if isinstance(node, list) and 0 <= key < len(node) else None
             skip_tag = True  # a discriminated union puts the tag next
             continue
@@ -46,9 +62,21 @@ def _loc_to_path(data: Any, loc: tuple) -> str:
             skip_tag = False
             continue
         skip_tag = False
-        parts.append(str(key))
+        parts.append(_label(key))
         node = node.get(key) if isinstance(node, dict) else None
     return ".".join(parts) or "<root>"
+
+
+_PLAIN = re.compile(r"[^\x00-\x1f\x7f-\x9f\u2028\u2029]{1,60}")
+
+
+def _label(key: Any) -> str:
+    """A key or element name as a field path shows it: as written when it is short text
+    without control characters, else as a bounded repr (an id holding a newline must not
+    break the error's line, a list used as a name must not fill it)."""
+    if isinstance(key, str) and _PLAIN.fullmatch(key):
+        return key
+    return shown(key, 60)
 
 
 def _expected(err: dict) -> str:
@@ -58,15 +86,23 @@ def _expected(err: dict) -> str:
         return "no such field (check the spelling; see `gridplan schema`)"
     if t == "missing":
         return "this required field"
+    if t in _PLAIN_MESSAGES:
+        return _PLAIN_MESSAGES[t]
     if t == "union_tag_invalid":
         return "kind to be one of " + str(err.get("ctx", {}).get("expected_tags", "the target kinds"))
     return msg[0].lower() + msg[1:] if msg else t
 
 
+_PLAIN_MESSAGES = {
+    "finite_number": "a finite number (not NaN or infinity)",
+}
+"""pydantic messages said in the planner's words (the rest keep pydantic's own, lower-cased)."""
+
+
 def case_from_dict(data: dict, file: str | Path = "<dict>") -> Case:
     """Validate a case given as a dict (e.g. parsed YAML with overrides applied)."""
     if not isinstance(data, dict):
-        raise CaseError(file, "<root>", type(data).__name__, "a mapping of case fields")
+        raise CaseError(file, "<root>", Described(f"a {type(data).__name__}"), "a mapping of case fields")
     try:
         case = Case.model_validate(data)
     except ValidationError as exc:
@@ -97,17 +133,9 @@ def _schema_problems(data: dict, errors: list, file) -> list[CaseError]:
     return out
 
 
-def read_yaml(path: Path) -> dict:
-    if not path.exists():
-        raise CaseError(path, "<file>", str(path), "an existing case file")
-    try:
-        with open(path, encoding="utf-8") as fh:
-            data = yaml.safe_load(fh)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark else "<yaml>"
-        raise CaseError(path, where, getattr(exc, "problem", str(exc)), "valid YAML") from None
-    return data
+def read_yaml(path: Path) -> Any:
+    """The parsed YAML of a case file, read strictly and within limits (:mod:`.yaml_file`)."""
+    return read_case_data(path)
 
 
 def load_case(path: str | Path, overrides: dict | None = None) -> Case:
@@ -118,5 +146,20 @@ def load_case(path: str | Path, overrides: dict | None = None) -> Case:
         from ..overrides import apply_overrides  # local: only batch runs need it
         data = apply_overrides(data, overrides, path)
     case = case_from_dict(data, path)
+    raise_problems(root_problems(case, path))
     case._path = path
     return case
+
+
+def root_problems(case: Case, path: Path) -> list[CaseError]:
+    """The root as the file system resolves it (symlinks followed) must still be at most
+    MAX_ROOT_UP folders above the case file: ``root: data`` where ``data`` is a symlink to
+    ``/`` passes the written rule but would open every file on the machine."""
+    folder = path.parent.resolve()
+    top = folder.parents[MAX_ROOT_UP - 1] if MAX_ROOT_UP and len(folder.parents) >= MAX_ROOT_UP else folder
+    root = (folder / case.root).resolve()
+    if root.is_relative_to(top):
+        return []
+    where = str(root) if str(root).isprintable() else shown(str(root), 120)
+    return [CaseError(path, "root", case.root, f"a folder at most {MAX_ROOT_UP} level above the case file "
+                                               f"(it resolves to {where} through a symlink)")]

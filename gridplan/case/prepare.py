@@ -26,10 +26,10 @@ import numpy as np
 import pandas as pd
 
 from . import convert
-from .checks import check_case, check_columns, check_overrides, raise_problems
+from .checks import check_case, check_cells, check_columns, check_overrides, check_rows, raise_problems
 from .convert import MONEY, build_groups
-from .readers import (CATALOGUE_COLUMNS, FUEL_COLUMNS, CaseFiles, catalogue_for_year, fuels_for_year,
-                      read_profiles, with_overrides)
+from .readers import (CATALOGUE_COLUMNS, CATALOGUE_NUMERIC, FUEL_COLUMNS, FUEL_NUMERIC, CaseFiles,
+                      catalogue_for_year, catalogue_years, fuels_for_year, read_profiles, with_overrides)
 from .schema import Case
 from .targets import energy_groups, prepare_targets
 
@@ -65,6 +65,8 @@ class CaseData:
     duration: np.ndarray | None = None  # (T,) real hours one snapshot lasts (= weights unless days are clustered)
     clustering: object | None = None    # how typical days were chosen (gridplan.case.typical_days)
     prepare_s: float = 0.0              # seconds spent reading, converting and reducing
+    warnings: list = field(default_factory=list)  # plausibility warnings (CaseError lines), by validate_data
+    unreachable: list = field(default_factory=list)  # hard targets the build ranges cannot meet, by validate_data
 
     def __post_init__(self):
         if self.duration is None:
@@ -92,41 +94,63 @@ class CaseInputs:
 # --------------------------------------------------------------------------- read and check
 
 
-def read_inputs(case: Case) -> CaseInputs:
+def read_inputs(case: Case, resolution: int | None = None, typical_days: int | None = None) -> CaseInputs:
     """Read every file the case names and check the case against them.
 
-    Raises :class:`~gridplan.errors.CaseProblems` with every problem found (see the
-    module docstring for where it stops early).
+    ``resolution`` and ``typical_days``: the time settings the run will use (default: the
+    case's), checked with the rest. Raises :class:`~gridplan.errors.CaseProblems` with every
+    problem found (see the module docstring for where it stops early).
     """
+    inputs, problems = inspect_inputs(case, resolution, typical_days)
+    raise_problems(problems)
+    return inputs
+
+
+def inspect_inputs(case: Case, resolution: int | None = None,
+                   typical_days: int | None = None) -> tuple[CaseInputs, list]:
+    """:func:`read_inputs` without raising the problems it can list together: ``(inputs, problems)``.
+    What makes the rest meaningless (a catalogue or fuels table that cannot be read, lacks a
+    column, a row or a whole-number year, repeats a row; overrides that do not fit it) is raised."""
     files = CaseFiles(case)
-    cat = _catalogue(case, files)
-    fuels = _fuels(case, files)
+    cat, years, cells = _catalogue(case, files)
+    fuels, fuel_cells = _fuels(case, files)
     profiles = read_profiles(case, files)
     groups = build_groups(case, cat)
-    raise_problems(files.problems + check_case(case, cat, fuels, profiles, groups))
-    return CaseInputs(cat, fuels, profiles, groups)
+    problems = [*cells, *fuel_cells, *files.problems,
+                *check_case(case, cat, fuels, profiles, groups, years, typical_days, resolution)]
+    return CaseInputs(cat, fuels, profiles, groups), problems
 
 
-def _catalogue(case: Case, files: CaseFiles) -> pd.DataFrame:
+def _catalogue(case: Case, files: CaseFiles) -> tuple[pd.DataFrame, dict, list]:
+    """(the year's catalogue with overrides, the years of each technology, problems of its cells)."""
     spec = case.technologies
-    table = _table(files, spec.catalogue, "technologies.catalogue", CATALOGUE_COLUMNS, "catalogue")
+    table, cells = _table(files, spec.catalogue, "technologies.catalogue", CATALOGUE_COLUMNS, "catalogue")
     cat = catalogue_for_year(table, case.year)
     raise_problems(check_overrides(case, cat, files.file))
-    return with_overrides(cat, spec.overrides)
+    return with_overrides(cat, spec.overrides), catalogue_years(table), cells
 
 
-def _fuels(case: Case, files: CaseFiles) -> pd.DataFrame:
+def _fuels(case: Case, files: CaseFiles) -> tuple[pd.DataFrame, list]:
     rel = case.technologies.fuels
-    table = None if rel is None else _table(files, rel, "technologies.fuels", FUEL_COLUMNS, "fuels")
-    return fuels_for_year(table, case.year)
+    if rel is None:
+        return fuels_for_year(None, case.year), []
+    table, cells = _table(files, rel, "technologies.fuels", FUEL_COLUMNS, "fuels")
+    return fuels_for_year(table, case.year), cells
 
 
-def _table(files: CaseFiles, rel: str, field_path: str, columns, what: str) -> pd.DataFrame:
-    """A CSV every later check reads: stop at once if it cannot be read or lacks a column."""
+def _table(files: CaseFiles, rel: str, field_path: str, columns, what: str) -> tuple[pd.DataFrame, list]:
+    """A CSV every later check reads: stop at once if it cannot be read, lacks a column or a row,
+    has a year that is not a whole number or repeats a row; then the problems of its number cells
+    (listed with every other problem)."""
     table = files.table(rel, field_path)
     raise_problems(files.problems)
-    raise_problems(check_columns(table, columns, files.resolve(rel, field_path), what))
-    return table
+    path = files.resolve(rel, field_path)
+    raise_problems(check_columns(table, columns, path, what))
+    cells = files.cells(rel)
+    key = (columns[0], "year")
+    raise_problems(check_rows(cells, path, key, what))
+    numeric = CATALOGUE_NUMERIC if what == "catalogue" else FUEL_NUMERIC
+    return table, check_cells(cells, path, columns[0], [c for c in numeric if c != "year"])
 
 
 # --------------------------------------------------------------------------- time
@@ -173,6 +197,24 @@ def assemble(case: Case, inputs: CaseInputs, resolution: int | None = None) -> C
                     energy_groups=energy_groups(case.targets, inputs.groups))
 
 
+def validate_data(case: Case) -> CaseData:
+    """Everything ``solve`` checks of the case with its own time settings, and the target bounds
+    that need no LP (:mod:`gridplan.case.feasibility`).
+
+    Input problems are raised together (with any unreachable target among them). A valid case
+    returns its data (unclustered: clustering adds no check once its settings are checked)
+    with ``unreachable`` — hard targets its build ranges cannot meet, which ``solve`` finds
+    infeasible (exit 4), not bad input — and the plausibility ``warnings``.
+    """
+    from .feasibility import check_target_bounds, plausibility_warnings
+    inputs, problems = inspect_inputs(case)
+    unreachable = check_target_bounds(case, inputs.groups, convert.group_weights(case))
+    raise_problems(problems + unreachable if problems else [])
+    data = assemble(case, inputs)
+    data.unreachable, data.warnings = unreachable, plausibility_warnings(data)
+    return data
+
+
 def prepare(case: Case, resolution: int | None = None, typical_days: int | None = None) -> CaseData:
     """Read, check, convert to model units, reduce time. No Pyomo here.
 
@@ -181,8 +223,8 @@ def prepare(case: Case, resolution: int | None = None, typical_days: int | None 
     :class:`~gridplan.errors.CaseProblems`, one line per problem.
     """
     t_start = time.perf_counter()
-    data = assemble(case, read_inputs(case), resolution)
     k = case.time.typical_days if typical_days is None else typical_days
+    data = assemble(case, read_inputs(case, resolution, k), resolution)
     if k:
         from .typical_days import apply_typical_days  # local: only clustered runs need it
         data = apply_typical_days(data, k)

@@ -17,16 +17,21 @@ is blank); a technology whose years do not bracket ``y`` is not available. Then
 """
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from ..errors import CaseError
+from ..errors import CaseError, Described
 from .components import element_lists
-from .schema import Case, Profile
+from .schema import MAX_ROOT_UP, Case, Profile
 
 CATALOGUE_FLAGS = ("non_fossil", "renewable", "new_energy", "clean")
+FLAG_TRUE = ("true", "1", "yes", "y")
+FLAG_FALSE = ("false", "0", "no", "n")
+"""How a flag cell may be written (any case; a blank cell is false): :func:`truthy` reads
+anything else as false, so :func:`gridplan.case.checks.check_cells` refuses anything else."""
 CATALOGUE_COLUMNS = (
     "technology", "year", "carrier", "kind", *CATALOGUE_FLAGS, "capex_cny_per_kw",
     "capex_cny_per_kwh", "fom_pct_capex_per_yr", "vom_cny_per_mwh", "lifetime_yr", "efficiency",
@@ -36,6 +41,11 @@ CATALOGUE_COLUMNS = (
 CATALOGUE_TEXT = ("technology", "carrier", "kind", "fuel", *CATALOGUE_FLAGS)
 CATALOGUE_NUMERIC = tuple(c for c in CATALOGUE_COLUMNS if c not in CATALOGUE_TEXT)
 FUEL_COLUMNS = ("fuel", "year", "price_cny_per_gj", "co2_t_per_gj")
+FUEL_NUMERIC = ("price_cny_per_gj", "co2_t_per_gj")
+MAX_CSV_BYTES = 256 * 2**20
+"""Largest CSV a case may name (256 MiB), refused from its size before it is read: an hourly
+year of a hundred profile columns is about 10 MB, and pandas needs several times a file's
+size in memory, so a bigger file is a mistake (or an attack), not a profile."""
 
 
 def case_path(case: Case) -> Path:
@@ -47,9 +57,10 @@ def case_path(case: Case) -> Path:
 
 
 def truthy(v) -> bool:
-    """A catalogue flag cell as a bool: true/1/yes/y (any case), or a non-zero number."""
+    """A catalogue flag cell as a bool: :data:`FLAG_TRUE` (any case), or a non-zero number
+    (pandas reads a column of 1/0 as integers)."""
     if isinstance(v, str):
-        return v.strip().lower() in ("true", "1", "yes", "y")
+        return v.strip().lower() in FLAG_TRUE
     return bool(v) and not (isinstance(v, float) and np.isnan(v))
 
 
@@ -66,30 +77,63 @@ class CaseFiles:
         self.root = (self.base / case.root).resolve()
         self.problems: list[CaseError] = []
         self._cache: dict[Path, pd.DataFrame] = {}
+        self._fields: dict[str, str] = {}
 
     def _problem(self, *args) -> None:
         """Record a CaseError(file, field, value, expected); the caller reads None."""
         self.problems.append(CaseError(*args))
 
     def resolve(self, rel: str, field_path: str) -> Path | None:
+        """``rel`` (from the case file's folder) resolved, symlinks followed, if it stays inside the
+        root and exists; else None and a problem. ``root:`` reaches at most MAX_ROOT_UP folder above
+        the case file (:mod:`gridplan.case.load`), so the message does not offer to widen it further."""
         p = (self.base / rel).resolve()
         if not p.is_relative_to(self.root):
+            up = "one folder" if MAX_ROOT_UP == 1 else f"{MAX_ROOT_UP} folders"
             return self._problem(self.file, field_path, rel,
-                                 f"a path inside the case's root {self.root} (set `root:` to widen it)")
+                                 f"a path inside the case's root {self.root} (`root:` may widen it to at "
+                                 f"most {up} above the case file, no further)")
         if not p.exists():
             return self._problem(self.file, field_path, rel, "an existing file")
         return p
 
     def table(self, rel: str, field_path: str) -> pd.DataFrame | None:
+        """The CSV as pandas reads it, after checking that it is a regular file (a FIFO would block
+        the read forever, a device never end), its size (before reading) and its header."""
         p = self.resolve(rel, field_path)
         if p is None:
             return None
+        self._fields.setdefault(rel, field_path)
         if p not in self._cache:
+            if not p.is_file():
+                kind = "a folder" if p.is_dir() else "a special file (FIFO, socket or device)"
+                return self._problem(p, field_path, Described(kind), "a regular CSV file")
+            size = p.stat().st_size
+            if size > MAX_CSV_BYTES:
+                return self._problem(p, field_path, size, f"a CSV of at most {MAX_CSV_BYTES} bytes "
+                                     "(gridplan.case.readers.MAX_CSV_BYTES); it is not read")
             try:
                 self._cache[p] = pd.read_csv(p)
             except Exception as exc:  # noqa: BLE001 - any parse failure is a user error
                 return self._problem(p, field_path, rel, f"a readable CSV ({exc.__class__.__name__})")
+            self._check_header(p)
         return self._cache[p]
+
+    def _check_header(self, p: Path) -> None:
+        """Column names are distinct: pandas renames a repeated one (``pv`` → ``pv.1``) and the
+        first column silently wins, so the header is read here, as written."""
+        with open(p, encoding="utf-8-sig", newline="") as fh:
+            header = next(csv.reader(fh), [])
+        repeated = sorted({c for c in header if header.count(c) > 1})
+        if repeated:
+            self._problem(p, "columns", repeated, "distinct column names (each is written once in the header)")
+
+    def cells(self, rel: str, field_path: str | None = None) -> pd.DataFrame:
+        """The CSV's cells as the text written (no NaN or number parsing), for the checks that
+        must tell a blank cell from a written ``nan`` (call after :meth:`table` succeeded).
+        ``field_path``: the field that names the file (default: the one :meth:`table` read it for)."""
+        return pd.read_csv(self.resolve(rel, field_path or self._fields.get(rel, rel)), dtype=str,
+                           keep_default_na=False)
 
     def column(self, prof: Profile, field_path: str) -> np.ndarray | None:
         """The profile's column as floats (a cell that is not a number reads as NaN), unscaled."""
@@ -141,9 +185,14 @@ def catalogue_for_year(table: pd.DataFrame, year: int) -> pd.DataFrame:
         elif years.min() < y < years.max():
             rows[tech] = _interpolate(g, years, y)
         # else: not available for this year; a component naming it is reported by the checks
-    cat = pd.DataFrame(rows).T
+    cat = pd.DataFrame(rows).T if rows else pd.DataFrame(columns=table.columns)
     cat.index.name = "technology"
     return cat
+
+
+def catalogue_years(table: pd.DataFrame) -> dict[str, list[int]]:
+    """The years the catalogue gives for each technology (to say which years a technology has)."""
+    return {str(t): sorted(int(y) for y in g["year"]) for t, g in table.groupby("technology", sort=False)}
 
 
 def _interpolate(g: pd.DataFrame, years: np.ndarray, y: float) -> pd.Series:
@@ -164,7 +213,8 @@ def with_overrides(cat: pd.DataFrame, overrides: dict) -> pd.DataFrame:
     for tech, over in overrides.items():
         for col, val in over.items():
             if col in CATALOGUE_NUMERIC and val is not None:
-                val = float(val)
+                # a value that is not a number is refused by the checks, listed with the others
+                val = pd.to_numeric(val, errors="coerce") if isinstance(val, str) else float(val)
             cat.loc[tech, col] = val
     for c in CATALOGUE_NUMERIC:
         cat[c] = pd.to_numeric(cat[c], errors="coerce")

@@ -9,21 +9,25 @@ Field docstrings double as the JSON schema's descriptions (``gridplan schema``).
 """
 from __future__ import annotations
 
+import posixpath
+import re
 from pathlib import Path
 from typing import Annotated, Literal, Optional, Union
 
-from pydantic import Field, PrivateAttr, field_validator, model_validator
+from pydantic import AfterValidator, Field, PrivateAttr, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
-from .fields import Efficiency, Fraction, Name, NonNeg, Strict  # noqa: F401 - re-exported
+from .fields import (Efficiency, Fraction, Name, NonNeg, Number, OverrideValue, Positive,  # noqa: F401 - re-exported
+                     Strict, Text, Whole)
 from .targets import Target
 
 
 class Profile(Strict):
     """A column of a CSV file, one row per hour of the year (or per snapshot)."""
 
-    file: str
+    file: Text
     """CSV path, relative to the case file; must stay inside the case's root."""
-    column: str
+    column: Text
     """Column name in that file."""
     scale: Optional[NonNeg] = None
     """Multiply the column by this (default: the owner's natural scale, see the owner)."""
@@ -31,35 +35,49 @@ class Profile(Strict):
 
 # --------------------------------------------------------------------------- metadata
 
+MAX_HOURS = 8784
+"""Longest raw year a case may declare (a leap year), refused before any array is allocated."""
+MAX_ROOT_UP = 1
+"""How many folders above the case file its ``root`` may reach (``..``: cases/ beside data/)."""
+
+
+def _at_most_a_leap_year(hours: int) -> int:
+    """Profiles of more hours than a leap year are refused here, before any array is allocated
+    (a typo like 87600 would otherwise allocate every series ten times over)."""
+    if hours > MAX_HOURS:
+        raise PydanticCustomError("too_many_hours", f"at most {MAX_HOURS} hours (a leap year)")
+    return hours
+
 
 class TimeSpec(Strict):
-    hours: int = Field(8760, gt=0)
-    """Length of the raw profiles in hours (rows expected in every profile CSV)."""
-    resolution: Annotated[int, Field(ge=1, le=168)] = 1
+    hours: Annotated[Whole, Field(gt=0), AfterValidator(_at_most_a_leap_year)] = 8760
+    """Length of the raw profiles in hours (rows expected in every profile CSV); at most a leap year,
+    checked before anything is allocated."""
+    resolution: Annotated[Whole, Field(ge=1, le=168)] = 1
     """Hours per snapshot after chronological averaging (1 = hourly). 3 gives 2920 snapshots of weight 3."""
-    typical_days: Optional[Annotated[int, Field(ge=1, le=365)]] = None
+    typical_days: Optional[Annotated[Whole, Field(ge=1, le=365)]] = None
     """Cluster the year into this many typical days (with storage linking across the year)."""
 
 
 class TechnologySpec(Strict):
-    catalogue: str
+    catalogue: Text
     """CSV catalogue of technologies (path relative to the case file), filtered by the case's year."""
-    fuels: Optional[str] = None
+    fuels: Optional[Text] = None
     """CSV of fuel prices and emission factors (path relative to the case file)."""
-    overrides: dict[str, dict[str, Union[float, str, bool, None]]] = {}
+    overrides: dict[Name, dict[Name, OverrideValue]] = {}
     """Per-technology overrides of catalogue columns, e.g. ``solar_utility: {capex_cny_per_kw: 2400}``."""
 
 
 class EnergyAccounting(Strict):
     """Inputs of the non-fossil share of *total energy* (非化石能源消费比重, coal-equivalent method)."""
 
-    coal_equivalent_tce_per_mwh: Annotated[float, Field(gt=0, le=1)] = 0.30
+    coal_equivalent_tce_per_mwh: Annotated[Number, Field(gt=0, le=1)] = 0.30
     """tce of primary energy counted per MWh of primary (non-fossil or imported) electricity (发电煤耗法)."""
     fossil_other_tce: NonNeg = 0.0
     """Fossil energy consumed outside the power sector modelled here (tce per year)."""
     nonfossil_other_tce: NonNeg = 0.0
     """Non-fossil energy consumed outside electricity (tce per year: biomass heat, solar thermal...)."""
-    electricity_tce_per_mwh: Annotated[float, Field(gt=0, le=1)] = 0.1229
+    electricity_tce_per_mwh: Annotated[Number, Field(gt=0, le=1)] = 0.1229
     """Calorific equivalent of electricity in final energy statistics (电热当量; GB/T 2589-2020:
     0.1229 kgce/kWh), used by `electricity_final_share` targets."""
     final_energy_other_tce: Optional[NonNeg] = None
@@ -80,8 +98,8 @@ class Demand(Strict):
 class Bus(Strict):
     name: Name
     demand: Optional[Demand] = None
-    lat: Optional[float] = None
-    lon: Optional[float] = None
+    lat: Optional[Annotated[Number, Field(ge=-90, le=90)]] = None
+    lon: Optional[Annotated[Number, Field(ge=-180, le=180)]] = None
 
 
 class Generator(Strict):
@@ -98,7 +116,7 @@ class Generator(Strict):
     """Hourly availability per unit of capacity (variable renewables); default 1."""
     must_run: Optional[Fraction] = None
     """Minimum output as a fraction of capacity in every snapshot."""
-    ramp: Optional[Annotated[float, Field(gt=0)]] = None
+    ramp: Optional[Positive] = None
     """Ramp limit, fraction of capacity per hour."""
     capacity_credit: Optional[Fraction] = None
     """Firm contribution per MW (default: catalogue)."""
@@ -169,7 +187,7 @@ class Line(Strict):
     max_mw: Optional[NonNeg] = None
     """Ceiling on rating; default = existing (no expansion)."""
     length_km: NonNeg = 0.0
-    reactance_ohm: Optional[Annotated[float, Field(gt=0)]] = None
+    reactance_ohm: Optional[Positive] = None
     """Series reactance; required for every line with `power_flow: dc`."""
     technology: Name = "line_500kv"
 
@@ -196,8 +214,8 @@ class Exchange(Strict):
     bus: Name
     max_import_mw: NonNeg = 0.0
     max_export_mw: NonNeg = 0.0
-    import_cny_per_mwh: float = 0.0
-    export_cny_per_mwh: float = 0.0
+    import_cny_per_mwh: Number = 0.0
+    export_cny_per_mwh: Number = 0.0
     """Revenue per MWh exported (reduces cost)."""
     co2_t_per_mwh: NonNeg = 0.0
     non_fossil_fraction: Fraction = 0.0
@@ -212,7 +230,7 @@ class GroupSpec(Strict):
     """Or: every technology whose catalogue flag is true for all of these."""
     carriers: list[Name] = []
     """Or: every technology of these carriers."""
-    capacity_weights: dict[Name, Annotated[float, Field(gt=0)]] = {}
+    capacity_weights: dict[Name, Positive] = {}
     """MW a target counts per MW of capacity of a member technology (default 1): e.g.
     ``solar_utility: 1.2`` to count PV in MW DC, as the plans do, when the catalogue's MW are AC.
     Applies where a target counts the group's capacity (installed_capacity, capacity_share)."""
@@ -230,12 +248,14 @@ class SolveSpec(Strict):
 
 class Case(Strict):
     name: Name
-    year: int = Field(ge=1990, le=2100)
+    year: Annotated[Whole, Field(ge=1990, le=2100)]
     description: str = ""
     currency: Literal["CNY"] = "CNY"
-    discount_rate: Annotated[float, Field(gt=0, lt=1)] = 0.06
-    root: str = "."
-    """Folder (relative to the case file) that every referenced file must stay inside."""
+    discount_rate: Annotated[Number, Field(gt=0, lt=1)] = 0.06
+    root: Text = "."
+    """Folder (relative to the case file) that every referenced file must stay inside: the case's
+    own folder (``.``), one below it, or at most one level up (``..``); never absolute (see
+    :mod:`gridplan.case.load`)."""
     time: TimeSpec = TimeSpec()
     technologies: TechnologySpec
     options: SolveSpec = SolveSpec()
@@ -254,6 +274,11 @@ class Case(Strict):
     _path: Optional[Path] = PrivateAttr(default=None)
     """The file this case was read from; relative paths resolve from its folder."""
 
+    @field_validator("root")
+    @classmethod
+    def _root_near_the_case(cls, root: str) -> str:
+        return root_rule(root)
+
     @field_validator("buses", "generators", "storage", "reservoirs", "lines",
                      "demand_response", "exchanges", "targets")
     @classmethod
@@ -265,3 +290,18 @@ class Case(Strict):
                 raise ValueError(f"duplicate name {key!r} at position {i}")
             seen.add(key)
         return items
+
+
+def root_rule(root: str) -> str:
+    """``root`` is a relative folder reaching at most :data:`MAX_ROOT_UP` levels above the case
+    file: a case received from someone else must not make gridplan read ``/etc`` or a home folder
+    (every referenced file must then stay inside this root, see :mod:`gridplan.case.readers`)."""
+    text = root.replace("\\", "/")
+    if text.startswith(("/", "~")) or re.match(r"^[A-Za-z]:", text):
+        raise PydanticCustomError("root_absolute", "a folder relative to the case file (e.g. . or ..), not an absolute path")
+    parts = posixpath.normpath(text or ".").split("/")
+    up = parts.count("..")  # normpath leaves every ".." at the front
+    if up > MAX_ROOT_UP:
+        raise PydanticCustomError("root_too_high",
+                                  f"a folder at most {MAX_ROOT_UP} level above the case file (e.g. . or ..)")
+    return root

@@ -62,7 +62,7 @@ import pandas as pd
 from pydantic import Field, model_validator
 
 from ..errors import CaseError
-from .fields import Fraction, Name, NonNeg, Strict
+from .fields import Fraction, Name, NonNeg, Strict, Text, Whole
 
 BAND = 0.02
 """Default half-width of an ``about`` band: 2 percentage points for shares, 2 % of the value otherwise."""
@@ -72,10 +72,10 @@ BAND = 0.02
 
 
 class Source(Strict):
-    file: str
+    file: Text
     """Seed file name of the plan, e.g. 000_774919e0b0df30d8.txt."""
-    line: int = Field(ge=1)
-    quote: str
+    line: Annotated[Whole, Field(ge=1)]
+    quote: Text
     """Exact quote of the plan's sentence."""
 
 

@@ -42,7 +42,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 from scipy.spatial.distance import cdist
 
-from ..errors import CaseError
+from ..errors import CaseError, CaseProblems
 from .components import COMPONENTS
 from .readers import case_path
 
@@ -233,18 +233,29 @@ def apply_typical_days(data, k: int):
     return replace(data, **_typical_day_snapshots(info, data.snapshot_hour.dtype), **reduced, clustering=info)
 
 
+def check_typical_days(case, k, resolution) -> list:
+    """Typical days (``k`` of them; none or 0: no check) need a whole hourly year at 1 h and
+    2 <= k <= 365. A pure check, run with every other check before anything is clustered, so
+    ``validate`` refuses what clustering would."""
+    if not k:
+        return []
+    file, H, out = case_path(case), case.time.hours, []
+    if H != DAYS * HOURS_PER_DAY:
+        out.append(CaseError(file, "time.hours", H, f"{DAYS * HOURS_PER_DAY} (a full hourly year) with time.typical_days"))
+    if resolution != 1:
+        out.append(CaseError(file, "time.resolution", resolution, "1 with time.typical_days (typical days are hourly)"))
+    if not 2 <= int(k) <= DAYS:
+        out.append(CaseError(file, "time.typical_days", k, K_EXPECTED))
+    return out
+
+
 def _checked_k(data, k) -> int:
     """``k`` as an int, after checking that the data is an hourly year and 2 <= k <= 365."""
-    case = data.case
-    file = case_path(case)
-    H = case.time.hours
-    if H != DAYS * HOURS_PER_DAY:
-        raise CaseError(file, "time.hours", H, f"{DAYS * HOURS_PER_DAY} (a full hourly year) with time.typical_days")
-    if data.T != H or not np.all(data.weights == 1):
-        raise CaseError(file, "time.resolution", int(H // data.T) if data.T else data.T,
-                        "1 with time.typical_days (typical days are hourly)")
-    if not 2 <= int(k) <= DAYS:
-        raise CaseError(file, "time.typical_days", k, K_EXPECTED)
+    H = data.case.time.hours
+    hourly = data.T == H and np.all(data.weights == 1)
+    problems = check_typical_days(data.case, k, 1 if hourly else (int(H // data.T) if data.T else data.T))
+    if problems:
+        raise CaseProblems(problems)
     return int(k)
 
 

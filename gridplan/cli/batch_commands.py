@@ -15,14 +15,15 @@ from typing import List, Optional
 import typer
 
 from ..errors import GridplanError
-from .common import EXIT_SOME_FAILED, err, out, parse_resolution
+from ..io import FolderLock, check_output_folder
+from .common import EXIT_SOME_FAILED, err, out, parse_resolution, solve_options
 
 RESUME_HELP = ("Skip runs that finished optimally with the same inputs and settings "
                "(SHA-256 in OUT/cases/<run>/meta.json); failed runs are retried")
 ELASTIC_HELP = "Price target shortfalls instead of failing when infeasible"
 RESOLUTION_HELP = "Hours per snapshot, e.g. 1h or 3h. Default 3h for batch runs; 'case' = {}"
 TYPICAL_DAYS_HELP = "Cluster the year into K typical days"
-TIME_LIMIT_HELP = "Solver time limit per run, seconds"
+TIME_LIMIT_HELP = "Solver time limit per run, seconds (default 6 h; inf: none)"
 
 
 def time_flags(resolution: Optional[str], typical_days: Optional[int]):
@@ -58,9 +59,16 @@ def run_batch(runs, *, out_dir: Path, workers, resolution, typical_days, resume,
     from ..batch import compare
 
     res_h, td = time_flags(resolution, typical_days)
-    options = {"time_limit": time_limit} if time_limit else None
-    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), TextColumn("{task.fields[last]}"), console=err, transient=False) as prog:
+    if workers is not None and workers < 1:
+        raise GridplanError(f"--workers: got {workers}; expected a whole number of parallel runs >= 1")
+    check_output_folder(out_dir)
+    options = None
+    if time_limit is not None:
+        options = {"time_limit": solve_options(time_limit=time_limit).time_limit}   # --time-limit refused here
+    # a folder in use is refused before the progress bar; the lock is held to the end (compare() uses it)
+    with FolderLock(out_dir) as lock, Progress(
+            TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+            TextColumn("{task.fields[last]}"), console=err, transient=False) as prog:
         task = prog.add_task(title, total=len(runs), last="")
 
         def progress(rec, done, total):
@@ -68,8 +76,8 @@ def run_batch(runs, *, out_dir: Path, workers, resolution, typical_days, resume,
 
         cmp = compare(runs, workers=workers, resolution=res_h, typical_days=td, out=out_dir,
                       executor="warm" if warm_start else ("dask" if scheduler else "process"),
-                      scheduler=scheduler, resume=resume,
-                      elastic=elastic, options=options, progress=progress, scenario_columns=scenario_columns)
+                      scheduler=scheduler, resume=resume, elastic=elastic, options=options, progress=progress,
+                      scenario_columns=scenario_columns, out_lock=lock)
     out.print(Markdown(cmp.markdown()))
     out.print(f"comparison written to {out_dir}/ (open {out_dir / 'index.html'})", highlight=False)
     if len(cmp.failed):

@@ -18,15 +18,23 @@ from rich.text import Text
 
 from ..case.typical_days import DAYS, K_EXPECTED
 from ..errors import GridplanError, TargetsInfeasible
-from .common import EXIT_TARGETS, err, out, print_sources
+from ..solve import DEFAULT_TIME_LIMIT
+from .common import EXIT_TARGETS, err, fail, out, print_sources, solve_options
 from .tables import print_results
 
 
 def validate(case: Path = typer.Argument(..., help="Case YAML file")):
-    """Check a case file (schema, references, profiles, network) without solving."""
+    """Check a case file as solve would (schema, references, catalogue, profiles, network, time),
+    plus target bounds that need no LP, without solving. Bad input: one ``error:`` line per
+    problem, exit 2; hard targets the build ranges cannot meet: one ``error:`` line each, exit 4
+    (solve's code for them); plausibility ``warning:`` lines leave the exit code 0."""
     from .. import validated_data
     from ..network import islands
     data = validated_data(case)
+    for w in data.warnings:
+        err.print(Text.assemble(("warning: ", "bold yellow"), str(w)), highlight=False, soft_wrap=True)
+    if data.unreachable:
+        fail("\n".join(map(str, data.unreachable)), EXIT_TARGETS)
     c, isl = data.case, islands(data)
     out.print(f"[green]ok[/] {case}: {len(c.buses)} buses, {len(c.generators)} generators, "
               f"{len(c.storage)} storage, {len(c.reservoirs)} reservoirs, {len(c.lines)} lines, "
@@ -68,10 +76,13 @@ def targets(case: Path = typer.Argument(..., help="Case YAML file")):
 
 def solve(
     case: Path = typer.Argument(..., help="Case YAML file"),
-    out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Write result CSVs, Excel and the solver log here"),
+    out_dir: Optional[Path] = typer.Option(
+        None, "--out", "-o", help="Write result CSVs, plots, Excel and the solver log into this folder, whole "
+        "(a failed run leaves the previous set and puts its log in OUT.failed/)"),
     resolution: Optional[str] = typer.Option(None, help="Hours per snapshot, e.g. 3h (overrides the case)"),
     typical_days: Optional[int] = typer.Option(None, "--typical-days", help="Cluster the year into K typical days"),
-    time_limit: Optional[float] = typer.Option(None, "--time-limit", help="Solver time limit in seconds"),
+    time_limit: Optional[float] = typer.Option(
+        None, "--time-limit", help=f"Solver time limit in seconds (default {DEFAULT_TIME_LIMIT:.0f}; inf: none)"),
     threads: Optional[int] = typer.Option(None, help="Solver threads"),
     method: str = typer.Option("ipm", help="ipm (interior point + crossover, default: HiPO for large "
                                "models, IPX for small) | hipo | ipx | simplex | choose"),
@@ -82,44 +93,53 @@ def solve(
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show the solver log"),
 ):
     """Solve a case: build the LP, solve with HiGHS, print the capacity table."""
-    from ..report import diagnosis, missed_hard_targets
     from .common import parse_resolution
 
     res_h = parse_resolution(resolution)
     if typical_days is not None and not 2 <= typical_days <= DAYS:   # 0 would silently mean "hourly year"
         raise GridplanError(f"--typical-days: got {typical_days}; expected {K_EXPECTED}")
-    opts = _solve_options(out_dir, time_limit=time_limit, threads=threads, method=method, dualize=dualize,
-                          verbose=verbose)
+    opts = solve_options(time_limit=time_limit, threads=threads, method=method, dualize=dualize, verbose=verbose)
+    if out_dir is None:
+        return _solve_and_print(case, opts, None, res_h, typical_days, elastic, excel)
+    from ..io import ResultSet
+    with ResultSet(out_dir, command="solve", case=str(case.resolve()),
+                   inputs=_input_hashes(case, res_h, typical_days, elastic, opts)) as rs:
+        opts.log_file = rs.path / "highs.log"
+        _solve_and_print(case, opts, rs, res_h, typical_days, elastic, excel)
+
+
+def _solve_and_print(case: Path, opts, rs, resolution, typical_days, elastic: bool, excel: bool) -> None:
+    """Solve, print the tables and (into the staged result set ``rs``) write the results; exit 4
+    when hard targets cannot be met. A set is committed only for an optimal plan."""
+    from ..report import diagnosis, missed_hard_targets
     try:
-        res = _solve_with_progress(case, opts, resolution=res_h, typical_days=typical_days, elastic=elastic,
-                                   quiet=verbose)
+        res = _solve_with_progress(case, opts, resolution=resolution, typical_days=typical_days, elastic=elastic,
+                                   quiet=opts.verbose)
     except TargetsInfeasible as exc:
         print_results(exc.results)
         err.print(Text.assemble(("infeasible: ", "bold red"),
                                 f"the hard targets of {exc.results.case.name} cannot all be met; elastic diagnosis "
                                 "(shortfall per target):"))
         err.print(Text(exc.diagnosis))
+        if rs is not None:
+            rs.fail(f"solver status '{exc.status}': the hard targets cannot all be met")
+            err.print(f"the solver log is in {rs.failed_path}/; {rs.dest}/ was left as it was", highlight=False)
         raise typer.Exit(EXIT_TARGETS)
     print_results(res)
-    if out_dir:
-        _write_outputs(res, out_dir, excel)
+    if rs is not None:
+        _write_outputs(res, rs, excel)
     _warn(res)
     if elastic and len(res.targets) and len(missed_hard_targets(res)):
         err.print(Text.assemble(("targets not met: ", "bold red"), "\n" + diagnosis(res)))
         raise typer.Exit(EXIT_TARGETS)
 
 
-def _solve_options(out_dir: Optional[Path], **flags):
-    """SolveOptions from the flags (a bad choice is a ``--flag`` error); the log goes to ``out_dir``."""
-    from ..solve import SolveOptions
-    try:
-        opts = SolveOptions(**flags)
-    except ValueError as exc:
-        raise GridplanError(f"--{exc}") from None
-    if out_dir:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        opts.log_file = out_dir / "highs.log"
-    return opts
+def _input_hashes(case: Path, resolution, typical_days, elastic: bool, opts) -> dict:
+    """SHA-256 of the case file and every file it names, with the settings (the batch's run hash)."""
+    from ..batch.runs import Run, run_hash
+    settings = {"resolution": resolution, "typical_days": typical_days, "elastic": elastic,
+                "options": {k: getattr(opts, k) for k in ("time_limit", "threads", "method", "dualize")}}
+    return run_hash(Run(case), settings)
 
 
 def _solve_with_progress(path: Path, opts, *, resolution, typical_days, elastic: bool, quiet: bool):
@@ -142,15 +162,17 @@ def _solve_with_progress(path: Path, opts, *, resolution, typical_days, elastic:
         return solve(ctx, options=opts, diagnose=True)
 
 
-def _write_outputs(res, out_dir: Path, excel: bool) -> None:
+def _write_outputs(res, rs, excel: bool) -> None:
+    """Every result file into the staged set, then the set into place in one step."""
     from .. import plots
-    res.to_csv(out_dir)
+    res.write_csv(rs.path)
     if excel:
-        res.to_excel(out_dir / "results.xlsx")
-    plots.capacity_by_bus(res, out_dir / "capacity.png")
-    plots.dispatch_week(res, out_dir / "dispatch.png")
-    out.print(f"results written to {out_dir}/ (CSV{', Excel' if excel else ''}, capacity.png, "
-              "dispatch.png, highs.log)")
+        res.to_excel(rs.path / "results.xlsx")
+    plots.capacity_by_bus(res, rs.path / "capacity.png")
+    plots.dispatch_week(res, rs.path / "dispatch.png")
+    rs.commit(status=res.status, total_cost_cny=res.objective)
+    out.print(f"results written to {rs.dest}/ (CSV{', Excel' if excel else ''}, capacity.png, "
+              "dispatch.png, highs.log, manifest.json)", highlight=False)
 
 
 def _warn(res) -> None:

@@ -68,6 +68,16 @@ def parse_resolution(value: Optional[str]) -> Optional[int]:
     return int(v)
 
 
+def solve_options(**flags):
+    """SolveOptions from the flags; a flag not given keeps the library default (e.g. the time
+    limit); a bad value is one line naming the ``--flag``."""
+    from ..solve import OptionError, SolveOptions
+    try:
+        return SolveOptions(**{k: v for k, v in flags.items() if v is not None})
+    except OptionError as exc:
+        raise GridplanError(f"--{exc.option.replace('_', '-')}: {exc.detail}") from None
+
+
 def number(x, digits: int = 0) -> str:
     """Thousands separators, ``digits`` decimals, and never "-0"."""
     x = round(float(x), digits) + 0.0   # + 0.0 turns -0.0 into 0.0
