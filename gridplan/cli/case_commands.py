@@ -102,8 +102,7 @@ def solve(
     if out_dir is None:
         return _solve_and_print(case, opts, None, res_h, typical_days, elastic, excel)
     from ..io import ResultSet
-    with ResultSet(out_dir, command="solve", case=str(case.resolve()),
-                   inputs=_input_hashes(case, res_h, typical_days, elastic, opts)) as rs:
+    with ResultSet(out_dir, command="solve", case=str(case.resolve())) as rs:
         opts.log_file = rs.path / "highs.log"
         _solve_and_print(case, opts, rs, res_h, typical_days, elastic, excel)
 
@@ -134,14 +133,6 @@ def _solve_and_print(case: Path, opts, rs, resolution, typical_days, elastic: bo
         raise typer.Exit(EXIT_TARGETS)
 
 
-def _input_hashes(case: Path, resolution, typical_days, elastic: bool, opts) -> dict:
-    """SHA-256 of the case file and every file it names, with the settings (the batch's run hash)."""
-    from ..batch.runs import Run, run_hash
-    settings = {"resolution": resolution, "typical_days": typical_days, "elastic": elastic,
-                "options": {k: getattr(opts, k) for k in ("time_limit", "threads", "method", "dualize")}}
-    return run_hash(Run(case), settings)
-
-
 def _solve_with_progress(path: Path, opts, *, resolution, typical_days, elastic: bool, quiet: bool):
     """Load, prepare, build and solve under a spinner; an infeasible case with hard targets is
     re-solved in elastic mode by the library and raises :class:`TargetsInfeasible`."""
@@ -170,7 +161,8 @@ def _write_outputs(res, rs, excel: bool) -> None:
         res.to_excel(rs.path / "results.xlsx")
     plots.capacity_by_bus(res, rs.path / "capacity.png")
     plots.dispatch_week(res, rs.path / "dispatch.png")
-    rs.commit(status=res.status, total_cost_cny=res.objective)
+    # the same input hashes as Results.to_csv writes: one function, one set of settings
+    rs.commit(status=res.status, total_cost_cny=res.objective, inputs=res.input_hashes())
     out.print(f"results written to {rs.dest}/ (CSV{', Excel' if excel else ''}, capacity.png, "
               "dispatch.png, highs.log, manifest.json)", highlight=False)
 
