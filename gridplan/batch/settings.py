@@ -14,7 +14,7 @@ The settings dict is part of each run's hash (:func:`gridplan.batch.runs.run_has
 """
 from __future__ import annotations
 
-from ..case.typical_days import DAYS, K_EXPECTED
+from ..case.typical_days import require_k
 from ..errors import GridplanError
 
 DEFAULT_RESOLUTION = 3
@@ -33,9 +33,7 @@ def time_policy(resolution=BATCH_DEFAULT, typical_days: int | None = None, *,
     if explicit_hours and typical_days is not None:
         raise GridplanError(f"give either {names[0]} or {names[1]}, not both")
     if typical_days is not None:
-        if not 2 <= typical_days <= DAYS:
-            raise GridplanError(f"{names[1]}: got {typical_days}; expected {K_EXPECTED}")
-        return None, typical_days
+        return None, require_k(typical_days, names[1])
     return (DEFAULT_RESOLUTION if resolution == BATCH_DEFAULT else resolution), None
 
 

@@ -42,7 +42,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 from scipy.spatial.distance import cdist
 
-from ..errors import CaseError, CaseProblems
+from ..errors import CaseError, GridplanError
 from .components import COMPONENTS
 from .readers import case_path
 
@@ -51,6 +51,18 @@ DAYS = 365
 RESIDUAL_WARN = 1e-6
 K_EXPECTED = f"between 2 and {DAYS} (the peak-demand day is always its own typical day)"
 """What a number of typical days must be (checked here, and up front by the CLI and batch runs)."""
+
+
+def valid_k(k) -> bool:
+    """2 <= k <= 365: the peak day is its own typical day, and a year has 365 days to cluster."""
+    return 2 <= int(k) <= DAYS
+
+
+def require_k(k, name: str) -> int:
+    """``k`` when it is a valid number of typical days, else one line naming the option ``name``."""
+    if not valid_k(k):
+        raise GridplanError(f"{name}: got {k}; expected {K_EXPECTED}")
+    return int(k)
 
 CLIP = {c.series: (c.profile, c.series_cap) for c in COMPONENTS if c.series and c.series_cap is not None}
 """Series in per unit of capacity (what they are, the cap): a rescaled hour may not exceed the
@@ -217,7 +229,9 @@ class Clustering:
 
 def apply_typical_days(data, k: int):
     """Return a copy of ``data`` reduced to ``k`` typical days (see the module docstring)."""
-    k = _checked_k(data, k)
+    # prepare() ran check_typical_days with the case's real resolution; this only guards direct calls
+    assert data.T == DAYS * HOURS_PER_DAY and valid_k(k), "typical days need a checked hourly year"
+    k = int(k)
     series = clustered_series()
     feats = np.hstack([_normalised_days(getattr(data, s)) for s, _ in series])
     info = _cluster_days(feats, data.demand.sum(axis=0), k)
@@ -244,19 +258,9 @@ def check_typical_days(case, k, resolution) -> list:
         out.append(CaseError(file, "time.hours", H, f"{DAYS * HOURS_PER_DAY} (a full hourly year) with time.typical_days"))
     if resolution != 1:
         out.append(CaseError(file, "time.resolution", resolution, "1 with time.typical_days (typical days are hourly)"))
-    if not 2 <= int(k) <= DAYS:
+    if not valid_k(k):
         out.append(CaseError(file, "time.typical_days", k, K_EXPECTED))
     return out
-
-
-def _checked_k(data, k) -> int:
-    """``k`` as an int, after checking that the data is an hourly year and 2 <= k <= 365."""
-    H = data.case.time.hours
-    hourly = data.T == H and np.all(data.weights == 1)
-    problems = check_typical_days(data.case, k, 1 if hourly else (int(H // data.T) if data.T else data.T))
-    if problems:
-        raise CaseProblems(problems)
-    return int(k)
 
 
 def _cluster_days(feats: np.ndarray, system_demand: np.ndarray, k: int) -> Clustering:

@@ -16,7 +16,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from ..case.typical_days import DAYS, K_EXPECTED
+from ..case.typical_days import require_k
 from ..errors import GridplanError, TargetsInfeasible
 from ..solve import DEFAULT_TIME_LIMIT
 from .common import EXIT_TARGETS, err, fail, out, print_sources, solve_options
@@ -96,8 +96,8 @@ def solve(
     from .common import parse_resolution
 
     res_h = parse_resolution(resolution)
-    if typical_days is not None and not 2 <= typical_days <= DAYS:   # 0 would silently mean "hourly year"
-        raise GridplanError(f"--typical-days: got {typical_days}; expected {K_EXPECTED}")
+    if typical_days is not None:   # 0 would otherwise mean "the hourly year", silently
+        require_k(typical_days, "--typical-days")
     opts = solve_options(time_limit=time_limit, threads=threads, method=method, dualize=dualize, verbose=verbose)
     if out_dir is None:
         return _solve_and_print(case, opts, None, res_h, typical_days, elastic, excel)
