@@ -19,6 +19,15 @@ import yaml
 DATA = Path(__file__).resolve().parent / "data"
 
 
+GJ_PER_MWH = 3.6          # by definition of the MWh
+GJ_PER_TCE = 29.3076      # 7000 kcal of standard coal (GB/T 2589)
+
+
+def crf(r: float, n: float) -> float:
+    """Capital recovery factor r / (1 − (1 + r)^−n): the tests' own, not gridplan's."""
+    return r / (1 - (1 + r) ** -n)
+
+
 def prof(column: str, scale: float | None = None, file: str = "profiles.csv") -> dict:
     """A profile reference for a case dict."""
     p = {"file": file, "column": column}

@@ -147,9 +147,9 @@ def test_a_sparse_3_gb_profile_is_refused_by_a_real_process(tmp_path):
     assert p.returncode == 2, p.stderr
     assert p.stderr.strip().splitlines() == [
         f"error: {tmp_path}/profiles.csv: buses[A].demand.profile.file: got {3 * 2**30}; expected a CSV of at "
-        f"most {readers.MAX_CSV_BYTES} bytes (gridplan.case.readers.MAX_CSV_BYTES); it is not read",
+        f"most {256 * 2**20} bytes (gridplan.case.readers.MAX_CSV_BYTES); it is not read",
         f"error: {tmp_path}/profiles.csv: generators[pv].availability.file: got {3 * 2**30}; expected a CSV of at "
-        f"most {readers.MAX_CSV_BYTES} bytes (gridplan.case.readers.MAX_CSV_BYTES); it is not read"]
+        f"most {256 * 2**20} bytes (gridplan.case.readers.MAX_CSV_BYTES); it is not read"]
 
 
 def test_several_problems_through_a_real_process():

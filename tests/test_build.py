@@ -21,9 +21,8 @@ import pandas as pd
 import pytest
 
 import gridplan
-from gridplan.case.convert import GJ_PER_TCE
 
-from conftest import DATA, prof, write_case_files
+from conftest import DATA, GJ_PER_TCE, prof, write_case_files
 
 H = 24
 LOAD = [1.0] * 12 + [0.5] * 12

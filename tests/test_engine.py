@@ -28,16 +28,12 @@ import pytest
 import gridplan
 from gridplan import CaseError
 
-from conftest import prof, two_buses
+from conftest import crf, prof, two_buses
 
 R = 0.06
 GAS_FUEL = 50 * 3.6 / 0.5      # 360 CNY/MWh
 COAL_FUEL = 25 * 3.6 / 0.4     # 225 CNY/MWh
 REL = 1e-6
-
-
-def crf(r: float, n: float) -> float:
-    return r / (1 - (1 + r) ** -n)
 
 
 ANN_GAS = 1000 * 1000 * crf(R, 10)      # CNY per MW-yr

@@ -27,11 +27,10 @@ import pandas as pd
 import pytest
 
 import gridplan
-from gridplan.case.convert import GJ_PER_MWH, GJ_PER_TCE, crf
 from gridplan.case.readers import CATALOGUE_COLUMNS
 from gridplan.report import diagnosis, targets_table, unmet_targets
 
-from conftest import prof
+from conftest import GJ_PER_MWH, GJ_PER_TCE, crf, prof
 
 RATE, LIFE = 0.06, 10
 H = 24
