@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pandas as pd
 
-CAPACITY_COMPONENTS = ("generator", "reservoir", "storage")
-"""Power capacity (MW) shown in the capacity mix (storage energy, lines and DR are in the tables)."""
+from .results import CAPACITY_COMPONENTS   # power capacity (MW) the capacity plots show
+
 _ORDER = ("coal", "gas", "oil", "nuclear", "biomass", "hydro", "wind", "solar", "storage", "battery", "pumped")
 
 
@@ -326,7 +326,6 @@ def dispatch_week(res, path, bus=None) -> Path:
 
 def capacity_by_bus(res, path) -> Path:
     """Stacked bars of total capacity per bus by technology: existing hatched, built solid."""
-    from .results import CAPACITY_COMPONENTS
     c = res.capacities
     c = c[c["component"].isin(CAPACITY_COMPONENTS)]
     techs = sorted(c["technology"].unique(), key=_tech_key)

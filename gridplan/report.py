@@ -21,7 +21,7 @@ Dual sign convention: the reported dual is the increase of the annual cost
 (CNY) when the target is tightened by one unit (one more MWh of non-fossil
 energy, one more kW of capacity for a year, one t CO2 less), so it is >= 0
 for a binding target and 0 for a slack one. HiGHS's row dual is
-d(objective)/d(row bound) in model money (kCNY, :data:`MONEY`): positive on an
+d(objective)/d(row bound) in model money (kCNY; the row's dual scale turns it into CNY): positive on an
 active ``>=`` row, negative on an active ``<=`` row; both are converted here.
 """
 from __future__ import annotations

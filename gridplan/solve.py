@@ -260,10 +260,10 @@ def solve(case_or_model, *, resolution: int | None = None, typical_days: int | N
     return _raise_unless_optimal(res) if raise_on_failure else res
 
 
-def _solve_context(ctx, opts: SolveOptions, **extra_facts):
+def _solve_context(ctx, opts: SolveOptions):
     t0 = time.perf_counter()
     clp = compile_lp(ctx)
-    return _results(ctx, clp, make_highs(clp, opts), t0, **extra_facts)
+    return _results(ctx, clp, make_highs(clp, opts), t0)
 
 
 # --------------------------------------------------------------------------- statuses

@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from gridplan.batch.runs import Run, _referenced_files, run_hash
+from gridplan.batch.runs import Run, run_hash
+from gridplan.case.input_hash import referenced_files
 from gridplan.case import yaml_file
 from gridplan.case.load import load_case
 from gridplan.case.schema import root_rule
@@ -137,7 +138,7 @@ def test_finding_the_files_of_a_self_containing_case_dict_ends(tmp_path):
     (tmp_path / "catalogue.csv").write_text("technology\n")
     case = {"name": "loop", "technologies": {"catalogue": "catalogue.csv"}, "buses": []}
     case["buses"].append(case)
-    assert _referenced_files(case, tmp_path) == [(tmp_path / "catalogue.csv").resolve()]
+    assert referenced_files(case, tmp_path) == [(tmp_path / "catalogue.csv").resolve()]
 
 
 def test_an_error_never_expands_a_huge_value():

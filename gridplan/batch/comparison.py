@@ -193,11 +193,11 @@ class Comparison:
         sf = self.summary_frame()
         keep = [c for c in sf.columns if c not in ("error", "CO2 (Mt)", "curtailed (GWh)", "shed (MWh)", "solve s")]
         lines.append(_md_table(sf[keep]) if len(sf) else "(no runs)")
-        t = self.table
-        failed = t[~t["ok"]] if len(t) else t
+        failed = self.failed
         if len(failed):
             lines += ["", "Failed runs:", ""]
             lines += [f"- `{r['case']}` ({r['status']}): {r['error']}" for _, r in failed.iterrows()]
+        t = self.table
         warned = t[t["ok"] & (t["warning"] != "")] if len(t) else t
         if len(warned):
             lines += ["", "Warnings:", ""]

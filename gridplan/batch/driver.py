@@ -150,9 +150,7 @@ def _solve_jobs(jobs: list[Job], workers, executor: str, scheduler, resume: bool
 
 def sweep(case, sets: dict | Sequence[str] | None = None, scenarios=None, **kw) -> Comparison:
     """:func:`compare` over the scenarios of :func:`sweep_runs` (scenario columns in every table)."""
-    runs = sweep_runs(case, sets, scenarios)
-    cols = list(dict.fromkeys(k for r in runs for k in r.scenario))
-    return compare(runs, scenario_columns=cols, **kw)
+    return compare(sweep_runs(case, sets, scenarios), **kw)   # compare() takes the runs' scenario columns
 
 
 # ``gridplan.compare.sweep(...)`` and ``gridplan.compare.Run`` read naturally once

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Optional, Sequence, Union
 
 from ..case.input_hash import input_hashes
-from ..case.input_hash import referenced_files as _referenced_files  # noqa: F401 - its old name
 from ..io import write_csv_frames
 from .settings import DEFAULT_RESOLUTION
 

@@ -5,7 +5,7 @@ validated, and uses its attribute docstrings as the JSON schema's descriptions.
 
 Numbers are strict where a plan's answer depends on them:
 
-- :data:`Number` (and :data:`NonNeg`, :data:`Positive`, :data:`Fraction`, :data:`Efficiency`)
+- :data:`Number` (and :data:`NonNeg`, :data:`Positive`, :data:`Fraction`)
   is a *finite* float that refuses booleans: YAML 1.1 reads ``yes``/``no``/``on``/``off`` as
   booleans and pydantic's lax mode would turn them into 1 and 0 (``existing_mw: yes`` must
   not become 1 MW); NaN passes every unbounded field (a price) and +inf every ``ge=0``
@@ -49,7 +49,6 @@ Number = Annotated[float, BeforeValidator(_no_bool), Field(allow_inf_nan=False)]
 NonNeg = Annotated[Number, Field(ge=0)]
 Positive = Annotated[Number, Field(gt=0)]
 Fraction = Annotated[Number, Field(ge=0, le=1)]
-Efficiency = Annotated[Number, Field(gt=0, le=1)]
 Whole = Annotated[int, BeforeValidator(_whole)]
 """An integer (no boolean, no float)."""
 

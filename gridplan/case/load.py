@@ -133,15 +133,10 @@ def _schema_problems(data: dict, errors: list, file) -> list[CaseError]:
     return out
 
 
-def read_yaml(path: Path) -> Any:
-    """The parsed YAML of a case file, read strictly and within limits (:mod:`.yaml_file`)."""
-    return read_case_data(path)
-
-
 def load_case(path: str | Path, overrides: dict | None = None) -> Case:
     """Read and validate a case file. ``overrides`` is a nested dict merged over the YAML."""
     path = Path(path).resolve()
-    data = read_yaml(path)
+    data = read_case_data(path)   # strictly, within limits (yaml_file)
     if overrides:
         from ..overrides import apply_overrides  # local: only batch runs need it
         data = apply_overrides(data, overrides, path)

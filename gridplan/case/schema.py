@@ -12,13 +12,12 @@ from __future__ import annotations
 import posixpath
 import re
 from pathlib import Path
-from typing import Annotated, Literal, Optional, Union
+from typing import Annotated, Literal, Optional
 
 from pydantic import AfterValidator, Field, PrivateAttr, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from .fields import (Efficiency, Fraction, Name, NonNeg, Number, OverrideValue, Positive,  # noqa: F401 - re-exported
-                     Strict, Text, Whole)
+from .fields import Fraction, Name, NonNeg, Number, OverrideValue, Positive, Strict, Text, Whole
 from .targets import Target
 
 

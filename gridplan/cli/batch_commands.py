@@ -51,7 +51,7 @@ def _progress_line(rec: dict, console) -> str:
 
 
 def run_batch(runs, *, out_dir: Path, workers, resolution, typical_days, resume, scheduler, elastic, time_limit,
-              scenario_columns=None, title: str, warm_start: bool = False):
+              title: str, warm_start: bool = False):
     """Solve ``runs`` under a progress bar, print the summary; exit 5 when some failed."""
     from rich.markdown import Markdown
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -77,7 +77,7 @@ def run_batch(runs, *, out_dir: Path, workers, resolution, typical_days, resume,
         cmp = compare(runs, workers=workers, resolution=res_h, typical_days=td, out=out_dir,
                       executor="warm" if warm_start else ("dask" if scheduler else "process"),
                       scheduler=scheduler, resume=resume, elastic=elastic, options=options, progress=progress,
-                      scenario_columns=scenario_columns, out_lock=lock)
+                      out_lock=lock)
     out.print(Markdown(cmp.markdown()))
     out.print(f"comparison written to {out_dir}/ (open {out_dir / 'index.html'})", highlight=False)
     if len(cmp.failed):
@@ -139,10 +139,9 @@ def sweep(
     if warm_start and scheduler:
         raise GridplanError("give either --warm-start (one process) or --scheduler (a Dask cluster), not both")
     runs = sweep_runs(case, list(set_), scenarios)
-    cols = list(dict.fromkeys(k for r in runs for k in r.scenario))
     run_batch(runs, out_dir=out_dir or Path(f"sweep-{case.stem}"), workers=workers, resolution=resolution,
               typical_days=typical_days, resume=resume, scheduler=scheduler, elastic=elastic,
-              time_limit=time_limit, scenario_columns=cols, title=f"solving {len(runs)} scenarios of {case.name}",
+              time_limit=time_limit, title=f"solving {len(runs)} scenarios of {case.name}",
               warm_start=warm_start)
 
 

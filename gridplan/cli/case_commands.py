@@ -17,7 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..case.typical_days import require_k
-from ..errors import GridplanError, TargetsInfeasible
+from ..errors import TargetsInfeasible
 from ..solve import DEFAULT_TIME_LIMIT
 from .common import EXIT_TARGETS, err, fail, out, print_sources, solve_options
 from .tables import print_results

@@ -1,7 +1,7 @@
 """build_model: CaseData → ModelContext, by an explicit sequence of families.
 
 The order is fixed and visible here (no dynamic import): components first, the
-nodal balance once every injection is registered, targets once every asset is.
+nodal balance once every injection is registered, targets once every contribution is.
 """
 from __future__ import annotations
 
