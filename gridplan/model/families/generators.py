@@ -19,7 +19,8 @@ per MWh generated (E_g = Σ w p): generation, non-fossil energy and primary elec
 
 Pooled availability (an exact reduction the solver's presolve cannot find).
 Generators at one bus that no constraint or cost tells apart in operation —
-same cost per MWh, emissions, fuel, non-fossil fraction and membership of every
+same cost per MWh, the same contribution per MWh to every quantity
+(:func:`per_mwh_generated`: non-fossil, CO2, fuel...) and membership of every
 group a ``generation`` target counts, no must-run, no ramp — form a *pool* k,
 and their availability rows are summed into one row per snapshot:
 
@@ -82,7 +83,6 @@ def add_generators(ctx) -> None:
         ctx.con("gen_ramp_up", step - cap, "<=", exist, coords=coords)
         ctx.con("gen_ramp_down", step + cap, ">=", -exist, coords=coords)
 
-    co2 = g["co2_t_per_mwh"].to_numpy(float)
     co2_cost = g["co2_cost"].to_numpy(float)      # CO2 price × t/MWh, converted in prepare
     ctx.cost("gen_fuel", p.cols, g["fuel_cost"].to_numpy(float)[:, None] * w[None, :])
     ctx.cost("gen_vom", p.cols, g["vom"].to_numpy(float)[:, None] * w[None, :])
@@ -91,11 +91,15 @@ def add_generators(ctx) -> None:
 
     ctx.inject("generators", ctx.to_buses(LinExpr.of(p.cols), g["bus"]))
     where = dict(family="generator", names=g.index, bus=g["bus"].to_numpy(), technology=g["technology"].to_numpy())
-    nf = g["non_fossil"].to_numpy(float)
     ctx.contribute_per(total, **where, capacity=1.0, firm_capacity=g["capacity_credit"].to_numpy(float))
-    ctx.contribute_per(LinExpr.of(p.cols, w[None, :]).sum(axis=1), **where, generation=1.0,
-                       non_fossil_energy=nf, primary_electricity=nf, co2=co2,
-                       fuel=g["fuel_tce_per_mwh"].to_numpy(float))
+    ctx.contribute_per(LinExpr.of(p.cols, w[None, :]).sum(axis=1), **where, **per_mwh_generated(g))
+
+
+def per_mwh_generated(g: pd.DataFrame) -> dict:
+    """What each MWh a generator produces adds to the quantities (contributions and pool key alike)."""
+    nf = g["non_fossil"].to_numpy(float)
+    return dict(generation=np.ones(len(g)), non_fossil_energy=nf, primary_electricity=nf,
+                co2=g["co2_t_per_mwh"].to_numpy(float), fuel=g["fuel_tce_per_mwh"].to_numpy(float))
 
 
 def generator_pools(ctx) -> np.ndarray:
@@ -105,10 +109,10 @@ def generator_pools(ctx) -> np.ndarray:
     counted = d.energy_groups
     free = (g["must_run"].to_numpy(float) <= 0) & ~np.isfinite(g["ramp"].to_numpy(float))
     marginal = g["fuel_cost"].to_numpy(float) + g["vom"].to_numpy(float) + g["co2_cost"].to_numpy(float)
-    return pool_labels([(b, m, c, f, nf, tuple(tech in s for s in counted)) if ok else None
-                        for b, m, c, f, nf, tech, ok in zip(g["bus"], marginal, g["co2_t_per_mwh"],
-                                                            g["fuel_tce_per_mwh"], g["non_fossil"],
-                                                            g["technology"], free)])
+    # every quantity a MWh counts in: a new one added to per_mwh_generated splits pools by itself
+    per_mwh = np.column_stack(list(per_mwh_generated(g).values()))
+    return pool_labels([(b, m, tuple(q), tuple(tech in s for s in counted)) if ok else None
+                        for b, m, q, tech, ok in zip(g["bus"], marginal, per_mwh, g["technology"], free)])
 
 
 def _add_pool_rows(ctx, p, build, expandable, pool) -> None:
