@@ -293,7 +293,7 @@ def dispatch_week(res, path, bus=None) -> Path:
         title = "peak week"
     else:
         sel = list(range(len(demand)))
-        title = f"{int(data.typical_day_of.max()) + 1} typical days"
+        title = f"{data.clustering.k} typical days"
     if bus is not None:
         d = d[d["bus"] == bus]
     d = d[d["snapshot"].isin(sel)]

@@ -16,14 +16,14 @@ from typing import Optional, Sequence, Union
 
 from ..case.input_hash import input_hashes
 from ..io import write_csv_frames
+from ..report import COLUMNS as REPORT_COLUMNS
 from .settings import DEFAULT_RESOLUTION
 
 SMALL_FRAMES = ("capacities", "targets", "costs")
 """Frames each run sends back (and reloads from its folder on --resume)."""
 
-TARGET_COLUMNS = ["id", "kind", "scope", "hedge", "sense", "value", "required", "achieved", "unit", "met",
-                  "slack", "shortfall", "binding", "dual", "dual_unit", "cost_per_pp", "penalty_cny",
-                  "source_file", "source_line", "quote"]
+TARGET_COLUMNS = [c for c in REPORT_COLUMNS if c not in ("shortfall_row", "row_unit", "penalty")]
+"""The target report's columns a batch keeps (the row-unit details stay in each run's targets.csv)."""
 SUMMARY_FIELDS = ["total_cost_cny", "system_cost_cny", "target_penalty_cny", "demand_mwh", "cost_per_mwh_cny", "non_fossil_electricity_share",
                   "emissions_t", "curtailed_mwh", "shed_mwh"]
 FACT_FIELDS = ["solver", "solve_s", "prepare_s", "build_s", "handoff_s", "rows", "cols", "nonzeros", "iterations"]
