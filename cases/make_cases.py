@@ -19,8 +19,8 @@ Decisions (also in cases/README.md):
 * reservoirs: ``seasonal`` set explicitly from existing_hydro_seasonal_mw,
   ``min_release`` 0.3 (sichuan_data §1.5);
 * demand response in two cost tiers from the DSM pilot range 100-550 CNY/kW (E);
-* solar capacities are MW_AC; plan capacity targets (MW_dc for PV) are left as
-  stated (conservative), see the comment above each such target.
+* solar capacities are MW_AC; every group that holds solar counts it in MW_dc
+  (capacity_weights = the catalogue's dc_ac_ratio, 1.2), as the plans count PV.
 """
 from __future__ import annotations
 
@@ -41,6 +41,7 @@ SHORT = {"chengdu": "cd", "mianyang": "my", "leshan": "ls", "guangyuan": "gy", "
 ZH = {"chengdu": "成都", "mianyang": "绵阳", "leshan": "乐山", "guangyuan": "广元", "panzhihua": "攀枝花"}
 YEARS = [2025, 2030]
 COAL_EQ = {2025: 0.30, 2030: 0.295}   # data/README.md "Total energy and the non-fossil share"
+F_BASE = 0.30                          # the base year 2022 (national coal rate of power supply ~300.7 g/kWh, E)
 VOLL = 30000.0
 DR_TIERS = [  # (suffix, share of peak, CNY/kW-yr)
     ("dr_tier1", 0.05, 100.0),
@@ -48,13 +49,13 @@ DR_TIERS = [  # (suffix, share of peak, CNY/kW-yr)
 ]
 DR_HOURS = 100.0
 MIN_RELEASE = 0.3
-# Named pumped-storage stations in the plans (no capacities given): E ceiling 1,200 MW per station.
-PHS = {
-    "guangyuan": (3600.0, "龙池山、大坪山、罗家山 (3 named stations, 000:48) x 1,200 MW (E)"),
-    "mianyang": (2400.0, "江油、北川 (2 named stations, 002:41) x 1,200 MW (E)"),
-    "chengdu": (1200.0, "抽水蓄能電站 (unnamed, 004:97), one station of 1,200 MW (E)"),
-}
 FLOW_BATTERY = {"leshan", "panzhihua"}  # VRFB industry/demos named in the Leshan and Panzhihua plans
+BASE_YEARS = {"leshan": 2022}            # base-year cases: existing fleet only, to check the plan's baselines
+# Electrification lever (电能替代) of every city, all E (data/README.md "Electrification"):
+ELEC_TCE_PER_MWH = 0.25     # fossil final energy displaced per MWh: 2/3 electric boilers/kilns (0.156) + 1/3 heat pumps (0.425)
+ELEC_COST = 25.0            # CNY per MWh/yr converted: end-use equipment annuity + O&M (fuel savings not credited)
+ELEC_POTENTIAL = {2025: 0.05, 2030: 0.10}   # convertible share of the fossil energy used outside power, by year
+EV_TCE_PER_MWH = 0.51       # petrol displaced per MWh of EV charging (0.15 kWh/km vs 7 L/100 km) [C]
 
 
 def q(s) -> str:
@@ -77,6 +78,20 @@ def load_tables():
     return cities, corridors, boundary, seeds
 
 
+PLANTS = pd.read_csv(DATA / "plants.csv")
+
+
+def plants(city, year, component):
+    """Named plants of plants.csv at ``city`` that a case of ``year`` holds: existing and committed plants in
+    service by then (as existing capacity), candidates available by then (as build options)."""
+    p = PLANTS[(PLANTS.city == city) & (PLANTS.component == component) & (PLANTS.from_year <= year)]
+    return list(p.itertuples(index=False))
+
+
+def plant_comment(p) -> str:
+    return f"{p.status} [{p.flag}]: {p.source}; plan {p.plan_file[:3]}:{p.plan_line} 「{p.plan_quote}」"
+
+
 # --------------------------------------------------------------------------- targets
 
 def seed_targets(seeds):
@@ -90,9 +105,8 @@ def seed_targets(seeds):
 # five_city False: not encodable in the five-city case (see cases/README.md).
 def target_specs(city):
     S = SHORT[city]
-    AC = ("solar is counted in MW_AC here (data/README.md) while the plan counts PV in MW_dc: "
-          "left as stated (conservative: needs up to 20 % more PV than the plan's own accounting; "
-          "a group cannot weight one technology, see cases/README.md)")
+    AC = ("PV counted in MW_dc as the plan counts it: the group weighs solar MW_AC x 1.2 (DC/AC ratio, "
+          "data/technologies.csv dc_ac_ratio)")
     NF = ("非化石能源消费比重 = share of TOTAL energy consumption, coal-equivalent method: scope energy, "
           "k = {k} tce/MWh (energy_accounting above)")
     if city == "guangyuan":
@@ -130,20 +144,20 @@ def target_specs(city):
             ("capacity_hydro_wind_solar_2025", 2025,
              dict(kind="installed_capacity", group=f"{S}_hws", value=7200, hedge="hard"), [hws, "以上 -> hard", AC], True),
             ("clean_capacity_share_2025", 2025,
-             dict(kind="capacity_share", group=f"{S}_clean", of_group="all", value=0.9, hedge="about"),
+             dict(kind="capacity_share", group=f"{S}_clean", of_group=f"{S}_all", value=0.9, hedge="about"),
              [f"清洁能源装机占比: numerator group {S}_clean = hydro+wind+solar+biomass (gas not clean), "
-              "denominator `all` = every generating technology (storage excluded)",
+              f"denominator {S}_all = every generating technology (storage excluded), both with PV in MW_dc",
               "左右 -> about (engine default band: -2 pp)", AC], True),
             ("hydro_capacity_2025", 2025, dict(kind="installed_capacity", group="hydro", value=6600, hedge="strive"),
              ["力争 opens the sentence and governs the 660万千瓦 clause -> strive (default penalty)",
-              "data conflict: cities.csv has 4,850 MW of hydro (Guanyinyan 3,000 MW on the Yunnan border excluded) "
-              "+ 300 MW of new ROR potential, so this target is short by construction"], True),
+              "the fleet carries this stock (named plants + half of Guanyinyan + small hydro, plants.csv): a check"], True),
             ("wind_pv_capacity_2025", 2025, dict(kind="installed_capacity", group=f"{S}_wind_pv", value=1000, hedge="strive"),
              [f"group {S}_wind_pv = wind+solar", "力争…以上 -> strive", AC], True),
             ("hydro_seasonal_regulation_share_2025", 2025,
-             dict(kind="seasonal_hydro", value=0.82, unit="share", hydro_group="hydro", hedge="hard"),
+             dict(kind="seasonal_hydro", value=0.82, unit="share", hydro_group="hydro", hedge="about", tolerance=0.005),
              ["季以上调节能力的水电装机占比: seasonal reservoirs / all hydro (carrier hydro: reservoir + ROR + small)",
-              "达 -> hard; data: Ertan 3,300 MW seasonal of 4,850 MW = 68 % (plan's hydro base differs, see README)"], True),
+              "达 82 %: the plan's own plants give (Ertan 3,300 + Guanyinyan half 1,500 + Tongzilin 600) / 6,600 = 81.8 %, "
+              "which it prints as 82 %: read to the printed precision, tolerance 0.5 pp (about), see cases/README.md"], True),
             ("non_fossil_share_2030", 2030, dict(kind="non_fossil_share", scope="energy", value=0.39, hedge="about"),
              [NF, "左右 -> about (engine default band: -2 pp)"], False),
             ("capacity_hydro_wind_solar_2030", 2030,
@@ -166,6 +180,9 @@ def target_specs(city):
              [clean, "力争…以上 -> strive (default penalty 500 CNY/kW-yr of shortfall)", AC], True),
         ]
     if city == "leshan":
+        ef = ("电能占终端用能的比重 on the coal-equivalent basis (等价值): electricity x {k} tce/MWh over total energy "
+          "(energy_accounting: electricity_tce_per_mwh = k, final_energy_other_tce = the energy used outside electricity); "
+          "the calorific basis (0.1229) would need ~47 TWh in Leshan 2022 for the baseline 50.5 %: data/README.md")
         ren = f"可再生能源发电总装机: group {S}_renewable = hydro+wind+solar+biomass"
         coal = ("原则上不再新建自备燃煤机组: the only coal in Leshan is the 270 MW Emeishan captive plant "
                 "(sichuan_data §1.2); no coal candidate is offered, so coal <= existing 270 MW (hard)")
@@ -176,10 +193,12 @@ def target_specs(city):
             ("renewable_capacity_2025", 2025, dict(kind="installed_capacity", group=f"{S}_renewable", value=7455.2, hedge="hard"),
              [ren, "达到 -> hard", AC], True),
             ("hydro_capacity_2025", 2025, dict(kind="installed_capacity", group="hydro", value=6930, hedge="hard"),
-             ["group hydro (carrier): ROR + small + reservoir", "达到 -> hard; data conflict: 4,300 MW existing + "
-              "1,000 MW new-ROR potential < 6,930 MW (data/README.md 'Conflicts with the plans')"], True),
+             ["group hydro (carrier): ROR + small + reservoir", "达到 -> hard; the fleet carries this stock (2022 stock "
+              "5,747.5 MW + the three plants under construction, plants.csv): the row is a check"], True),
             ("demand_response_capability_2025", 2025, dict(kind="demand_response", value=0.089, hedge="hard"),
              [dr, "达到 -> hard"], True),
+            ("electricity_share_final_energy_2025", 2025,
+             dict(kind="electricity_final_share", value=0.55, hedge="hard"), [ef, "达到 -> hard"], False),
             ("new_captive_coal_units", 2025, dict(kind="installed_capacity", group="coal", value=270, sense="<=", hedge="hard"),
              [coal], True),
             ("non_fossil_share_2030", 2030, dict(kind="non_fossil_share", scope="energy", value=0.5, hedge="hard"),
@@ -188,11 +207,19 @@ def target_specs(city):
              [ren, "goal section (line 10) 达到 -> hard; line 395 says 力争", AC], True),
             ("demand_response_capability_2030", 2030, dict(kind="demand_response", value=0.123, hedge="hard"),
              [dr, "达到 -> hard"], True),
+            ("electricity_share_final_energy_2030", 2030,
+             dict(kind="electricity_final_share", value=0.6, hedge="hard"), [ef, "达到 -> hard"], False),
             ("new_captive_coal_units", 2030, dict(kind="installed_capacity", group="coal", value=270, sense="<=", hedge="hard"),
              [coal], True),
         ]
     if city == "chengdu":
+        ef = ("电能占终端用能的比重 on the coal-equivalent basis (等价值): electricity x {k} tce/MWh over total energy "
+          "(energy_accounting: electricity_tce_per_mwh = k, final_energy_other_tce = the energy used outside electricity); "
+          "the calorific basis (0.1229) would need ~47 TWh in Leshan 2022 for the baseline 50.5 %: data/README.md")
         return [
+            ("electricity_share_final_energy_2030", 2030,
+             dict(kind="electricity_final_share", value=0.55, hedge="strive"), [ef, "力爭 -> strive (default penalty)"],
+             False),
             ("renewable_capacity_2030", 2030, dict(kind="installed_capacity", group=f"{S}_renewable", value=1500, hedge="hard"),
              [f"可再生能源發電總裝機: group {S}_renewable = hydro+wind+solar+biomass",
               "超 (strictly above) -> hard >= (strictness is immaterial in an LP)", AC], True),
@@ -238,12 +265,23 @@ def groups_yaml(city):
                       (f"{S}_new_energy", "[wind, solar, biomass]", "新能源 (excludes hydro)")],
         "panzhihua": [(f"{S}_hws", "[hydro, wind, solar]", "水电、风电、太阳能发电"),
                       (f"{S}_clean", "[hydro, wind, solar, biomass]", "清洁能源 (gas excluded)"),
-                      (f"{S}_wind_pv", "[wind, solar]", "风电、光伏发电")],
+                      (f"{S}_wind_pv", "[wind, solar]", "风电、光伏发电"),
+                      (f"{S}_all", "[hydro, wind, solar, biomass, gas, coal]",
+                       "all generating capacity, PV in MW_dc like the numerator (storage is not generation)")],
         "mianyang": [(f"{S}_clean", "[hydro, wind, solar, biomass]", "清洁能源电力 (gas excluded, see target comment)")],
         "leshan": [(f"{S}_renewable", "[hydro, wind, solar, biomass]", "可再生能源发电")],
         "chengdu": [(f"{S}_renewable", "[hydro, wind, solar, biomass]", "可再生能源發電")],
     }[city]
-    return [f"  {name}: {{carriers: {car}}}   # {c}" for name, car, c in g]
+    weights = dc_weights()
+    return [f"  {name}: {{carriers: {car}" + (f", capacity_weights: {weights}" if "solar" in car else "") + f"}}   # {c}"
+            for name, car, c in g]
+
+
+def dc_weights() -> str:
+    """PV counted in MW_dc: the catalogue's dc_ac_ratio of each solar technology (MW_dc per MW_AC)."""
+    tech = pd.read_csv(DATA / "technologies.csv")
+    solar = tech[(tech.carrier == "solar") & tech.dc_ac_ratio.notna()].drop_duplicates("technology")
+    return "{" + ", ".join(f"{t}: {num(r)}" for t, r in zip(solar.technology, solar.dc_ac_ratio)) + "}"
 
 
 def corridor_sum(corr, city, year):
@@ -262,8 +300,14 @@ def components(city, year, row, bnd, corr, single=True):
     loose = math.ceil(peak / 100.0) * 100.0  # loose ceiling for gas and storage (E): the city's peak, rounded up
     prof = f"../data/profiles/{city}.csv"
     gens, stor, res, dr = [], [], [], []
+    base = year < min(YEARS)   # a base-year case: the fleet as it stood, nothing to build
 
     def gen(name, tech, existing, max_mw=None, min_mw=None, avail=None, comment=None, credit=None):
+        if base:   # the fleet as it stood: nothing to build, and no candidate-only entries
+            if not existing:
+                return
+            max_mw, min_mw = (None if max_mw is None else existing), None
+            comment = comment if isinstance(comment, str) and comment.startswith("existing") else None
         out = []
         if comment:
             out += [f"  # {c}" for c in (comment if isinstance(comment, list) else [comment])]
@@ -315,9 +359,16 @@ def components(city, year, row, bnd, corr, single=True):
                    f"{num(r.potential_solar_distributed_mw)} MW_AC"))
     gen(f"{S}_solar_distributed", "solar_distributed", sd_exist, max_mw=sd_exist + r.potential_solar_distributed_mw,
         avail="solar_pu")
+    for p in plants(city, year, "generator"):
+        if p.status != "candidate":   # existing or committed: in service in this year
+            gen(p.name, p.technology, p.mw, avail="ror_pu" if p.technology.startswith("hydro") else None,
+                comment=plant_comment(p))
 
     # storage
     bexist, bexist_mwh = float(r.existing_battery_mw), float(r.existing_battery_mwh)
+    stor += storage_plants(city, year, base)
+    if base:
+        return gens, stor, res, dr + existing_dr(city, r), exchange(city, year, bnd, corr, r) if single else []
     stor.append("  # Li-ion in two fixed durations so that the catalogue's capacity-credit rule holds")
     stor.append("  # (0.9 for >= 4 h, scaled by duration/4 below): 2 h -> 0.45, 4 h -> 0.9")
     stor.append(f"  # loose ceilings = city peak {num(loose)} MW (E, no storage potential in the data)")
@@ -329,20 +380,9 @@ def components(city, year, row, bnd, corr, single=True):
     stor.append(f"  - {{name: {S}_battery_4h, bus: {city}, technology: battery_li, max_mw: {num(loose)}, "
                 f"min_duration_h: 4, max_duration_h: 4, capacity_credit: 0.9}}")
     if city in FLOW_BATTERY:
-        fmin = ""
-        if city == "leshan" and year == 2030:
-            stor.append("  # committed: 将四川伟力得能源股份有限公司100MW/400MWh的全钒液流储能电站等重点项目作为试点 "
-                        "(003:286) -> 100 MW / 400 MWh floor in 2030 (no COD in the plan, so not in 2025)")
-            stor.append("  # the Hanhua 200 MW zinc-bromine flow battery (003:363) is not modelled: no ZnBr technology, no MWh")
-            fmin = ", min_mw: 100, min_mwh: 400"
-        else:
-            stor.append("  # vanadium flow battery (VRFB industry and demos named in the plan); loose ceiling (E)")
-        stor.append(f"  - {{name: {S}_flow_battery, bus: {city}, technology: flow_battery_v{fmin}, "
+        stor.append("  # vanadium flow battery (VRFB industry and demos named in the plan); loose ceiling (E)")
+        stor.append(f"  - {{name: {S}_flow_battery, bus: {city}, technology: flow_battery_v, "
                     f"max_mw: {num(math.ceil(loose / 2 / 100) * 100)}}}")
-    if city in PHS:
-        mx, note = PHS[city]
-        stor.append(f"  # pumped storage: {note}; capacities not stated in the plan")
-        stor.append(f"  - {{name: {S}_pumped_hydro, bus: {city}, technology: pumped_hydro, max_mw: {num(mx)}}}")
 
     # reservoirs
     rtot, rseas, rmwh = float(r.existing_hydro_reservoir_mw), float(r.existing_hydro_seasonal_mw), float(r.reservoir_energy_mwh)
@@ -363,6 +403,7 @@ def components(city, year, row, bnd, corr, single=True):
             res.append(f"    inflow: {{file: {prof}, column: inflow_pu}}")
             res.append(f"    min_release: {MIN_RELEASE}")
             res.append(f"    seasonal: {'true' if seasonal else 'false'}")
+    res += reservoir_plants(city, year, prof)
     if city == "guangyuan" and year == 2030:
         cand_mw, cand_inflow = 150.0, 150.0
         vol = round(0.25 * cand_inflow * 0.477123 * 8760, -3)
@@ -380,6 +421,7 @@ def components(city, year, row, bnd, corr, single=True):
         res.append("    seasonal: true")
 
     # demand response
+    dr += existing_dr(city, r)
     dr.append("  # contracted curtailable load in two cost tiers (E) spanning the central DSM pilot incentives")
     dr.append("  # of 100-550 CNY per kW (sichuan_data §6, 2012: a one-off incentive, used here as an annual")
     dr.append(f"  # capability cost); activation limited to {num(DR_HOURS)} full-capability hours a year, no activation cost")
@@ -387,18 +429,64 @@ def components(city, year, row, bnd, corr, single=True):
         dr.append(f"  - {{name: {S}_{suffix}, bus: {city}, max_mw: {num(round(share * peak, 1))}, cost_cny_per_kw_yr: {num(cost)}, "
                   f"max_hours_per_year: {num(DR_HOURS)}}}   # up to {int(share * 100)} % of peak")
 
-    ex = []
-    if single:
-        lim, parts = corridor_sum(corr, city, year)
-        b = bnd.loc[year]
-        ex.append(f"  # link to the rest of Sichuan: limit = corridors touching {city} at their {year} rating "
-                  f"(corridors.csv): {parts} = {num(lim)} MW")
-        ex.append(f"  # (s_max_pu 0.7 security margin not applied). Prices, CO2, non-fossil fraction: boundary.csv {year}.")
-        ex.append("  # firm_mw = the limit: import capability counts as firm supply in firm_capacity targets")
-        ex.append(f"  - {{name: {S}_province, bus: {city}, max_import_mw: {num(lim)}, max_export_mw: {num(lim)},")
-        ex.append(f"     import_cny_per_mwh: {num(b.import_price_cny_per_mwh)}, export_cny_per_mwh: {num(b.export_price_cny_per_mwh)},")
-        ex.append(f"     co2_t_per_mwh: {num(b.co2_t_per_mwh)}, non_fossil_fraction: {num(b.non_fossil_fraction)}, firm_mw: {num(lim)}}}")
-    return gens, stor, res, dr, ex
+    return gens, stor, res, dr, exchange(city, year, bnd, corr, r) if single else []
+
+
+def storage_plants(city, year, base):
+    """Named storage of plants.csv: existing/committed as existing capacity, candidates up to their MW."""
+    out = []
+    for p in plants(city, year, "storage"):
+        if base and p.status == "candidate":
+            continue
+        out.append(f"  # {plant_comment(p)}")
+        if p.status == "candidate":
+            out.append(f"  - {{name: {p.name}, bus: {city}, technology: {p.technology}, max_mw: {num(p.mw)}}}")
+        else:
+            out.append(f"  - {{name: {p.name}, bus: {city}, technology: {p.technology}, existing_mw: {num(p.mw)}, "
+                       f"existing_mwh: {num(p.mwh)}}}")
+    return out
+
+
+def reservoir_plants(city, year, prof):
+    """Named reservoirs of plants.csv (existing), each with its own volume and regulation class."""
+    out = []
+    for p in plants(city, year, "reservoir"):
+        out += [f"  # {plant_comment(p)}", f"  - name: {p.name}", f"    bus: {city}", f"    existing_mw: {num(p.mw)}",
+                f"    reservoir_mwh: {num(p.mwh)}", f"    inflow: {{file: {prof}, column: inflow_pu}}",
+                f"    min_release: {MIN_RELEASE}", f"    seasonal: {'true' if p.seasonal else 'false'}"]
+    return out
+
+
+def existing_dr(city, r):
+    """Demand response already contracted (a plan's base-year capability), kept in every later year."""
+    if not r.existing_dr_mw:
+        return []
+    return [f"  # existing: 需求侧响应能力 {num(r.existing_dr_mw)} MW = 3.7 % of the 2022 peak (003:132, cities.csv "
+            "existing_dr_mw), at the tier-1 price as a fixed cost; no expansion (any more is a tier of its own)",
+            f"  - {{name: {SHORT[city]}_dr_existing, bus: {city}, existing_mw: {num(r.existing_dr_mw)}, "
+            f"max_mw: {num(r.existing_dr_mw)}, "
+            f"cost_cny_per_kw_yr: {num(DR_TIERS[0][2])}, max_hours_per_year: {num(DR_HOURS)}}}"]
+
+
+def exchange(city, year, bnd, corr, r):
+    """The rest of Sichuan as seen from one city: corridor-limited, at boundary.csv's prices."""
+    rating_year = max(year, min(YEARS))   # a base year uses the 2025 ratings
+    lim, parts = corridor_sum(corr, city, rating_year)
+    b = bnd.loc[year]
+    nf = b.non_fossil_fraction if pd.isna(r.import_non_fossil_counted) else r.import_non_fossil_counted
+    ex = [f"  # link to the rest of Sichuan: limit = corridors touching {city} at their {rating_year} rating "
+          f"(corridors.csv): {parts} = {num(lim)} MW",
+          f"  # (s_max_pu 0.7 security margin not applied). Prices, CO2: boundary.csv {year}.",
+          "  # firm_mw = the limit: import capability counts as firm supply in firm_capacity targets"]
+    if pd.isna(r.import_non_fossil_counted):
+        ex.append(f"  # non_fossil_fraction: the provincial mix, boundary.csv {year}")
+    else:
+        ex.append(f"  # non_fossil_fraction {num(nf)}: imports as the city's own statistics credit them, calibrated to the "
+                  "plan's base-year share (cities.csv import_non_fossil_counted, data/README.md)")
+    ex.append(f"  - {{name: {SHORT[city]}_province, bus: {city}, max_import_mw: {num(lim)}, max_export_mw: {num(lim)},")
+    ex.append(f"     import_cny_per_mwh: {num(b.import_price_cny_per_mwh)}, export_cny_per_mwh: {num(b.export_price_cny_per_mwh)},")
+    ex.append(f"     co2_t_per_mwh: {num(b.co2_t_per_mwh)}, non_fossil_fraction: {num(nf)}, firm_mw: {num(lim)}}}")
+    return ex
 
 
 def header(name, year, desc):
@@ -425,34 +513,91 @@ def city_case(city, year, tables):
     sf, seed = seed_targets(seeds)[city]
     row = cities[(cities.city == city) & (cities.year == year)].iloc[0]
     name = f"{city}_{year}"
-    desc = f"{city.capitalize()} ({ZH[city]}) {year}: one bus, the rest of Sichuan as an exchange; targets of plan {sf}"
+    base = year < min(YEARS)
+    desc = (f"{city.capitalize()} ({ZH[city]}) {year}: one bus, the rest of Sichuan as an exchange; "
+            + (f"base year of plan {sf}: the fleet as it stood, no build, no target (calibration check)" if base
+               else f"targets of plan {sf}"))
     L = header(name, year, desc)
     L.append("  power_flow: transport   # one bus, no lines")
-    L += ["energy_accounting:",
-          f"  # cities.csv {city} {year} (E): total energy {num(row.energy_total_tce)} tce = k x demand + the two terms below",
-          f"  coal_equivalent_tce_per_mwh: {COAL_EQ[year]}   # 发电煤耗法 factor for {year} (data/README.md)",
-          f"  fossil_other_tce: {num(row.energy_fossil_other_tce)}",
-          f"  nonfossil_other_tce: {num(row.energy_nonfossil_other_tce)}"]
+    L += accounting_yaml(city, year, row)
     L += ["groups:"] + groups_yaml(city)
-    L += ["buses:",
-          f"  - name: {city}",
-          f"    lat: {row.lat}",
-          f"    lon: {row.lon}",
-          "    demand:",
-          f"      peak_mw: {num(row.peak_mw)}   # cities.csv {year}; annual demand {num(row.annual_demand_mwh)} MWh",
-          f"      profile: {{file: ../data/profiles/{city}.csv, column: load_pu}}"]
+    L += ["buses:"] + bus_yaml(city, year, row)
     gens, stor, res, dr, ex = components(city, year, row, bnd, corr, single=True)
-    L += ["generators:"] + gens + ["storage:"] + stor
+    L += ["generators:"] + gens + ["storage:"] + (stor or ["  []"])
     L += (["reservoirs:"] + res) if res else ["reservoirs: []"]
     L += ["demand_response:"] + dr + ["exchanges:"] + ex
-    specs = [s for s in target_specs(city) if s[1] == year]
+    L += electrification_yaml(city, year, row, levers=not base)
+    specs = [] if base else [s for s in target_specs(city) if s[1] == year]
     if specs:
         L.append("targets:")
         for s in specs:
             L += target_yaml(s, sf, seed, s[0])
+    elif base:
+        L.append(f"targets: []   # a base year: the plan's baselines are checked by tests/test_cases.py")
     else:
         L.append(f"targets: []   # the {city} plan ({sf}) states no power-system target for {year}: see cases/NOT_MODELLED.md")
     return name, "\n".join(L) + "\n"
+
+
+def ev_fossil(row) -> float:
+    """Petrol that the EV charging inside the demand projection displaces (tce): added back to the fossil use
+    outside power, so that the committed EV lever removes it again (the balance before EV charging)."""
+    return float(row.ev_charging_mwh) * EV_TCE_PER_MWH
+
+
+def accounting_yaml(city, year, row, indent="  "):
+    k = COAL_EQ.get(year, F_BASE)
+    fossil = float(row.energy_fossil_other_tce) + ev_fossil(row)
+    nonfossil = float(row.energy_nonfossil_other_tce)
+    ev = (f" + EV petrol {num(ev_fossil(row))} tce (the EV load is a committed electrification below)"
+          if row.ev_charging_mwh else "")
+    return ["energy_accounting:",
+            f"{indent}# cities.csv {city} {year}: total energy {num(row.energy_total_tce)} tce = k x demand + the two "
+            f"terms below{ev} (data/README.md)",
+            f"{indent}coal_equivalent_tce_per_mwh: {k}   # 发电煤耗法 factor for {year} (data/README.md)",
+            f"{indent}fossil_other_tce: {num(fossil)}",
+            f"{indent}nonfossil_other_tce: {num(nonfossil)}",
+            f"{indent}# electricity share of final energy on the coal-equivalent basis (等价值), as the plans count it:",
+            f"{indent}# electricity at k, over total energy (final energy other than electricity = the two terms above)",
+            f"{indent}electricity_tce_per_mwh: {k}",
+            f"{indent}final_energy_other_tce: {num(fossil + nonfossil)}"]
+
+
+def bus_yaml(city, year, row):
+    ev = float(row.ev_charging_mwh)
+    base_mwh = float(row.annual_demand_mwh) - ev
+    peak = float(row.peak_mw) * base_mwh / float(row.annual_demand_mwh)
+    note = (f"cities.csv {year} x (demand - EV charging) / demand: the {num(ev)} MWh of EV charging in the projection "
+            "has its own evening profile (electrification below)" if ev else f"cities.csv {year}")
+    return [f"  - name: {city}", f"    lat: {row.lat}", f"    lon: {row.lon}", "    demand:",
+            f"      peak_mw: {num(round(peak, 1))}   # {note}; annual demand {num(round(base_mwh))} MWh",
+            f"      profile: {{file: ../data/profiles/{city}.csv, column: load_pu}}"]
+
+
+def electrification_yaml(city, year, row, levers=True):
+    """The city's electrification lever (a decision) and, in Chengdu, its EV charging (committed)."""
+    S, prof = SHORT[city], f"../data/profiles/{city}.csv"
+    out = ["electrification:"]
+    if row.ev_charging_mwh:
+        out += [f"  # EV charging inside the demand projection (cities.csv ev_charging_mwh, E), uncontrolled evening "
+                "profile ev_pu (data/README.md); committed (min = max); petrol displaced "
+                f"{EV_TCE_PER_MWH} tce/MWh [C]; no cost here (the vehicles are bought anyway)",
+                f"  - {{name: {S}_ev_charging, bus: {city}, min_mwh: {num(row.ev_charging_mwh)}, "
+                f"max_mwh: {num(row.ev_charging_mwh)}, profile: {{file: {prof}, column: ev_pu}},",
+                f"     displaced_tce_per_mwh: {EV_TCE_PER_MWH}, cost_cny_per_mwh: 0}}"]
+    if levers:
+        share = ELEC_POTENTIAL[year]
+        mwh = round(share * float(row.energy_fossil_other_tce) / ELEC_TCE_PER_MWH, -3)
+        out += [f"  # 电能替代 in industry and buildings (a decision): up to {int(share * 100)} % of the fossil energy used "
+                f"outside power by {year} (E), {ELEC_TCE_PER_MWH} tce displaced per MWh (E: 2/3 boilers/kilns 0.156, "
+                "1/3 heat pumps 0.425 [C]),",
+                f"  # {num(ELEC_COST)} CNY/MWh for the end-use equipment (E: ~400 CNY/kW boilers to ~900 CNY/kW_e heat "
+                "pumps at 6 %/20 y, 4,000 h); the fuel no longer bought is not credited (energy outside power is not "
+                "priced); load shape = the city's load",
+                f"  - {{name: {S}_electrification, bus: {city}, max_mwh: {num(mwh)}, "
+                f"profile: {{file: {prof}, column: load_pu}},",
+                f"     displaced_tce_per_mwh: {ELEC_TCE_PER_MWH}, cost_cny_per_mwh: {num(ELEC_COST)}}}"]
+    return out if len(out) > 1 else ["electrification: []"]
 
 
 def five_city_case(year, tables):
@@ -468,17 +613,15 @@ def five_city_case(year, tables):
           "  # sum of the five cities (cities.csv). No target of this case uses it: the engine keeps one",
           "  # energy_accounting per case, so the per-city non-fossil shares are encoded in the single-city cases only",
           f"  coal_equivalent_tce_per_mwh: {COAL_EQ[year]}",
-          f"  fossil_other_tce: {num(sub.energy_fossil_other_tce.sum())}",
+          f"  fossil_other_tce: {num(sub.energy_fossil_other_tce.sum() + sum(ev_fossil(r) for _, r in sub.iterrows()))}"
+          "   # + the EV petrol of Chengdu (its EV charging is a committed electrification)",
           f"  nonfossil_other_tce: {num(sub.energy_nonfossil_other_tce.sum())}"]
     L += ["groups:"]
     for c in CITIES:
         L += groups_yaml(c)
     L += ["buses:"]
     for c in CITIES:
-        r = sub.loc[c]
-        L += [f"  - name: {c}", f"    lat: {r.lat}", f"    lon: {r.lon}", "    demand:",
-              f"      peak_mw: {num(r.peak_mw)}   # cities.csv {year}",
-              f"      profile: {{file: ../data/profiles/{c}.csv, column: load_pu}}"]
+        L += bus_yaml(c, year, sub.loc[c])
     L += ["  - name: sichuan_grid   # the rest of the province (and exports), no demand of its own"]
     G, S_, R, D = [], [], [], []
     for c in CITIES:
@@ -508,10 +651,13 @@ def five_city_case(year, tables):
           f"  - {{name: sichuan_grid_exchange, bus: sichuan_grid, max_import_mw: {num(bmax)}, max_export_mw: {num(bmax)},",
           f"     import_cny_per_mwh: {num(b.import_price_cny_per_mwh)}, export_cny_per_mwh: {num(b.export_price_cny_per_mwh)},",
           f"     co2_t_per_mwh: {num(b.co2_t_per_mwh)}, non_fossil_fraction: {num(b.non_fossil_fraction)}}}"]
+    E = [line for c in CITIES for line in electrification_yaml(c, year, sub.loc[c], levers=False)[1:]]
+    L += ["electrification:"] + E if E else ["electrification: []"]
     L += ["targets:",
           "  # Per-city targets limited to the city's bus. Not here (single-city cases only): the energy-scope",
-          "  # non-fossil shares (one energy_accounting per case; line flows into a bus carry no mix) and Chengdu's",
-          "  # 35 GW safe load (firm_capacity does not count line ratings into the bus). See cases/README.md."]
+          "  # non-fossil shares and the electricity shares of final energy with their electrification levers (one",
+          "  # energy_accounting per case; line flows into a bus carry no mix) and Chengdu's 35 GW safe load",
+          "  # (firm_capacity does not count line ratings into the bus). See cases/README.md."]
     for c in CITIES:
         sf, seed = st[c]
         specs = [s for s in target_specs(c) if s[1] == year and s[4]]
@@ -536,7 +682,7 @@ def main():
     tables = load_tables()
     written = []
     for c in CITIES:
-        for y in YEARS:
+        for y in sorted({*YEARS, *([BASE_YEARS[c]] if c in BASE_YEARS else [])}):
             name, text = city_case(c, y, tables)
             (HERE / f"{name}.yaml").write_text(text, encoding="utf-8")
             written.append(name)

@@ -278,8 +278,8 @@ def dispatch_week(res, path, bus=None) -> Path:
     """Stacked supply of the week around the highest-demand snapshot, with demand and price.
 
     Chronological runs show that week; typical-day runs show the typical days in
-    calendar order (each labelled by the days it stands for). Charging, exports
-    and curtailed load are drawn below zero.
+    calendar order (each labelled by the days it stands for). Charging, exports,
+    curtailed load and the load electrification adds are drawn below zero.
     """
     d = res.dispatch
     snaps = res.snapshots

@@ -20,6 +20,8 @@ from .io import ResultSet, write_csv_frames, write_excel_sheets
 
 CAPACITY_COMPONENTS = [c.name for c in COMPONENTS if c.counts_as_capacity]
 """The components counted as capacity in the capacity table and plots."""
+LOADS = [c.name for c in COMPONENTS if c.draws_series]
+"""Components whose ``build`` is an annual load (MWh/yr), not a plant: left out of capacity by bus."""
 
 
 def _buses(frame: pd.DataFrame, comp) -> np.ndarray:
@@ -120,9 +122,10 @@ class Results:
 
     def capacity_by_bus(self) -> pd.DataFrame:
         """Existing, built and total per bus × technology (elements of one technology summed,
-        storage energy as "<technology> MWh"), buses in case order; lines are left out."""
+        storage energy as "<technology> MWh"), buses in case order; lines and added loads
+        (electrification, see :attr:`electrification`) are left out."""
         c = self.capacities
-        plants = c[c["component"] != "line"]
+        plants = c[~c["component"].isin(["line", *LOADS])]
         tech = plants["technology"].where(plants["unit"] != "MWh", plants["technology"] + " MWh")
         bus = pd.Categorical(plants["bus"], categories=list(self.data.buses), ordered=True)
         return (plants.groupby([bus, tech.rename("technology")], observed=True, sort=True)
@@ -145,17 +148,28 @@ class Results:
             frame[k] = np.repeat(np.broadcast_to(np.asarray(v, dtype=object), (n,)), T)
         return frame
 
+    def injection(self, comp) -> np.ndarray | None:
+        """What each element of component ``comp`` injects at its bus per snapshot (MW, element ×
+        snapshot): its ``output`` blocks (plus − minus), minus the load of one that draws a series
+        (electrification: x_e · shape[e, t]); None when it injects nothing of its own."""
+        if comp.draws_series:
+            return -self.value(comp.build)[:, None] * getattr(self.data, comp.series)
+        if comp.output is None:
+            return None
+        plus, *minus = comp.output
+        return self.value(plus) - (self.value(minus[0]) if minus else 0.0)
+
     @cached_property
     def dispatch(self) -> pd.DataFrame:
-        """Output of every supply element per snapshot (MW), tidy."""
+        """Injection of every element per snapshot (MW), tidy: supply positive; storage charge,
+        exports and loads added by electrification negative."""
         d = self.data
         parts = []
         for comp in COMPONENTS:
             frame = getattr(d, comp.table)
-            if comp.output is None or frame.empty:
+            mw = None if frame.empty else self.injection(comp)
+            if mw is None:
                 continue
-            plus, *minus = comp.output
-            mw = self.value(plus) - (self.value(minus[0]) if minus else 0.0)
             parts.append(self._tidy(mw, frame.index, "mw", component=comp.name, bus=_buses(frame, comp),
                                     technology=_technology(frame, comp)))
         parts.append(self._tidy(self.value("shed"), d.buses, "mw", component="shedding",
@@ -265,13 +279,35 @@ class Results:
         rows += [{"term": k[0], "kind": k[1], "cny": v} for k, v in agg.items()]
         return pd.DataFrame(rows)
 
+    @cached_property
+    def electrification(self) -> pd.DataFrame:
+        """Per electrification element: bus, its range and the MWh/yr chosen (``mwh``), the tce of
+        fossil final energy displaced, its annual cost (CNY; the electricity is in the other costs)
+        and the peak of the added load (MW)."""
+        e = self.data.electrification
+        mwh = _clean(self.value("electrify")) if self.has("electrify") else np.zeros(len(e))
+        return pd.DataFrame({
+            "bus": e["bus"], "min_mwh": e["min_mwh"], "max_mwh": e["max_mwh"], "mwh": mwh,
+            "displaced_tce": mwh * e["displaced_tce_per_mwh"].to_numpy(float),
+            "cost_cny": mwh * e["cost"].to_numpy(float) * self.data.cny_per_model_money,
+            "peak_mw": (mwh[:, None] * self.data.electrification_shape).max(axis=1, initial=0.0)},
+            index=e.index)
+
     @property
-    def demand_mwh(self) -> float:
+    def base_demand_mwh(self) -> float:
+        """Annual demand of the buses (MWh), before electrification."""
         return float((self.data.demand * self.data.weights[None, :]).sum())
 
     @property
+    def demand_mwh(self) -> float:
+        """Annual electricity demand (MWh): the buses' base demand + what electrification adds
+        (the denominator of the electricity-scope non-fossil share)."""
+        return self.base_demand_mwh + self.total("electrification")
+
+    @property
     def non_fossil_electricity_share(self) -> float:
-        """(non-fossil generation − storage losses + φ × imports − exports) / demand, whole case.
+        """(non-fossil generation − storage losses + φ × imports − exports) / demand (base demand +
+        electrification, as the electricity-scope target counts it), whole case.
 
         Exports are deducted as non-fossil (no credit for exporting), so the share
         of a net exporter of hydro is at most ~1.
@@ -293,16 +329,19 @@ class Results:
         return float(c.loc[c["term"] == "target_shortfall", "cny"].sum())
 
     def summary(self) -> dict:
-        """Headline numbers. ``system_cost_cny`` is the objective without target penalties
-        (what the plan costs to build and run, VoLL of any shed load included);
-        ``total_cost_cny`` is the objective itself."""
+        """Headline numbers. ``demand_mwh`` is the base demand + electrification (both also given
+        apart, with the tce of fossil final energy electrification displaces); ``cost_per_mwh_cny``
+        divides by it. ``system_cost_cny`` is the objective without target penalties (what the
+        plan costs to build and run, VoLL of any shed load included); ``total_cost_cny`` is the
+        objective itself."""
         shed = self.shedding["shed_mwh"].sum()
         penalty = self.target_penalty
         system = self.objective - penalty
         return {
             "case": self.case.name, "year": self.case.year, "status": self.status,
             "total_cost_cny": self.objective, "system_cost_cny": system, "target_penalty_cny": penalty,
-            "demand_mwh": self.demand_mwh,
+            "demand_mwh": self.demand_mwh, "base_demand_mwh": self.base_demand_mwh,
+            "electrification_mwh": self.total("electrification"), "displaced_fossil_tce": self.total("displaced_fossil"),
             "cost_per_mwh_cny": system / self.demand_mwh if self.demand_mwh else float("nan"),
             "emissions_t": float(self.emissions["t_co2"].sum()) if len(self.emissions) else 0.0,
             "non_fossil_electricity_share": self.non_fossil_electricity_share,
@@ -317,7 +356,7 @@ class Results:
         "costs": lambda r: r.costs, "targets": lambda r: r.targets, "energy": lambda r: r.energy.reset_index(),
         "emissions": lambda r: r.emissions, "curtailment": lambda r: r.curtailment.reset_index(),
         "shedding": lambda r: r.shedding.reset_index(), "prices": lambda r: r.prices.reset_index(),
-        "dispatch": lambda r: r.dispatch, "storage_levels": lambda r: r.storage_levels, "flows": lambda r: r.flows,
+        "electrification": lambda r: r.electrification.reset_index(), "dispatch": lambda r: r.dispatch, "storage_levels": lambda r: r.storage_levels, "flows": lambda r: r.flows,
     }
     """Every output frame by name (one CSV / sheet each)."""
 

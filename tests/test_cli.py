@@ -95,7 +95,7 @@ def test_schema_is_json_with_case_fields(tmp_path):
     p = run("schema", "--out", tmp_path / "s.json")
     assert p.returncode == 0
     s = json.loads((tmp_path / "s.json").read_text())
-    for key in ("buses", "generators", "storage", "reservoirs", "lines", "targets"):
+    for key in ("buses", "generators", "storage", "reservoirs", "lines", "electrification", "targets"):
         assert key in s["properties"]
 
 

@@ -13,7 +13,9 @@ import pytest
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 CITIES = ["chengdu", "mianyang", "leshan", "guangyuan", "panzhihua"]
-PROFILE_COLS = ["hour", "month", "load_pu", "solar_pu", "wind_pu", "ror_pu", "inflow_pu"]
+PROFILE_COLS = ["hour", "month", "load_pu", "solar_pu", "wind_pu", "ror_pu", "inflow_pu", "ev_pu"]
+SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+BASE_YEAR = 2022   # Leshan's plan states 2022 figures (its base-year case); the catalogue repeats 2025 for it
 TOL = 0.05  # +-5 % calibration band
 
 DC_AC = 1.2  # sichuan_data §1.6 (PV Panzhihua "fixed tilt 25 deg, DC/AC 1.2") and §5.2 recipe
@@ -24,7 +26,7 @@ PV_KWH_PER_KWP_DC = {"chengdu": 850, "mianyang": 890, "leshan": 830, "guangyuan"
 WIND_FLH = {"chengdu": 1000, "mianyang": 1900, "leshan": 2000, "guangyuan": 2000, "panzhihua": 2500}
 
 TECHS = ["onshore_wind", "solar_utility", "solar_distributed", "hydro_reservoir", "hydro_ror", "hydro_small",
-         "pumped_hydro", "battery_li", "flow_battery_v", "gas_ocgt", "gas_ccgt", "coal_usc", "coal_subcritical",
+         "pumped_hydro", "battery_li", "flow_battery_v", "flow_battery_znbr", "gas_ocgt", "gas_ccgt", "coal_usc", "coal_subcritical",
          "biomass", "line_500kv"]
 TECH_COLS = ["technology", "year", "carrier", "kind", "non_fossil", "renewable", "new_energy", "clean",
              "capex_cny_per_kw", "capex_cny_per_kwh", "fom_pct_capex_per_yr", "vom_cny_per_mwh", "lifetime_yr",
@@ -63,7 +65,10 @@ def test_profile_shape_and_values(city):
     assert df["month"].between(1, 12).all() and df["month"].is_monotonic_increasing
     assert not df.isna().any().any()
     assert (df[PROFILE_COLS[2:]] >= 0).all().all()
-    assert (df[["solar_pu", "wind_pu", "ror_pu", "inflow_pu"]] <= 1.0).all().all()
+    assert (df[["solar_pu", "wind_pu", "ror_pu", "inflow_pu", "ev_pu"]] <= 1.0).all().all()
+    # EV charging: one day repeated, peaking at 19:00 (data/README.md ev_pu)
+    ev = df["ev_pu"].to_numpy().reshape(365, 24)
+    assert (ev == ev[0]).all() and ev[0].argmax() == 19 and ev[0].max() == 1.0
 
 
 @pytest.mark.parametrize("city", CITIES)
@@ -107,9 +112,9 @@ def test_technologies():
     df = pd.read_csv(DATA / "technologies.csv", dtype=str, keep_default_na=False)
     df["year"] = df["year"].astype(int)
     assert list(df.columns[: len(TECH_COLS)]) == TECH_COLS
-    for year in (2025, 2030):
+    for year in (BASE_YEAR, 2025, 2030):
         assert set(df.loc[df["year"] == year, "technology"]) == set(TECHS)
-    assert len(df) == 2 * len(TECHS)
+    assert len(df) == 3 * len(TECHS)
     assert set(df["flag"]) <= {"S", "C", "E"}
     assert set(df["kind"]) <= {"variable", "dispatchable", "reservoir", "storage", "line"}
     assert set(df["carrier"]) <= {"wind", "solar", "hydro", "gas", "coal", "biomass", "storage", "transmission"}
@@ -133,14 +138,15 @@ def test_technologies():
 
 def test_small_tables(cities):
     assert list(cities.columns[: len(CITY_COLS)]) == CITY_COLS
-    assert sorted(zip(cities["city"], cities["year"])) == sorted((c, y) for c in CITIES for y in (2025, 2030))
+    assert sorted(zip(cities["city"], cities["year"])) == sorted(
+        [(c, y) for c in CITIES for y in (2025, 2030)] + [("leshan", BASE_YEAR)])
     assert (cities["existing_hydro_seasonal_mw"] <= cities["existing_hydro_reservoir_mw"]).all()
     assert (cities["energy_fossil_other_tce"] > 0).all()
     assert (cities.loc[cities["city"] == "chengdu", "potential_wind_mw"] == 0).all()
     fuels = pd.read_csv(DATA / "fuels.csv")
     assert list(fuels.columns[: len(FUEL_COLS)]) == FUEL_COLS
     assert sorted(zip(fuels["fuel"], fuels["year"])) == sorted(
-        (f, y) for f in ("coal", "gas", "biomass") for y in (2025, 2030))
+        (f, y) for f in ("coal", "gas", "biomass") for y in (BASE_YEAR, 2025, 2030))
     corr = pd.read_csv(DATA / "corridors.csv")
     assert list(corr.columns[: len(CORRIDOR_COLS)]) == CORRIDOR_COLS
     buses = set(CITIES) | {"sichuan_grid"}
@@ -150,6 +156,33 @@ def test_small_tables(cities):
     assert (corr["reactance_ohm"] > 0).all()
     bound = pd.read_csv(DATA / "boundary.csv")
     assert list(bound.columns[: len(BOUNDARY_COLS)]) == BOUNDARY_COLS
-    assert sorted(bound["year"]) == [2025, 2030]
+    assert sorted(bound["year"]) == [BASE_YEAR, 2025, 2030]
     for df in (cities, fuels, corr, bound):
         assert df["flag"].notna().all() and df["source"].notna().all()
+
+
+def _seed_lines(file: str) -> list[str]:
+    return (SEEDS / file).read_text(encoding="utf-8").split("\n")
+
+
+@pytest.mark.parametrize("table,quote", [("source/plan_facts.csv", "quote"), ("plants.csv", "plan_quote")])
+def test_plan_quotes_are_on_their_lines(table, quote):
+    """Every figure transcribed from a plan carries a verbatim quote of its cited line."""
+    if not SEEDS.is_dir():
+        pytest.skip(f"seed folder {SEEDS} not present")
+    df = pd.read_csv(DATA / table)
+    file_col, line_col = ("file", "line") if table.startswith("source") else ("plan_file", "plan_line")
+    bad = [f"{r[file_col]}:{r[line_col]} {r[quote]!r}" for _, r in df.iterrows()
+           if r[quote] not in _seed_lines(r[file_col])[int(r[line_col]) - 1]]
+    assert not bad, "\n".join(bad)
+
+
+def test_plants_table():
+    """plants.csv: one row per named plant, each with a status the cases know and a flag."""
+    df = pd.read_csv(DATA / "plants.csv")
+    assert df["name"].is_unique and set(df["city"]) <= set(CITIES)
+    assert set(df["status"]) <= {"existing", "committed", "candidate"}
+    assert set(df["component"]) <= {"generator", "storage", "reservoir"}
+    assert (df["mw"] > 0).all() and df["flag"].notna().all() and df["source"].notna().all()
+    techs = set(pd.read_csv(DATA / "technologies.csv")["technology"])
+    assert set(df["technology"]) <= techs

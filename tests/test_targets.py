@@ -317,6 +317,25 @@ def test_demand_response(make):
     assert r["cost_per_pp"] == pytest.approx(3000.0)
 
 
+def test_demand_response_bound_with_an_unbounded_unit(make):
+    """The no-LP bound of a DR target (feasibility.py): an unbounded DR unit (no max_mw) can reach any
+    share, so 10 % of the 100 MW peak is reachable and nothing is computed as inf × 0 = nan (which
+    once raised a RuntimeWarning and made the bound unknown); a unit capped at 5 MW reaches
+    5 / 100 = 5 % < 10 %, which validation reports as unreachable."""
+    import warnings
+
+    from gridplan.case.prepare import validate_data
+
+    target = [{"id": "dr", "kind": "demand_response", "value": 0.1}]
+    open_dr = make(generators=[GAS], targets=target, demand_response=[{"name": "dr_a", "bus": "A"}])
+    capped = make(generators=[GAS], targets=target, demand_response=[{"name": "dr_a", "bus": "A", "max_mw": 5}])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        assert validate_data(open_dr).unreachable == []
+        unreachable = validate_data(capped).unreachable
+    assert len(unreachable) == 1 and "at most 0.05" in str(unreachable[0])
+
+
 @pytest.mark.parametrize("spec, gas_built", [
     ({"reserve_margin": 0.2}, 20 / 0.9),   # 1.2 × 100 = 120 firm MW
     ({"value": 110}, 10 / 0.9),

@@ -24,6 +24,8 @@ What is checked, by family (values as the model will read them, see
   efficiency in (0, 1]; a fuel listed in ``technologies.fuels``;
 * storage: round-trip efficiency in (0, 1];
 * reservoirs: an inflow scale when ``existing_mw`` (the default scale) is 0;
+* electrification: ``min_mwh <= max_mwh``; a profile without ``scale`` and with a positive sum;
+  the fossil it may displace within the case's energy accounts (:func:`check_displacement`);
 * catalogue and fuels tables: at least one row, whole-number years, one row per technology
   (fuel) and year; every written number cell finite and in its column's range (:data:`RANGES`),
   a written ``nan`` or ``inf`` refused (blank cells take defaults); every flag cell a written
@@ -52,7 +54,7 @@ from .fields import BOOL_HINT
 from .readers import (CATALOGUE_COLUMNS, CATALOGUE_FLAGS, CATALOGUE_NUMERIC, FLAG_FALSE, FLAG_TRUE, case_path,
                       profile_refs, truthy)
 from .schema import Case, Profile
-from .targets import check_targets
+from .targets import check_targets, counts_fossil_outside_power
 from .typical_days import check_typical_days
 
 CATALOGUE_KINDS = {c.case_field: c.catalogue_kinds for c in element_lists() if c.catalogue_kinds}
@@ -102,7 +104,8 @@ def check_case(case: Case, cat: pd.DataFrame, fuels: pd.DataFrame, profiles: dic
             *check_groups(case, cat, groups, file), *check_profiles(case, profiles, file),
             *check_generators(case, cat, fuels, file, years), *check_storage(case, cat, file, years),
             *check_reservoirs(case, cat, file, years), *check_lines(case, cat, file, years),
-            *check_demand_response(case, file), *check_target_groups(case, groups),
+            *check_demand_response(case, file), *check_electrification(case, profiles, file),
+            *check_target_groups(case, groups),
             *check_targets(case, file), *check_supply(case)]
 
 
@@ -383,6 +386,52 @@ def check_demand_response(case: Case, file) -> list:
     return [p for d in case.demand_response
             for p in check_build_range(file, f"demand_response[{d.name}]", d.existing_mw, 0.0, d.max_mw,
                                        default_max=np.inf)]
+
+
+def check_electrification(case: Case, profiles: dict, file) -> list:
+    """min_mwh <= max_mwh; the profile is a shape (no scale, a positive sum: it is normalised to
+    the year's energy); the fossil it may displace fits the case's energy accounts."""
+    out = []
+    for e in case.electrification:
+        path = f"electrification[{e.name}]"
+        out += check_build_range(file, path, 0.0, e.min_mwh, e.max_mwh, unit="mwh")
+        if e.profile.scale is not None:
+            out.append(CaseError(file, path + ".profile.scale", e.profile.scale,
+                                 "no scale: the profile is only the shape of the added load, normalised so "
+                                 "that the year holds the element's MWh"))
+        values = profiles.get(("electrification", e.name))
+        if values is not None and np.isfinite(values).all() and not values.sum() > 0:
+            out.append(CaseError(file, path + ".profile", f"{e.profile.file}:{e.profile.column} sums to "
+                                 f"{values.sum():g}", "a profile with a positive sum (the shape of the added load)"))
+    return out + check_displacement(case, file)
+
+
+def check_displacement(case: Case, file) -> list:
+    """Electrification displaces at most Σ max_mwh × displaced_tce_per_mwh tce of fossil energy, which
+    must come out of the fossil energy the case counts outside the power sector
+    (``fossil_other_tce``, whenever it is given or a target reads it) and out of the non-electric
+    final energy (``final_energy_other_tce``, when given); else a share target's denominator
+    could go below the energy really consumed. One problem, naming the entry whose potential
+    first exceeds the tightest of them (a budget of 0 leaves nothing to displace)."""
+    ea, elec = case.energy_accounting, case.electrification
+    budgets = {}
+    if ea.fossil_other_tce > 0 or any(counts_fossil_outside_power(t) for t in case.targets):
+        budgets["energy_accounting.fossil_other_tce"] = ea.fossil_other_tce
+    if ea.final_energy_other_tce is not None:
+        budgets["energy_accounting.final_energy_other_tce"] = ea.final_energy_other_tce
+    if not elec or not budgets:
+        return []
+    field, budget = min(budgets.items(), key=lambda kv: kv[1])
+    reach = np.cumsum([e.max_mwh * e.displaced_tce_per_mwh for e in elec])
+    over = np.flatnonzero((reach > budget * (1 + 1e-9)) | (budget == 0))
+    if not over.size:
+        return []
+    e = elec[over[0]]
+    return [CaseError(file, f"electrification[{e.name}].max_mwh", e.max_mwh,
+                      f"a potential whose displaced fossil energy (Σ max_mwh × displaced_tce_per_mwh = "
+                      f"{reach[over[0]]:g} tce over electrification up to {e.name}) stays within {field} "
+                      f"({budget:g} tce): electrification cannot displace more fossil energy than the case "
+                      "counts outside the power sector")]
 
 
 # --------------------------------------------------------------------------- profiles and supply

@@ -28,7 +28,10 @@ Fields:
   typical days cluster and rescale, if any;
 * ``series_cap`` — for a series in per unit of capacity, the most a rescaled hour may reach;
 * ``profile`` — the element's case field that names its hourly profile (a CSV column), if any;
-* ``catalogue_kinds`` — the catalogue ``kind`` values its technology may have (checked).
+* ``catalogue_kinds`` — the catalogue ``kind`` values its technology may have (checked);
+* ``draws_series`` — the element is a load that takes ``build`` × ``series`` (MW) from its bus
+  every snapshot: ``build`` is then an annual energy (MWh/yr), ``series`` its shape (1/h, summing
+  to 1 over the weighted snapshots), and its dispatch is minus that load (electrification).
 """
 from __future__ import annotations
 
@@ -53,6 +56,7 @@ class Component:
     series_cap: float | None = None
     profile: str | None = None
     catalogue_kinds: tuple[str, ...] = ()
+    draws_series: bool = False
 
 
 GENERATOR = Component("generator", "generator", "generators", "gens", build="gen_build",
@@ -70,11 +74,14 @@ DEMAND_RESPONSE = Component("demand_response", "demand_response", "demand_respon
                             output=("dr_p",), technology="demand_response")
 EXCHANGE = Component("exchange", "exchange", "exchanges", "exchanges", output=("import_p", "export_p"),
                      technology="import")
+ELECTRIFICATION = Component("electrification", "electrification", "electrification", "electrification",
+                            build="electrify", existing="existing_mwh", unit="MWh", technology="electrification",
+                            series="electrification_shape", profile="profile", draws_series=True)
 LINE = Component("line", "line", "lines", "lines", bus_fields=("bus0", "bus1"), build="line_build",
                  technology="line", catalogue_kinds=("line",))
 
 COMPONENTS: tuple[Component, ...] = (GENERATOR, RESERVOIR, STORAGE, STORAGE_ENERGY, DEMAND_RESPONSE,
-                                     EXCHANGE, LINE)
+                                     EXCHANGE, ELECTRIFICATION, LINE)
 """In the order of the results frames (capacities, dispatch)."""
 
 

@@ -12,6 +12,8 @@ which :mod:`gridplan.case.prepare` hands :data:`MONEY`):
   an annual cost with the capital recovery factor ``crf = r / (1 - (1 + r)^-life)``
   (life 30 years where the catalogue leaves it blank), plus fixed O&M
   ``fom = capex · fom_pct / 100`` per year;
+* electrification: its cost per MWh/yr in model money; its profile stays a raw shape,
+  normalised to the year's energy on the prepared snapshots (:func:`gridplan.case.prepare.annual_shape`);
 * fuel: ``GJ_PER_MWH / efficiency`` GJ per MWh of electricity, priced at the fuel's
   CNY/GJ and emitting its t CO2/GJ; fossil fuel counted as tce at ``GJ_PER_TCE``;
   the CO2 price becomes a cost per MWh, ``co2_cost = price · t CO2/MWh``.
@@ -241,6 +243,21 @@ def exchanges(case: Case) -> pd.DataFrame:
                         import_cost=e.import_cny_per_mwh * MONEY, export_revenue=e.export_cny_per_mwh * MONEY,
                         co2_t_per_mwh=e.co2_t_per_mwh, non_fossil_fraction=e.non_fossil_fraction,
                         firm_mw=e.firm_mw) for e in case.exchanges], "exchange")
+
+
+ELECTRIFICATION_COLUMNS = ("bus", "existing_mwh", "min_mwh", "max_mwh", "displaced_tce_per_mwh", "cost")
+
+
+def electrification(case: Case, profiles: dict) -> tuple[pd.DataFrame, np.ndarray]:
+    """Electrification frame (MWh/yr range, tce displaced per MWh, cost per MWh/yr) and the raw
+    hourly shape (E, H) of each added load, unscaled (its scale is normalised away in prepare).
+    ``existing_mwh`` is 0: electricity already used today is in the buses' base demand."""
+    rows = [dict(name=e.name, bus=e.bus, existing_mwh=0.0, min_mwh=e.min_mwh, max_mwh=e.max_mwh,
+                 displaced_tce_per_mwh=e.displaced_tce_per_mwh, cost=e.cost_cny_per_mwh * MONEY)
+            for e in case.electrification]
+    shapes = [profiles["electrification", e.name] for e in case.electrification]
+    frame = _frame(rows, "electrification", empty_columns=ELECTRIFICATION_COLUMNS)
+    return frame, np.array(shapes, dtype=float).reshape(len(rows), case.time.hours)
 
 
 def build_groups(case: Case, cat: pd.DataFrame) -> dict[str, set]:

@@ -85,13 +85,21 @@ def _capacity_bound(case, t, groups: dict, weights: dict, file) -> list:
         w_num, w_den, base = [num(e[1]) for e in elems], [den(e[1]) for e in elems], 0.0
     coefs = np.array(w_num) - (s * np.array(w_den) if share else 0.0)
     x = corner(coefs, [e[2] for e in elems], [e[3] for e in elems], most=sense == ">=")
-    reach_num, reach_den = float(np.dot(w_num, x)) if elems else 0.0, (float(np.dot(w_den, x)) if elems else 0.0) + base
+    reach_num, reach_den = _dot(w_num, x), _dot(w_den, x) + base
     reach = (reach_num / reach_den if reach_den > 0 else np.nan) if share else reach_num
     row = reach_num - s * reach_den if share else reach_num - s
     tol = EPS * max(1.0, abs(s), reach_den)
     if (sense == ">=" and row < -tol) or (sense == "<=" and row > tol):
         return [_bound_error(file, t, sense, s, reach, share)]
     return []
+
+
+def _dot(weights, x) -> float:
+    """Σ w·x over the elements a side counts (w ≠ 0): an unbounded element (x = inf) that the side
+    does not count must add 0, not inf × 0 = nan."""
+    w, x = np.asarray(weights, float), np.asarray(x, float)
+    counted = w != 0
+    return float(np.dot(w[counted], x[counted])) if counted.any() else 0.0
 
 
 def _weights(group, groups: dict, weights: dict):

@@ -15,7 +15,8 @@
    handed :data:`MONEY`) — units are converted here and nowhere else, so no family imports MONEY;
 4. **assemble** :class:`CaseData`, with the time axis reduced to ``time.resolution``
    hours per snapshot (chronological averages weighted by the hours they stand for, so
-   annual energies are exact), then typical days if asked for.
+   annual energies are exact), then typical days if asked for; electrification shapes are
+   normalised on the final snapshots, so an element's MWh/yr is exactly its year's energy.
 """
 from __future__ import annotations
 
@@ -44,7 +45,7 @@ class CaseData:
     prev: np.ndarray                    # (T,) index of the previous snapshot (cyclic)
     buses: pd.Index
     demand: np.ndarray                  # (N, T) MW
-    peak: np.ndarray                    # (N,) MW (of the case's peak_mw, not of the reduced profile)
+    peak: np.ndarray                    # (N,) MW: annual maximum load, peak_mw + committed electrification at its hour
     tech: pd.DataFrame                  # catalogue rows used, indexed by technology
     gens: pd.DataFrame
     avail: np.ndarray                   # (G, T) per unit
@@ -54,6 +55,8 @@ class CaseData:
     lines: pd.DataFrame
     dr: pd.DataFrame
     exchanges: pd.DataFrame
+    electrification: pd.DataFrame      # by element: bus, MWh/yr range, tce displaced per MWh, cost per MWh/yr
+    electrification_shape: np.ndarray   # (E, T) MW per MWh/yr of added load: Σ_t w_t shape[e, t] = 1
     voll: float                         # value of lost load, model money per MWh shed
     targets: pd.DataFrame               # by target id: row unit, softness, penalties (gridplan.case.targets)
     groups: dict = field(default_factory=dict)   # group name -> set of technologies
@@ -167,6 +170,34 @@ def reduce_time(arr: np.ndarray, resolution: int) -> np.ndarray:
     return sums / lengths
 
 
+def annual_shape(profile: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Profiles (n, T) rescaled so that Σ_t w_t · shape[i, t] = 1: MW per MWh/yr of annual energy.
+
+    Computed on the snapshots the model sees (after averaging, or typical days), so an element
+    of x MWh/yr draws exactly x MWh over the weighted year. Every profile has a positive sum
+    (:func:`gridplan.case.checks.check_electrification`)."""
+    if profile.size == 0:
+        return profile
+    return profile / (profile @ weights)[:, None]
+
+
+def peak_with_committed_load(peak: np.ndarray, demand: np.ndarray, buses, electrification: pd.DataFrame,
+                             shape: np.ndarray) -> np.ndarray:
+    """The annual maximum load of each bus (MW), which the demand-response and reserve-margin targets
+    take as their base: ``peak_mw`` plus what committed electrification (its ``min_mwh``, e.g. EV
+    charging split off the demand projection) adds at the bus's peak hour, on the raw hourly series.
+    A planner's 尖峰负荷 includes that load; the chosen part of a lever (above ``min_mwh``) is a
+    decision and is not counted."""
+    committed = electrification["min_mwh"].to_numpy(float) if len(electrification) else np.zeros(0)
+    if not (committed > 0).any():
+        return peak
+    hourly = shape / shape.sum(axis=1, keepdims=True) * committed[:, None]       # (E, H) MW
+    pos = buses.get_indexer(electrification["bus"])
+    added = np.zeros_like(demand)
+    np.add.at(added, pos, hourly)
+    return peak + (demand + added).max(axis=1) - demand.max(axis=1)
+
+
 def time_axis(case: Case, resolution: int | None):
     """(hours per snapshot, first hour of each snapshot, weights in hours, previous snapshot (cyclic))."""
     H = case.time.hours
@@ -187,11 +218,14 @@ def assemble(case: Case, inputs: CaseInputs, resolution: int | None = None) -> C
     buses, demand, peak = convert.buses(case, profiles)
     gens, avail = convert.generators(case, cat, fuels, profiles)
     reservoirs, inflow = convert.reservoirs(case, cat, profiles)
+    electrification, shape = convert.electrification(case, profiles)
+    peak = peak_with_committed_load(peak, demand, buses, electrification, shape)
     return CaseData(case=case, weights=weights, snapshot_hour=starts, prev=prev, buses=buses,
                     demand=reduce_time(demand, res), peak=peak, tech=cat, gens=gens, avail=reduce_time(avail, res),
                     storage=convert.storage(case, cat), reservoirs=reservoirs, inflow=reduce_time(inflow, res),
                     lines=convert.lines(case, cat), dr=convert.demand_response(case),
-                    exchanges=convert.exchanges(case), voll=convert.voll(case),
+                    exchanges=convert.exchanges(case), electrification=electrification,
+                    electrification_shape=annual_shape(reduce_time(shape, res), weights), voll=convert.voll(case),
                     targets=prepare_targets(case.targets, MONEY), groups=inputs.groups,
                     group_weights=convert.group_weights(case),
                     energy_groups=energy_groups(case.targets, inputs.groups))
@@ -228,5 +262,8 @@ def prepare(case: Case, resolution: int | None = None, typical_days: int | None 
     if k:
         from .typical_days import apply_typical_days  # local: only clustered runs need it
         data = apply_typical_days(data, k)
+        # the rescaling keeps each shape's annual sum to ~1e-12; normalise again so the added loads
+        # hold their annual energy exactly on the typical days' weights
+        data.electrification_shape = annual_shape(data.electrification_shape, data.weights)
     data.prepare_s = time.perf_counter() - t_start
     return data

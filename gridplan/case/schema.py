@@ -242,6 +242,29 @@ class SolveSpec(Strict):
     power_flow: Literal["transport", "dc"] = "transport"
 
 
+class Electrification(Strict):
+    """The electrification lever (电能替代): fossil end uses (industrial heat, boilers, vehicles...)
+    turned into electricity demand, an annual amount the model chooses within a range."""
+
+    name: Name
+    bus: Name
+    min_mwh: NonNeg = 0.0
+    """Committed electricity demand added per year (MWh/yr), a floor: min_mwh = max_mwh for a committed
+    load such as planned EV charging."""
+    max_mwh: NonNeg
+    """Potential (MWh/yr): the most electricity these end uses could take per year, a ceiling."""
+    profile: Profile
+    """Shape of the added load over the year (any positive scale: it is normalised so the year's
+    energy is the element's MWh); no `scale`."""
+    displaced_tce_per_mwh: Positive
+    """tce of fossil final energy no longer burnt per MWh of electricity used (end-use efficiency
+    ratio × energy content of the fuel replaced)."""
+    cost_cny_per_mwh: NonNeg
+    """Annual cost per MWh/yr converted: end-use equipment annuity + O&M (the electricity itself is
+    priced by the model). The fossil fuel no longer bought is not credited: energy used outside the
+    power sector is not priced either. Required: a forgotten cost would make the lever free."""
+
+
 # --------------------------------------------------------------------------- the case
 
 
@@ -268,6 +291,8 @@ class Case(Strict):
     lines: list[Line] = []
     demand_response: list[DemandResponse] = []
     exchanges: list[Exchange] = []
+    electrification: list[Electrification] = []
+    """Fossil end uses that may turn into electricity demand (电能替代)."""
     targets: list[Target] = []
 
     _path: Optional[Path] = PrivateAttr(default=None)
@@ -279,7 +304,7 @@ class Case(Strict):
         return root_rule(root)
 
     @field_validator("buses", "generators", "storage", "reservoirs", "lines",
-                     "demand_response", "exchanges", "targets")
+                     "demand_response", "exchanges", "electrification", "targets")
     @classmethod
     def _unique_names(cls, items):
         seen = set()

@@ -11,8 +11,10 @@ A measure function ``measure(q, t) -> (num, den, value)`` reads only *registered
 quantities* — ``q.total(quantity, group=None)`` sums what the families contributed to a
 quantity at the target's buses (see :data:`gridplan.model.context.QUANTITIES`:
 ``capacity``, ``seasonal_capacity``, ``firm_capacity``, ``dr_capability``, ``generation``,
-``non_fossil_energy``, ``primary_electricity``, ``co2``, ``fuel``, ``unserved_energy``),
-plus ``q.demand_mwh``, ``q.peak`` (MW, sum of the buses' peaks), ``q.group(name)`` and
+``non_fossil_energy``, ``primary_electricity``, ``co2``, ``fuel``, ``unserved_energy``,
+``electrification``, ``displaced_fossil``),
+plus ``q.demand_mwh``, ``q.peak`` (MW, sum of the buses' annual maximum loads: peak_mw plus committed
+electrification at the peak hour), ``q.group(name)`` and
 ``q.accounting`` (the case's energy accounting). It returns linear expressions (they
 support ``+ - *`` with numbers; nothing here imports the model) and the plan's number:
 
@@ -22,9 +24,9 @@ support ``+ - *`` with numbers; nothing here imports the model) and the plan's n
 
 | kind | num | den | row unit | dual reported as |
 |---|---|---|---|---|
-| non_fossil_share, electricity | non-fossil energy | demand | MWh | CNY/MWh of NF energy (+ CNY per pp) |
-| non_fossil_share, energy | k·NF + NFo | fuel + k·primary electricity + Fo + NFo | tce | CNY/tce (+ per pp) |
-| electricity_final_share | c·(demand − unserved) | c·(demand − unserved) + other final | tce | CNY/tce (+ per pp) |
+| non_fossil_share, electricity | non-fossil energy | demand + X | MWh | CNY/MWh of NF energy (+ CNY per pp) |
+| non_fossil_share, energy | k·NF + NFo | fuel + k·primary electricity + (Fo − Δ) + NFo | tce | CNY/tce (+ per pp) |
+| electricity_final_share | c·(demand + X − unserved) | c·(demand + X − unserved) + (other final − Δ) | tce | CNY/tce (+ per pp) |
 | installed_capacity | capacity of the group | — | MW | CNY/kW-yr |
 | capacity_share | capacity of the group | capacity of of_group | MW | CNY/kW-yr (+ per pp) |
 | seasonal_hydro | seasonal capacity | (share: hydro capacity) | MW | CNY/kW-yr |
@@ -34,7 +36,10 @@ support ``+ - *`` with numbers; nothing here imports the model) and the plan's n
 | generation | generation of the group | — | MWh | CNY/MWh |
 
 (k the coal-equivalent factor, c the calorific equivalent of electricity 0.1229 tce/MWh;
-Fo/NFo the case's fossil/non-fossil energy consumed outside the modelled power sector.)
+Fo/NFo the case's fossil/non-fossil energy consumed outside the modelled power sector;
+X the electricity demand electrification adds and Δ the fossil final energy it displaces,
+both at the target's buses: the fossil no longer burnt leaves Fo and the other final energy,
+the electricity replacing it joins the demand.)
 *Non-fossil energy* counts generation × its non-fossil fraction, minus storage losses,
 imports at the outside mix's fraction φ and exports deducted as fully non-fossil, so no
 city raises its share by exporting or by cycling surplus hydro through a battery.
@@ -105,16 +110,22 @@ class NonFossilShare(TargetBase):
     sense: Literal[">=", "<="] = ">="
 
 
+def demand_with_electrification(q):
+    """MWh of electricity demand: the buses' base demand plus what electrification adds."""
+    return q.demand_mwh + q.total("electrification")
+
+
 def non_fossil_share(q, t):
-    """Electricity: NF / demand. Energy (coal-equivalent method, 发电煤耗法):
-    (k·NF + NFo) / (fuel + k·primary electricity + Fo + NFo)."""
+    """Electricity: NF / (demand + electrification). Energy (coal-equivalent method, 发电煤耗法):
+    (k·NF + NFo) / (fuel + k·primary electricity + (Fo − displaced fossil) + NFo)."""
     nf = q.total("non_fossil_energy")
     if t.scope == "electricity":
-        return nf, q.demand_mwh, t.value
+        return nf, demand_with_electrification(q), t.value
     ea = q.accounting
     k = ea.coal_equivalent_tce_per_mwh
     num = nf * k + ea.nonfossil_other_tce
-    den = q.total("fuel") + q.total("primary_electricity") * k + (ea.fossil_other_tce + ea.nonfossil_other_tce)
+    den = (q.total("fuel") + q.total("primary_electricity") * k + (ea.fossil_other_tce + ea.nonfossil_other_tce)
+           - q.total("displaced_fossil"))
     return num, den, t.value
 
 
@@ -134,12 +145,13 @@ def final_energy_given(case, t, file) -> list:
 
 
 def electricity_final_share(q, t):
-    """Electricity consumed (demand − unserved, at the calorific equivalent c) over final energy
-    (that electricity + the case's other final energy). Demand is an input today, so the row
+    """Electricity consumed (demand + electrification − unserved, at the calorific equivalent c)
+    over final energy (that electricity + the case's other final energy − the fossil that
+    electrification displaces). Without electrification elements demand is an input, and the row
     checks that the case's demand carries the plan's electrification; only shedding moves it."""
     ea = q.accounting
-    elec = (q.demand_mwh - q.total("unserved_energy")) * ea.electricity_tce_per_mwh
-    return elec, elec + ea.final_energy_other_tce, t.value
+    elec = (demand_with_electrification(q) - q.total("unserved_energy")) * ea.electricity_tce_per_mwh
+    return elec, elec + (ea.final_energy_other_tce - q.total("displaced_fossil")), t.value
 
 
 class GroupTarget(TargetBase):
@@ -332,6 +344,12 @@ def required(t, value: float, is_share: bool) -> float:
 def check_targets(case, file) -> list:
     """The kinds' own checks of every target (:attr:`TargetKind.check`)."""
     return [p for t in case.targets if kind_of(t).check for p in kind_of(t).check(case, t, file)]
+
+
+def counts_fossil_outside_power(t) -> bool:
+    """The target reads energy consumed outside the power sector (``fossil_other_tce``,
+    ``final_energy_other_tce``), from which electrification's displaced fossil is deducted."""
+    return t.kind == "electricity_final_share" or (t.kind == "non_fossil_share" and t.scope == "energy")
 
 
 def is_soft(t) -> bool:

@@ -8,7 +8,7 @@ rebuilt in :mod:`gridplan.results`.
 
 * **series**: demand per bus, then the hourly series of every component family that has
   one (:data:`gridplan.case.components.COMPONENTS`, field ``series``: generator
-  availability, reservoir inflow), in that order;
+  availability, reservoir inflow, the shape of electrification's added load), in that order;
 * **features**: each series' hourly year is min-max normalised to [0, 1] (a series that is
   constant over the year carries no information and is dropped); a day's feature vector is
   the concatenation of its 24 normalised hours of every series (each series weighs the same);
@@ -223,7 +223,7 @@ class Clustering:
     peak_typical_day: int
     distance: float                 # k-medoids total distance (normalised features)
     residual: dict = field(default_factory=dict)
-    """Per series ('demand', 'avail', 'inflow'): annual sum − reduced annual sum per element
+    """Per series ('demand', 'avail', 'inflow', 'electrification_shape'): annual sum − reduced annual sum per element
     (MWh for demand/inflow, full-load hours for availability); zero unless clipping bit."""
 
 

@@ -1,4 +1,5 @@
-"""The terminal tables of a solved case: capacity by bus × technology, targets, system figures.
+"""The terminal tables of a solved case: capacity by bus × technology, electrification, targets,
+system figures.
 
 Numbers come from :class:`gridplan.Results` frames; this module only groups for display
 and formats.
@@ -34,6 +35,17 @@ def capacity_table(res) -> Table:
     return t
 
 
+def electrification_table(el: pd.DataFrame) -> Table:
+    """Each electrification element: the MWh/yr chosen within its range, fossil displaced, cost."""
+    t = Table(title="electrification (电能替代): annual electricity demand added", title_justify="left")
+    for c in ("name", "bus", "min MWh", "chosen MWh", "max MWh", "displaced tce", "cost CNY", "peak MW"):
+        t.add_column(c, justify="left" if c in ("name", "bus") else "right")
+    for name, r in el.iterrows():
+        t.add_row(Text(str(name)), str(r["bus"]), number(r["min_mwh"]), number(r["mwh"]), number(r["max_mwh"]),
+                  number(r["displaced_tce"]), number(r["cost_cny"]), number(r["peak_mw"]))
+    return t
+
+
 def targets_table(tg: pd.DataFrame) -> Table:
     t = Table(title="targets", title_justify="left")
     for c in ("id", "required", "achieved", "met", "binding", "dual"):
@@ -56,7 +68,11 @@ def system_table(s: dict) -> Table:
     if s["target_penalty_cny"] > 0.5:
         t.add_row("+ target shortfall penalties", f"{s['target_penalty_cny'] / 1e8:,.2f} 亿 CNY (not a real cost)")
     t.add_row("cost per MWh of demand", f"{s['cost_per_mwh_cny']:,.1f} CNY/MWh")
-    t.add_row("demand", f"{s['demand_mwh'] / 1e6:,.2f} TWh")
+    t.add_row("demand", f"{s['demand_mwh'] / 1e6:,.2f} TWh" + (
+        f" (incl. electrification {s['electrification_mwh'] / 1e6:,.2f})"
+        if s["electrification_mwh"] else ""))
+    if s["displaced_fossil_tce"]:
+        t.add_row("fossil displaced by electrification", f"{s['displaced_fossil_tce'] / 1e4:,.2f} 万 tce")
     t.add_row("emissions", f"{s['emissions_t'] / 1e6:,.3f} Mt CO2")
     t.add_row("non-fossil electricity share", f"{100 * s['non_fossil_electricity_share']:.1f}%")
     t.add_row("curtailment", f"{s['curtailed_mwh'] / 1e3:,.1f} GWh")
@@ -72,6 +88,8 @@ def print_results(res, console: Console = out) -> None:
     """Capacity, targets (with their quotes) and system tables of a solved case."""
     if len(res.capacities):
         console.print(capacity_table(res))
+    if len(res.electrification):
+        console.print(electrification_table(res.electrification))
     tg = res.targets
     if len(tg):
         console.print(targets_table(tg))

@@ -13,6 +13,7 @@ from ..case.schema import Case
 from .context import ModelContext
 from .families.balance import add_balance
 from .families.demand_response import add_demand_response
+from .families.electrification import add_electrification
 from .families.exchanges import add_exchanges
 from .families.generators import add_generators
 from .families.lines import add_lines
@@ -28,6 +29,7 @@ FAMILIES = (
     add_demand_response,
     add_exchanges,
     add_lines,
+    add_electrification,
     add_shedding,
     add_balance,
     add_targets,

@@ -45,6 +45,8 @@ QUANTITIES = {
     "co2": ("t", "annual emissions of generation and imports"),
     "fuel": ("tce", "annual fossil fuel burnt by generators"),
     "unserved_energy": ("MWh", "annual load shed"),
+    "electrification": ("MWh", "annual electricity demand added by electrification (电能替代)"),
+    "displaced_fossil": ("tce", "fossil final energy displaced by electrification"),
 }
 """Every quantity a family may contribute to and a target may read: (unit, meaning)."""
 
