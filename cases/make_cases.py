@@ -101,8 +101,8 @@ def seed_targets(seeds):
     return out
 
 
-# Each spec: (seed target id, case year, dict of fields, list of comment lines, five_city)
-# five_city False: not encodable in the five-city case (see cases/README.md).
+# Each spec: (seed target id, case year, dict of fields, list of comment lines); the five-city case
+# carries every spec of every city, limited to the city's bus.
 def target_specs(city):
     S = SHORT[city]
     AC = ("PV counted in MW_dc as the plan counts it: the group weighs solar MW_AC x 1.2 (DC/AC ratio, "
@@ -114,70 +114,70 @@ def target_specs(city):
                  "renewables); gas excluded (the plan lists gas peaking units separately); storage is not generation")
         return [
             ("non_fossil_share_2025", 2025, dict(kind="non_fossil_share", scope="energy", value=0.545, hedge="about"),
-             [NF, "左右 -> about (engine default band: -2 pp)"], False),
+             [NF, "左右 -> about (engine default band: -2 pp)"]),
             ("clean_capacity_hydro_wind_solar_2025", 2025,
-             dict(kind="installed_capacity", group=f"{S}_clean", value=5000, hedge="hard"), [clean, "以上 -> hard", AC], True),
+             dict(kind="installed_capacity", group=f"{S}_clean", value=5000, hedge="hard"), [clean, "以上 -> hard", AC]),
             ("new_energy_capacity_2025", 2025,
              dict(kind="installed_capacity", group=f"{S}_new_energy", value=2000, hedge="hard"),
              [f"新能源 undefined in the plan: group {S}_new_energy = wind+solar+biomass (usual Chinese reading, excludes hydro)",
-              "达到 -> hard", AC], True),
+              "达到 -> hard", AC]),
             ("non_fossil_share_2030", 2030, dict(kind="non_fossil_share", scope="energy", value=0.565, hedge="about"),
-             [NF, "左右 -> about (engine default band: -2 pp)"], False),
+             [NF, "左右 -> about (engine default band: -2 pp)"]),
             ("clean_capacity_hydro_wind_solar_2030", 2030,
-             dict(kind="installed_capacity", group=f"{S}_clean", value=6000, hedge="hard"), [clean, "以上 -> hard", AC], True),
+             dict(kind="installed_capacity", group=f"{S}_clean", value=6000, hedge="hard"), [clean, "以上 -> hard", AC]),
             ("new_energy_capacity_2030", 2030,
              dict(kind="installed_capacity", group=f"{S}_new_energy", value=3000, hedge="about"),
-             [f"新能源 = group {S}_new_energy (wind+solar+biomass)", "左右 -> about (engine default band: -2 % of value)", AC], True),
+             [f"新能源 = group {S}_new_energy (wind+solar+biomass)", "左右 -> about (engine default band: -2 % of value)", AC]),
             ("hydro_seasonal_regulation_capacity_2030", 2030, dict(kind="seasonal_hydro", value=1900, unit="MW", hedge="hard"),
              ["季以上调节能力: reservoirs with seasonal: true (Tingzikou annual, Baozhusi incomplete-annual, "
-              "and the candidate Quhe/Guanziba annual-regulation plant)", "达到 -> hard"], True),
+              "and the candidate Quhe/Guanziba annual-regulation plant)", "达到 -> hard"]),
             ("peak_load_response_capability_2030", 2030,
              dict(kind="demand_response", value=0.05, hedge="about", tolerance=0.005),
              ["尖峰负荷响应能力 5%: base = annual maximum load (the bus peak_mw), sichuan_data §6 (需求侧管理办法 2023)",
-              "基本具备 (basically) -> about, band narrowed to 0.5 pp (the default 2 pp would be 40 % of the value)"], True),
+              "基本具备 (basically) -> about, band narrowed to 0.5 pp (the default 2 pp would be 40 % of the value)"]),
         ]
     if city == "panzhihua":
         hws = f"水电、风电、太阳能发电总装机: group {S}_hws = hydro+wind+solar (the plan names exactly these three)"
         return [
             ("non_fossil_share_2025", 2025, dict(kind="non_fossil_share", scope="energy", value=0.33, hedge="about"),
-             [NF, "左右 -> about (engine default band: -2 pp)"], False),
+             [NF, "左右 -> about (engine default band: -2 pp)"]),
             ("capacity_hydro_wind_solar_2025", 2025,
-             dict(kind="installed_capacity", group=f"{S}_hws", value=7200, hedge="hard"), [hws, "以上 -> hard", AC], True),
+             dict(kind="installed_capacity", group=f"{S}_hws", value=7200, hedge="hard"), [hws, "以上 -> hard", AC]),
             ("clean_capacity_share_2025", 2025,
              dict(kind="capacity_share", group=f"{S}_clean", of_group=f"{S}_all", value=0.9, hedge="about"),
              [f"清洁能源装机占比: numerator group {S}_clean = hydro+wind+solar+biomass (gas not clean), "
               f"denominator {S}_all = every generating technology (storage excluded), both with PV in MW_dc",
-              "左右 -> about (engine default band: -2 pp)", AC], True),
+              "左右 -> about (engine default band: -2 pp)", AC]),
             ("hydro_capacity_2025", 2025, dict(kind="installed_capacity", group="hydro", value=6600, hedge="strive"),
              ["力争 opens the sentence and governs the 660万千瓦 clause -> strive (default penalty)",
-              "the fleet carries this stock (named plants + half of Guanyinyan + small hydro, plants.csv): a check"], True),
+              "the fleet carries this stock (named plants + half of Guanyinyan + small hydro, plants.csv): a check"]),
             ("wind_pv_capacity_2025", 2025, dict(kind="installed_capacity", group=f"{S}_wind_pv", value=1000, hedge="strive"),
-             [f"group {S}_wind_pv = wind+solar", "力争…以上 -> strive", AC], True),
+             [f"group {S}_wind_pv = wind+solar", "力争…以上 -> strive", AC]),
             ("hydro_seasonal_regulation_share_2025", 2025,
              dict(kind="seasonal_hydro", value=0.82, unit="share", hydro_group="hydro", hedge="about", tolerance=0.005),
              ["季以上调节能力的水电装机占比: seasonal reservoirs / all hydro (carrier hydro: reservoir + ROR + small)",
               "达 82 %: the plan's own plants give (Ertan 3,300 + Guanyinyan half 1,500 + Tongzilin 600) / 6,600 = 81.8 %, "
-              "which it prints as 82 %: read to the printed precision, tolerance 0.5 pp (about), see cases/README.md"], True),
+              "which it prints as 82 %: read to the printed precision, tolerance 0.5 pp (about), see cases/README.md"]),
             ("non_fossil_share_2030", 2030, dict(kind="non_fossil_share", scope="energy", value=0.39, hedge="about"),
-             [NF, "左右 -> about (engine default band: -2 pp)"], False),
+             [NF, "左右 -> about (engine default band: -2 pp)"]),
             ("capacity_hydro_wind_solar_2030", 2030,
              dict(kind="installed_capacity", group=f"{S}_hws", value=10000, hedge="hard"),
-             [hws, "达到 without 以上: read as a floor (an equality contradicts hydro 6,600 + wind/PV >= 5,000) -> hard", AC], True),
+             [hws, "达到 without 以上: read as a floor (an equality contradicts hydro 6,600 + wind/PV >= 5,000) -> hard", AC]),
             ("wind_pv_capacity_2030", 2030, dict(kind="installed_capacity", group=f"{S}_wind_pv", value=5000, hedge="hard"),
              [f"group {S}_wind_pv = wind+solar",
               "以上 -> hard: the sentence's 力争 is read as governing only the 2025 clause (after the semicolon the "
-              "2030 clause restarts with 到 2030 年)", AC], True),
+              "2030 clause restarts with 到 2030 年)", AC]),
         ]
     if city == "mianyang":
         clean = (f"清洁能源电力总装机 undefined: group {S}_clean = hydro+wind+solar+biomass; gas NOT included "
                  "(the plan treats gas turbines as 传统能源 support, line 39)")
         return [
             ("non_fossil_share_2025", 2025, dict(kind="non_fossil_share", scope="energy", value=0.45, hedge="about"),
-             [NF, "左右 -> about (engine default band: -2 pp)"], False),
+             [NF, "左右 -> about (engine default band: -2 pp)"]),
             ("clean_power_capacity_2025", 2025, dict(kind="installed_capacity", group=f"{S}_clean", value=2100, hedge="hard"),
-             [clean, "达到 -> hard", AC], True),
+             [clean, "达到 -> hard", AC]),
             ("clean_power_capacity_2030", 2030, dict(kind="installed_capacity", group=f"{S}_clean", value=4500, hedge="strive"),
-             [clean, "力争…以上 -> strive (default penalty 500 CNY/kW-yr of shortfall)", AC], True),
+             [clean, "力争…以上 -> strive (default penalty 500 CNY/kW-yr of shortfall)", AC]),
         ]
     if city == "leshan":
         ef = ("电能占终端用能的比重 on the coal-equivalent basis (等价值): electricity x {k} tce/MWh over total energy "
@@ -189,28 +189,28 @@ def target_specs(city):
         dr = "需求侧响应能力: base = annual maximum load (the bus peak_mw); no stated denominator (targets.yaml ambiguity)"
         return [
             ("non_fossil_share_2025", 2025, dict(kind="non_fossil_share", scope="energy", value=0.45, hedge="hard"),
-             [NF, "达到 -> hard"], False),
+             [NF, "达到 -> hard"]),
             ("renewable_capacity_2025", 2025, dict(kind="installed_capacity", group=f"{S}_renewable", value=7455.2, hedge="hard"),
-             [ren, "达到 -> hard", AC], True),
+             [ren, "达到 -> hard", AC]),
             ("hydro_capacity_2025", 2025, dict(kind="installed_capacity", group="hydro", value=6930, hedge="hard"),
              ["group hydro (carrier): ROR + small + reservoir", "达到 -> hard; the fleet carries this stock (2022 stock "
-              "5,747.5 MW + the three plants under construction, plants.csv): the row is a check"], True),
+              "5,747.5 MW + the three plants under construction, plants.csv): the row is a check"]),
             ("demand_response_capability_2025", 2025, dict(kind="demand_response", value=0.089, hedge="hard"),
-             [dr, "达到 -> hard"], True),
+             [dr, "达到 -> hard"]),
             ("electricity_share_final_energy_2025", 2025,
-             dict(kind="electricity_final_share", value=0.55, hedge="hard"), [ef, "达到 -> hard"], False),
+             dict(kind="electricity_final_share", value=0.55, hedge="hard"), [ef, "达到 -> hard"]),
             ("new_captive_coal_units", 2025, dict(kind="installed_capacity", group="coal", value=270, sense="<=", hedge="hard"),
-             [coal], True),
+             [coal]),
             ("non_fossil_share_2030", 2030, dict(kind="non_fossil_share", scope="energy", value=0.5, hedge="hard"),
-             [NF, "goal section (lines 5 and 10) says 达到 -> hard; the task section (line 405) says 力争"], False),
+             [NF, "goal section (lines 5 and 10) says 达到 -> hard; the task section (line 405) says 力争"]),
             ("renewable_capacity_2030", 2030, dict(kind="installed_capacity", group=f"{S}_renewable", value=8000, hedge="hard"),
-             [ren, "goal section (line 10) 达到 -> hard; line 395 says 力争", AC], True),
+             [ren, "goal section (line 10) 达到 -> hard; line 395 says 力争", AC]),
             ("demand_response_capability_2030", 2030, dict(kind="demand_response", value=0.123, hedge="hard"),
-             [dr, "达到 -> hard"], True),
+             [dr, "达到 -> hard"]),
             ("electricity_share_final_energy_2030", 2030,
-             dict(kind="electricity_final_share", value=0.6, hedge="hard"), [ef, "达到 -> hard"], False),
+             dict(kind="electricity_final_share", value=0.6, hedge="hard"), [ef, "达到 -> hard"]),
             ("new_captive_coal_units", 2030, dict(kind="installed_capacity", group="coal", value=270, sense="<=", hedge="hard"),
-             [coal], True),
+             [coal]),
         ]
     if city == "chengdu":
         ef = ("电能占终端用能的比重 on the coal-equivalent basis (等价值): electricity x {k} tce/MWh over total energy "
@@ -218,24 +218,22 @@ def target_specs(city):
           "the calorific basis (0.1229) would need ~47 TWh in Leshan 2022 for the baseline 50.5 %: data/README.md")
         return [
             ("electricity_share_final_energy_2030", 2030,
-             dict(kind="electricity_final_share", value=0.55, hedge="strive"), [ef, "力爭 -> strive (default penalty)"],
-             False),
+             dict(kind="electricity_final_share", value=0.55, hedge="strive"), [ef, "力爭 -> strive (default penalty)"]),
             ("renewable_capacity_2030", 2030, dict(kind="installed_capacity", group=f"{S}_renewable", value=1500, hedge="hard"),
              [f"可再生能源發電總裝機: group {S}_renewable = hydro+wind+solar+biomass",
-              "超 (strictly above) -> hard >= (strictness is immaterial in an LP)", AC], True),
+              "超 (strictly above) -> hard >= (strictness is immaterial in an LP)", AC]),
             ("demand_response_capability_2030", 2030, dict(kind="demand_response", value=0.09, hedge="strive"),
              ["需求側響應能力 9%: base = annual maximum load (the bus peak_mw), not the 35 GW safe load",
-              "one 力爭 governs the sentence -> strive (default penalty)"], True),
+              "one 力爭 governs the sentence -> strive (default penalty)"]),
             ("grid_safe_load_2030", 2030, dict(kind="firm_capacity", value=35000, hedge="strive"),
              ["電網安全負荷 = secure supply capability of the city grid: credit-weighted local capacity + DR + "
-              "firm import capability (the exchange's firm_mw = its corridor limit)", "力爭 -> strive (default penalty)"],
-             False),
+              "firm import capability (the exchange's firm_mw = its corridor limit)", "力爭 -> strive (default penalty)"]),
         ]
     raise KeyError(city)
 
 
 def target_yaml(spec, seed_file, seed, tid, buses=None, indent="  "):
-    sid, year, fields, comments, _ = spec
+    sid, year, fields, comments = spec
     t = seed[sid]
     lines = [f"{indent}# {c.format(k=COAL_EQ[year])}" for c in comments]
     lines.append(f"{indent}- id: {tid}")
@@ -545,7 +543,9 @@ def ev_fossil(row) -> float:
     return float(row.ev_charging_mwh) * EV_TCE_PER_MWH
 
 
-def accounting_yaml(city, year, row, indent="  "):
+def accounting_yaml(city, year, row, indent="  ", grid=None):
+    """The city's energy accounting; ``grid`` = (non-fossil fraction, CO2 t/MWh) at which its statistics
+    count electricity bought over lines (five-city case), None in a single-city case (no lines)."""
     k = COAL_EQ.get(year, F_BASE)
     fossil = float(row.energy_fossil_other_tce) + ev_fossil(row)
     nonfossil = float(row.energy_nonfossil_other_tce)
@@ -560,10 +560,14 @@ def accounting_yaml(city, year, row, indent="  "):
             f"{indent}# electricity share of final energy on the coal-equivalent basis (等价值), as the plans count it:",
             f"{indent}# electricity at k, over total energy (final energy other than electricity = the two terms above)",
             f"{indent}electricity_tce_per_mwh: {k}",
-            f"{indent}final_energy_other_tce: {num(fossil + nonfossil)}"]
+            f"{indent}final_energy_other_tce: {num(fossil + nonfossil)}"] + ([
+            f"{indent}# electricity bought over the lines (net import) counted at {num(grid[0])} non-fossil, "
+            f"{num(grid[1])} t CO2/MWh: " + grid[2],
+            f"{indent}grid_non_fossil_fraction: {num(grid[0])}",
+            f"{indent}grid_co2_t_per_mwh: {num(grid[1])}"] if grid else [])
 
 
-def bus_yaml(city, year, row):
+def bus_yaml(city, year, row, accounting=None):
     ev = float(row.ev_charging_mwh)
     base_mwh = float(row.annual_demand_mwh) - ev
     peak = float(row.peak_mw) * base_mwh / float(row.annual_demand_mwh)
@@ -571,7 +575,18 @@ def bus_yaml(city, year, row):
             "has its own evening profile (electrification below)" if ev else f"cities.csv {year}")
     return [f"  - name: {city}", f"    lat: {row.lat}", f"    lon: {row.lon}", "    demand:",
             f"      peak_mw: {num(round(peak, 1))}   # {note}; annual demand {num(round(base_mwh))} MWh",
-            f"      profile: {{file: ../data/profiles/{city}.csv, column: load_pu}}"]
+            f"      profile: {{file: ../data/profiles/{city}.csv, column: load_pu}}"] + (accounting or [])
+
+
+def grid_credit(city, year, row, bnd):
+    """(non-fossil fraction, CO2, why) of a city's purchases over the lines: its calibrated import
+    credit where a base year pins it, else the provincial mix of boundary.csv (as its exchange in the
+    single-city case)."""
+    b = bnd.loc[year]
+    if pd.isna(row.import_non_fossil_counted):
+        return b.non_fossil_fraction, b.co2_t_per_mwh, f"the provincial mix, boundary.csv {year}"
+    return (row.import_non_fossil_counted, b.co2_t_per_mwh,
+            "calibrated to the plan's base year (cities.csv import_non_fossil_counted), CO2 physical")
 
 
 def electrification_yaml(city, year, row, levers=True):
@@ -610,8 +625,8 @@ def five_city_case(year, tables):
     L.append("  power_flow: dc   # KVL with the corridors' reactances (corridors.csv, E)")
     sub = cities[cities.year == year].set_index("city")
     L += ["energy_accounting:",
-          "  # sum of the five cities (cities.csv). No target of this case uses it: the engine keeps one",
-          "  # energy_accounting per case, so the per-city non-fossil shares are encoded in the single-city cases only",
+          "  # the sum of the five cities (cities.csv), for case-wide targets (none); every city bus has its own",
+          "  # energy_accounting below, which its targets use",
           f"  coal_equivalent_tce_per_mwh: {COAL_EQ[year]}",
           f"  fossil_other_tce: {num(sub.energy_fossil_other_tce.sum() + sum(ev_fossil(r) for _, r in sub.iterrows()))}"
           "   # + the EV petrol of Chengdu (its EV charging is a committed electrification)",
@@ -621,7 +636,8 @@ def five_city_case(year, tables):
         L += groups_yaml(c)
     L += ["buses:"]
     for c in CITIES:
-        L += bus_yaml(c, year, sub.loc[c])
+        acc = accounting_yaml(c, year, sub.loc[c], indent="      ", grid=grid_credit(c, year, sub.loc[c], bnd))
+        L += bus_yaml(c, year, sub.loc[c], ["    energy_accounting:"] + acc[1:])
     L += ["  - name: sichuan_grid   # the rest of the province (and exports), no demand of its own"]
     G, S_, R, D = [], [], [], []
     for c in CITIES:
@@ -636,13 +652,15 @@ def five_city_case(year, tables):
     col = f"existing_mw_{year}"
     L += ["lines:",
           f"  # corridors.csv: rating {year} as existing_mw, expansion up to max_mw at line_500kv cost x length;",
-          "  # reactance as given (held fixed under expansion by the engine). s_max_pu 0.7 not applied (no engine field)."]
+          "  # reactance as given (held fixed under expansion by the engine). s_max_pu 0.7 not applied to flows;",
+          "  # firm_pu 1: Chengdu's secure-load target counts the full rating of the lines into Chengdu, as its",
+          "  # single-city case counts the corridors' limit as firm_mw (sichuan_data's 0.7 margin would be a sensitivity)"]
     for _, ln in corr.iterrows():
         if ln[col] <= 0 and year == 2025 and ln["name"] == "pzh_ls_1000kv":
             L.append("  # pzh_ls_1000kv (Panxi UHV, in service ~2028) left out of 2025: 0 MW in 2025 and not buildable by then")
             continue
         L.append(f"  - {{name: {ln['name']}, bus0: {ln.bus0}, bus1: {ln.bus1}, existing_mw: {num(ln[col])}, "
-                 f"max_mw: {num(ln.max_mw)}, length_km: {num(ln.length_km)}, reactance_ohm: {num(ln.reactance_ohm)}}}")
+                 f"max_mw: {num(ln.max_mw)}, length_km: {num(ln.length_km)}, reactance_ohm: {num(ln.reactance_ohm)}, firm_pu: 1}}")
     b = bnd.loc[year]
     bmax = float(corr[corr.bus1 == "sichuan_grid"].max_mw.sum())
     L += ["exchanges:",
@@ -651,16 +669,15 @@ def five_city_case(year, tables):
           f"  - {{name: sichuan_grid_exchange, bus: sichuan_grid, max_import_mw: {num(bmax)}, max_export_mw: {num(bmax)},",
           f"     import_cny_per_mwh: {num(b.import_price_cny_per_mwh)}, export_cny_per_mwh: {num(b.export_price_cny_per_mwh)},",
           f"     co2_t_per_mwh: {num(b.co2_t_per_mwh)}, non_fossil_fraction: {num(b.non_fossil_fraction)}}}"]
-    E = [line for c in CITIES for line in electrification_yaml(c, year, sub.loc[c], levers=False)[1:]]
+    E = [line for c in CITIES for line in electrification_yaml(c, year, sub.loc[c])[1:]]
     L += ["electrification:"] + E if E else ["electrification: []"]
     L += ["targets:",
-          "  # Per-city targets limited to the city's bus. Not here (single-city cases only): the energy-scope",
-          "  # non-fossil shares and the electricity shares of final energy with their electrification levers (one",
-          "  # energy_accounting per case; line flows into a bus carry no mix) and Chengdu's 35 GW safe load",
-          "  # (firm_capacity does not count line ratings into the bus). See cases/README.md."]
+          "  # Every target of the single-city cases, limited to the city's bus: energy shares with the city's own",
+          "  # energy_accounting (net purchases over the lines at its grid_non_fossil_fraction, sales deducted as",
+          "  # non-fossil), Chengdu's 35 GW secure load counting the ratings of the lines into Chengdu."]
     for c in CITIES:
         sf, seed = st[c]
-        specs = [s for s in target_specs(c) if s[1] == year and s[4]]
+        specs = [s for s in target_specs(c) if s[1] == year]
         if specs:
             L.append(f"  # ---- {c} ({sf})")
         for s in specs:

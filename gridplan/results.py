@@ -57,6 +57,11 @@ def chronological_levels(res, block: str) -> np.ndarray:
     return lvl.reshape(n, -1)
 
 
+ACCOUNT_COLUMNS = ["demand_mwh", "non_fossil_mwh", "grid_import_mwh", "grid_export_mwh", "co2_t",
+                   "non_fossil_share_energy", "electricity_final_share"]
+"""What a city's statistics count (``Results.account``, ``Results.city_accounts``)."""
+
+
 class Results:
     """The solved model: capacities, dispatch, prices, targets, costs and run facts."""
 
@@ -317,6 +322,37 @@ class Results:
         return nf / D if D else float("nan")
 
     @cached_property
+    def city_accounts(self) -> pd.DataFrame:
+        """One row per bus with its own ``energy_accounting``: what the city's statistics count
+        (:func:`gridplan.case.targets.city_account`, the formulas its targets' rows use) —
+        demand (MWh, with electrification), non-fossil electricity counted (φ × net line imports,
+        − net line exports), net line imports and exports, CO2 (t, with the imports' grid CO2),
+        the non-fossil share of total energy and electricity's share of final energy (NaN
+        without ``final_energy_other_tce``)."""
+        rows = {b.name: self.account([b.name]) for b in (self.case.buses if self.x is not None else ())
+                if b.energy_accounting is not None}
+        return pd.DataFrame.from_dict(rows, orient="index", columns=ACCOUNT_COLUMNS).rename_axis("bus")
+
+    def account(self, buses=None) -> pd.Series:
+        """The statistics of the buses ``buses`` (default: the whole case, with the case's
+        ``energy_accounting``) at the solution, by the target rows' formulas: the columns of
+        :attr:`city_accounts`. A single-city case's own figures are ``res.account()``."""
+        from .case.targets import city_account
+        from .model.families.targets import Scope
+        row = {}
+        for k, v in city_account(Scope(self.ctx, buses)).items():
+            if isinstance(v, tuple):
+                num, den = (self._at(e) for e in v)
+                row[k] = num / den if den else float("nan")
+            else:
+                row[k] = float("nan") if v is None else self._at(v)
+        return pd.Series(row)[ACCOUNT_COLUMNS]
+
+    def _at(self, e) -> float:
+        """A measure's expression (or number) at the solution."""
+        return float(e.value(self.x)[0]) if hasattr(e, "value") else float(e)
+
+    @cached_property
     def targets(self) -> pd.DataFrame:
         """One row per target: required, achieved, shortfall, binding, dual, source."""
         from .report import target_report
@@ -356,7 +392,8 @@ class Results:
         "costs": lambda r: r.costs, "targets": lambda r: r.targets, "energy": lambda r: r.energy.reset_index(),
         "emissions": lambda r: r.emissions, "curtailment": lambda r: r.curtailment.reset_index(),
         "shedding": lambda r: r.shedding.reset_index(), "prices": lambda r: r.prices.reset_index(),
-        "electrification": lambda r: r.electrification.reset_index(), "dispatch": lambda r: r.dispatch, "storage_levels": lambda r: r.storage_levels, "flows": lambda r: r.flows,
+        "electrification": lambda r: r.electrification.reset_index(),
+        "city_accounts": lambda r: r.city_accounts.reset_index(), "dispatch": lambda r: r.dispatch, "storage_levels": lambda r: r.storage_levels, "flows": lambda r: r.flows,
     }
     """Every output frame by name (one CSV / sheet each)."""
 

@@ -286,3 +286,28 @@ def test_leshan_base_year_reproduces_the_plans_2022_baselines(resolution):
     total = _plan_fact("leshan", "energy_intensity", 2022) * gdp_2022 / 1e4
     assert k * demand + fo + nfo == pytest.approx(total, rel=0.01)
 
+
+
+@pytest.mark.parametrize("year", [2025, 2030])
+def test_network_case_carries_every_city_target(year):
+    """sichuan5_<year> encodes every target of the five single-city cases of that year: the same id
+    prefixed by the city code, the same kind, value, hedge and quote, limited to the city's bus, whose
+    own energy_accounting is that of the single-city case."""
+    grid = _yaml(CASES / f"sichuan5_{year}.yaml")
+    by_id = {t["id"]: t for t in grid["targets"]}
+    buses = {b["name"]: b for b in grid["buses"]}
+    expected = set()
+    for city in CITIES:
+        alone = _yaml(CASES / f"{city}_{year}.yaml")
+        for t in alone.get("targets") or []:
+            tid = f"{SHORT[city]}_{t['id']}"
+            expected.add(tid)
+            g = by_id[tid]
+            assert g["buses"] == [city]
+            for key in ("kind", "value", "hedge", "sense", "scope", "group", "tolerance", "source"):
+                assert g.get(key) == t.get(key), (tid, key)
+        own = buses[city]["energy_accounting"]
+        for key, value in alone["energy_accounting"].items():
+            assert own[key] == value, (city, key)
+        assert 0 < own["grid_non_fossil_fraction"] <= 1
+    assert set(by_id) == expected

@@ -347,12 +347,13 @@ def test_firm_capacity(make, spec, gas_built):
     gas at 10 CNY/kW-yr and credit 0.9 → 22.2 MW built; a firm MW costs
     10/0.9 = 11.11 CNY/kW-yr (the extra gas saves no energy: existing gas already
     covers the flat demand). An exchange at another bus with firm_mw is not
-    counted by a target limited to bus A.
+    counted by a target limited to bus A; the line into A counts its rating × firm_pu,
+    here 0 (tests/test_city_accounts.py counts lines).
     """
     bus_b = {"name": "B"}
     res = gridplan.solve(make(
         buses=[BUS_A, bus_b],
-        lines=[{"name": "ab", "bus0": "A", "bus1": "B", "existing_mw": 50, "technology": "line"}],
+        lines=[{"name": "ab", "bus0": "A", "bus1": "B", "existing_mw": 50, "technology": "line", "firm_pu": 0}],
         generators=[dict(GAS, max_mw=500)],
         exchanges=[{"name": "firm_a", "bus": "A", "firm_mw": 10},
                    {"name": "firm_b", "bus": "B", "firm_mw": 1000}],

@@ -222,7 +222,7 @@ def lines(case: Case, cat: pd.DataFrame) -> pd.DataFrame:
                          build_max=build_range(ln.existing_mw, 0.0, ln.max_mw)[1], length_km=ln.length_km,
                          reactance=ln.reactance_ohm or np.nan,
                          ann_cost=ann * ln.length_km * MONEY,
-                         fom_existing=fom * ln.length_km * ln.existing_mw * MONEY))
+                         fom_existing=fom * ln.length_km * ln.existing_mw * MONEY, firm_pu=ln.firm_pu))
     return _frame(rows, "line", empty_columns=("bus0", "bus1"))
 
 

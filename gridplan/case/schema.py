@@ -82,6 +82,13 @@ class EnergyAccounting(Strict):
     final_energy_other_tce: Optional[NonNeg] = None
     """Final energy consumed in other forms than electricity (tce per year: coal, oil, gas, heat...);
     required by an `electricity_final_share` target."""
+    grid_non_fossil_fraction: Optional[Fraction] = None
+    """A city's own accounting (`buses[].energy_accounting`): the non-fossil fraction at which the
+    city's statistics count electricity bought from the grid over lines, i.e. its net line import
+    (as the national statistics method counts purchased electricity); its net line export is
+    deducted as fully non-fossil. Required by a city's share or CO2 target when the bus has lines."""
+    grid_co2_t_per_mwh: Optional[NonNeg] = None
+    """A city's own accounting: t CO2 its statistics charge per MWh of net line import (default 0)."""
 
 
 # --------------------------------------------------------------------------- components
@@ -99,6 +106,10 @@ class Bus(Strict):
     demand: Optional[Demand] = None
     lat: Optional[Annotated[Number, Field(ge=-90, le=90)]] = None
     lon: Optional[Annotated[Number, Field(ge=-180, le=180)]] = None
+    energy_accounting: Optional[EnergyAccounting] = None
+    """The city's own energy accounting (its non-electric energy, factors and how its statistics
+    count electricity bought over lines): a target limited to buses that all have one sums their
+    accounts instead of using the case's `energy_accounting`."""
 
 
 class Generator(Strict):
@@ -189,6 +200,9 @@ class Line(Strict):
     reactance_ohm: Optional[Positive] = None
     """Series reactance; required for every line with `power_flow: dc`."""
     technology: Name = "line_500kv"
+    firm_pu: Fraction = 1.0
+    """Security-margin factor: the part of the rating (existing + built) a `firm_capacity` target
+    limited to buses counts as secure supply when the line has exactly one end inside its buses."""
 
 
 class DemandResponse(Strict):

@@ -12,10 +12,11 @@ quantities* — ``q.total(quantity, group=None)`` sums what the families contrib
 quantity at the target's buses (see :data:`gridplan.model.context.QUANTITIES`:
 ``capacity``, ``seasonal_capacity``, ``firm_capacity``, ``dr_capability``, ``generation``,
 ``non_fossil_energy``, ``primary_electricity``, ``co2``, ``fuel``, ``unserved_energy``,
-``electrification``, ``displaced_fossil``),
+``electrification``, ``displaced_fossil``, ``grid_import``, ``grid_export``, ``grid_co2``),
 plus ``q.demand_mwh``, ``q.peak`` (MW, sum of the buses' annual maximum loads: peak_mw plus committed
-electrification at the peak hour), ``q.group(name)`` and
-``q.accounting`` (the case's energy accounting). It returns linear expressions (they
+electrification at the peak hour), ``q.group(name)``,
+``q.accounting`` (the energy accounting of the target's scope, see *Per-city accounting*) and
+``q.per_city`` (True when that accounting is the sum of the buses' own). It returns linear expressions (they
 support ``+ - *`` with numbers; nothing here imports the model) and the plan's number:
 
 * ``den is None``: the target is ``num (sense) value`` in the kind's unit;
@@ -31,8 +32,8 @@ support ``+ - *`` with numbers; nothing here imports the model) and the plan's n
 | capacity_share | capacity of the group | capacity of of_group | MW | CNY/kW-yr (+ per pp) |
 | seasonal_hydro | seasonal capacity | (share: hydro capacity) | MW | CNY/kW-yr |
 | demand_response | DR capability | Σ peak | MW | CNY/kW-yr (+ per pp) |
-| firm_capacity | firm capacity | — (value, or (1+m)·Σ peak) | MW | CNY/kW-yr |
-| co2_cap | CO2 | — | t | CNY/t |
+| firm_capacity | firm capacity (+ firm_pu × rating of lines with one end inside) | — (value, or (1+m)·Σ peak) | MW | CNY/kW-yr |
+| co2_cap | CO2 (+ grid CO2, per-city) | — | t | CNY/t |
 | generation | generation of the group | — | MWh | CNY/MWh |
 
 (k the coal-equivalent factor, c the calorific equivalent of electricity 0.1229 tce/MWh;
@@ -47,7 +48,27 @@ city raises its share by exporting or by cycling surplus hydro through a battery
 non-fossil generation net of storage losses, and net imports whatever their origin (local
 fossil generation is counted by the fuel it burns instead). A target limited to some
 buses counts only the quantities registered at those buses: flows on internal lines into
-them are not credited with any mix (conservative).
+them are not credited with any mix (conservative), unless the buses keep their own accounts.
+
+*Per-city accounting.* A target limited to buses that all carry their own
+``buses[].energy_accounting`` reads the sum of those accounts (``scope_accounting``: the tce
+amounts added; ``coal_equivalent_tce_per_mwh``, ``electricity_tce_per_mwh`` and
+``grid_non_fossil_fraction`` shared, else a CaseError; some buses with and some without is a
+CaseError too); any other target reads the case's ``energy_accounting``. A per-city scope counts
+as its statistics do the electricity its cities buy over lines (option (a) of issue #15: the
+national statistics method for purchased electricity): each city's net line import at the
+accounts' fraction φ (``grid_non_fossil_fraction``) and at its ``grid_co2_t_per_mwh``, its net
+line export deducted as fully non-fossil — ``non_fossil_energy``, ``primary_electricity`` and
+``co2_counted`` below, the one place these formulas live (``Results.city_accounts`` reads them
+too). Why this one: (b), a non-fossil attribute flowing with the power in both directions of
+every line, doubles the flow variables and credits a city with whichever MWh of the mix the
+optimiser likes best (the attribute is free to route), a statistic no city publishes; (c),
+proportional sharing (each bus's mix is the flow-weighted mix of its inflows), is a product of
+flows and mixes, bilinear, not an LP. With (a) nothing is counted twice: Σ over cities of NF
+counted = NF generated + Σ_n (φ·import_n − export_n) <= NF generated, since Σ_n import_n =
+Σ_n export_n (lines are lossless and every line flow leaves one city and enters another), and
+φ <= 1 — exports are debited at 1, imports credited at φ. A scope of several cities is the sum of
+its cities' statistics: trade between two of them counts at φ − 1 per MWh (conservative).
 
 Hedges: ``hard`` rows hold exactly; ``about`` (左右) relaxes the bound to the edge of the
 band (value − tolerance for floors, + for ceilings; default tolerance :data:`BAND`
@@ -115,17 +136,72 @@ def demand_with_electrification(q):
     return q.demand_mwh + q.total("electrification")
 
 
-def non_fossil_share(q, t):
-    """Electricity: NF / (demand + electrification). Energy (coal-equivalent method, 发电煤耗法):
-    (k·NF + NFo) / (fuel + k·primary electricity + (Fo − displaced fossil) + NFo)."""
+# --------------------------------------------------------------------------- what a scope's statistics count
+# One formula per statistic, read by the measures below and by ``Results.city_accounts``.
+
+
+def non_fossil_energy(q):
+    """MWh of non-fossil electricity the scope's statistics count: the registered
+    ``non_fossil_energy``; for a per-city scope (``q.per_city``) plus φ × its net line imports
+    minus its net line exports, deducted as fully non-fossil (as exchanges are), with φ the
+    accounts' ``grid_non_fossil_fraction``."""
     nf = q.total("non_fossil_energy")
-    if t.scope == "electricity":
-        return nf, demand_with_electrification(q), t.value
+    if q.per_city:
+        phi = q.accounting.grid_non_fossil_fraction or 0.0
+        nf = nf + q.total("grid_import") * phi - q.total("grid_export")
+    return nf
+
+
+def primary_electricity(q):
+    """MWh of primary electricity (coal-equivalent method): the registered ``primary_electricity``;
+    for a per-city scope plus its net line imports minus its net line exports."""
+    pe = q.total("primary_electricity")
+    if q.per_city:
+        pe = pe + q.total("grid_import") - q.total("grid_export")
+    return pe
+
+
+def co2_counted(q):
+    """t CO2: the registered ``co2``; for a per-city scope plus ``grid_co2`` (net line imports ×
+    each city's ``grid_co2_t_per_mwh``)."""
+    c = q.total("co2")
+    return c + q.total("grid_co2") if q.per_city else c
+
+
+def energy_share_terms(q):
+    """Non-fossil share of total energy (coal-equivalent method, 发电煤耗法), (num, den) in tce:
+    (k·NF + NFo) / (fuel + k·primary electricity + (Fo − displaced fossil) + NFo)."""
     ea = q.accounting
     k = ea.coal_equivalent_tce_per_mwh
-    num = nf * k + ea.nonfossil_other_tce
-    den = (q.total("fuel") + q.total("primary_electricity") * k + (ea.fossil_other_tce + ea.nonfossil_other_tce)
+    num = non_fossil_energy(q) * k + ea.nonfossil_other_tce
+    den = (q.total("fuel") + primary_electricity(q) * k + (ea.fossil_other_tce + ea.nonfossil_other_tce)
            - q.total("displaced_fossil"))
+    return num, den
+
+
+def electricity_final_terms(q):
+    """Electricity's share of final energy, (num, den) in tce: c·(demand + X − unserved) over
+    that + (other final energy − displaced fossil)."""
+    ea = q.accounting
+    elec = (demand_with_electrification(q) - q.total("unserved_energy")) * ea.electricity_tce_per_mwh
+    return elec, elec + (ea.final_energy_other_tce - q.total("displaced_fossil"))
+
+
+def city_account(q) -> dict:
+    """One city's statistics (``Results.city_accounts``), by the measures' own formulas: name →
+    an expression (or a number), shares as ``(num, den)`` (None where the accounts lack the input)."""
+    return {"demand_mwh": demand_with_electrification(q), "non_fossil_mwh": non_fossil_energy(q),
+            "grid_import_mwh": q.total("grid_import"), "grid_export_mwh": q.total("grid_export"),
+            "co2_t": co2_counted(q), "non_fossil_share_energy": energy_share_terms(q),
+            "electricity_final_share": (electricity_final_terms(q)
+                                        if q.accounting.final_energy_other_tce is not None else None)}
+
+
+def non_fossil_share(q, t):
+    """Electricity: NF / (demand + electrification). Energy: :func:`energy_share_terms`."""
+    if t.scope == "electricity":
+        return non_fossil_energy(q), demand_with_electrification(q), t.value
+    num, den = energy_share_terms(q)
     return num, den, t.value
 
 
@@ -137,11 +213,16 @@ class ElectricityFinalShare(TargetBase):
 
 
 def final_energy_given(case, t, file) -> list:
-    """Without the non-electric final energy the share would read 100 % and be met silently."""
+    """Without the non-electric final energy the share would read 100 % and be met silently
+    (per-city scopes: every bus's own accounting must give it)."""
+    expected = f"tce per year of non-electric final energy (target {t.id} is an electricity_final_share)"
+    own = own_accounts(case, t.buses)
+    if own:
+        return [CaseError(file, f"buses[{b}].energy_accounting.final_energy_other_tce", None, expected)
+                for b, ea in own.items() if ea.final_energy_other_tce is None][:1]
     if case.energy_accounting.final_energy_other_tce is not None:
         return []
-    return [CaseError(file, "energy_accounting.final_energy_other_tce", None,
-                      f"tce per year of non-electric final energy (target {t.id} is an electricity_final_share)")]
+    return [CaseError(file, "energy_accounting.final_energy_other_tce", None, expected)]
 
 
 def electricity_final_share(q, t):
@@ -149,9 +230,8 @@ def electricity_final_share(q, t):
     over final energy (that electricity + the case's other final energy − the fossil that
     electrification displaces). Without electrification elements demand is an input, and the row
     checks that the case's demand carries the plan's electrification; only shedding moves it."""
-    ea = q.accounting
-    elec = (demand_with_electrification(q) - q.total("unserved_energy")) * ea.electricity_tce_per_mwh
-    return elec, elec + (ea.final_energy_other_tce - q.total("displaced_fossil")), t.value
+    num, den = electricity_final_terms(q)
+    return num, den, t.value
 
 
 class GroupTarget(TargetBase):
@@ -234,7 +314,7 @@ class Co2Cap(TargetBase):
 
 
 def co2_cap(q, t):
-    return q.total("co2"), None, t.value
+    return co2_counted(q), None, t.value
 
 
 class Generation(GroupTarget):
@@ -341,9 +421,118 @@ def required(t, value: float, is_share: bool) -> float:
     return value - tol if kind_of(t).sense_of(t) == ">=" else value + tol
 
 
+# --------------------------------------------------------------------------- per-city accounting
+
+EQUAL_ACROSS_CITIES = ("coal_equivalent_tce_per_mwh", "electricity_tce_per_mwh", "grid_non_fossil_fraction")
+"""Factors a scope of several cities must share (they multiply a sum); the tce amounts are added."""
+SUMMED = ("fossil_other_tce", "nonfossil_other_tce", "final_energy_other_tce")
+CITY_KINDS = ("non_fossil_share", "electricity_final_share", "co2_cap")
+"""The kinds that read the scope's accounts (``q.accounting``, ``q.per_city``): their buses' accounts
+must sum, and a city with lines needs ``grid_non_fossil_fraction`` (its net line imports count)."""
+GRID_FRACTION_EXPECTED = "the non-fossil fraction at which the city's statistics count electricity bought over lines"
+
+
+def own_accounts(case, buses) -> dict:
+    """Bus name → its own ``energy_accounting``, for the target's buses that have one (none when
+    the target has no ``buses``: a case-wide target uses the case's accounting)."""
+    if not buses:
+        return {}
+    by_name = {b.name: b for b in case.buses}
+    return {n: by_name[n].energy_accounting for n in buses
+            if n in by_name and by_name[n].energy_accounting is not None}
+
+
+def accounting_problem(case, buses, tid, file):
+    """The one :class:`CaseError` of a scope whose accounts cannot be summed, or None: some buses
+    with an own accounting and some without, or factors that differ between them."""
+    own = own_accounts(case, buses)
+    if not own:
+        return None
+    missing = [b for b in buses if b not in own]
+    if missing:
+        return CaseError(file, f"buses[{missing[0]}].energy_accounting", None,
+                         f"an energy_accounting of its own, as {', '.join(own)} of target {tid} have "
+                         "(a target sums its buses' own accounts or uses the case's, never both)")
+    first, ea0 = next(iter(own.items()))
+    for f in EQUAL_ACROSS_CITIES:
+        for b, ea in own.items():
+            if getattr(ea, f) != getattr(ea0, f):
+                return CaseError(file, f"buses[{b}].energy_accounting.{f}", getattr(ea, f),
+                                 f"{getattr(ea0, f)!r} as at bus {first}: target {tid} sums the accounts of "
+                                 f"{', '.join(own)}, which must share this factor")
+    return None
+
+
+def scope_accounting(case, buses, tid="", file=""):
+    """``(accounting, per_city)`` of a target's buses: the sum of their own accounts (tce amounts
+    added, factors shared; ``grid_co2_t_per_mwh`` stays per city, in the ``grid_co2`` quantity)
+    when they all have one, else the case's ``energy_accounting``. Raises the scope's
+    :func:`accounting_problem` (the checks report it first)."""
+    problem = accounting_problem(case, buses, tid, file)
+    if problem is not None:
+        raise problem
+    own = list(own_accounts(case, buses).values())
+    if not own:
+        return case.energy_accounting, False
+    if len(own) == 1:
+        return own[0], True
+    summed = {f: (None if any(getattr(ea, f) is None for ea in own) else sum(getattr(ea, f) for ea in own))
+              for f in SUMMED}
+    return own[0].model_copy(update={**summed, "grid_co2_t_per_mwh": None}), True
+
+
+def check_city_accounts(case, file) -> list:
+    """Per-city targets: accounts that can be summed, and on buses with lines a
+    ``grid_non_fossil_fraction`` (else the city's purchases over lines would go uncounted)."""
+    out = []
+    line_buses = {b for ln in case.lines for b in (ln.bus0, ln.bus1)}
+    for t in case.targets:
+        if t.kind not in CITY_KINDS:     # the other kinds read no accounts
+            continue
+        problem = accounting_problem(case, t.buses, t.id, file)
+        if problem is not None:
+            out.append(problem)
+            continue
+        for b, ea in own_accounts(case, t.buses).items():
+            if b in line_buses and ea.grid_non_fossil_fraction is None:
+                out.append(CaseError(file, f"buses[{b}].energy_accounting.grid_non_fossil_fraction", None,
+                                     f"{GRID_FRACTION_EXPECTED} (target {t.id} counts the city's net "
+                                     "line imports; the bus has lines)"))
+                break
+            if b in line_buses and t.kind == "co2_cap" and ea.grid_co2_t_per_mwh is None:
+                out.append(CaseError(file, f"buses[{b}].energy_accounting.grid_co2_t_per_mwh", None,
+                                     f"t CO2 per MWh bought over the lines (target {t.id} caps the city's CO2; "
+                                     "without it purchases would count as emission-free)"))
+                break
+            if (b in line_buses and t.kind == "non_fossil_share" and t.sense == "<="
+                    and ea.grid_non_fossil_fraction < 1):
+                # buying and selling in the same hour lowers the count by (1 − φ) per MWh at no cost:
+                # an LP cannot forbid it, so a ceiling would be met by bookkeeping
+                out.append(CaseError(file, f"targets[{t.id}].sense", "<=",
+                                     ">= for a city whose purchases over lines count below 1 non-fossil "
+                                     f"(bus {b}: a ceiling could be met by buying and selling at once)"))
+                break
+    return list({str(p): p for p in out}.values()) + shared_firm_lines(case, file)
+
+
+def shared_firm_lines(case, file) -> list:
+    """A line's firm rating may be counted by one bus-limited firm target only: two cities each
+    counting the same line as secure supply would count it twice (the line carries it once)."""
+    scopes = [(t.id, set(t.buses)) for t in case.targets if t.kind == "firm_capacity" and t.buses]
+    out = []
+    for ln in case.lines:
+        counting = [tid for tid, sc in scopes if (ln.bus0 in sc) != (ln.bus1 in sc)]
+        if len(counting) > 1 and ln.firm_pu > 0:
+            out.append(CaseError(file, f"lines[{ln.name}].firm_pu", ln.firm_pu,
+                                 f"0, or one firm_capacity target across the line (targets {', '.join(counting)} "
+                                 "would each count its rating as secure supply)"))
+    return out
+
+
 def check_targets(case, file) -> list:
-    """The kinds' own checks of every target (:attr:`TargetKind.check`)."""
-    return [p for t in case.targets if kind_of(t).check for p in kind_of(t).check(case, t, file)]
+    """The kinds' own checks of every target (:attr:`TargetKind.check`) and the per-city accounts."""
+    return check_city_accounts(case, file) + [
+        p for t in case.targets if kind_of(t).check for p in kind_of(t).check(case, t, file)]
 
 
 def counts_fossil_outside_power(t) -> bool:

@@ -46,6 +46,21 @@ def electrification_table(el: pd.DataFrame) -> Table:
     return t
 
 
+def city_accounts_table(ca: pd.DataFrame) -> Table:
+    """Each city with its own accounting: its statistics' demand, non-fossil electricity, net line
+    purchases, CO2 and shares (``Results.city_accounts``)."""
+    t = Table(title="city accounts: each city's own statistics (NF = non-fossil MWh counted: net line "
+                    "imports at its grid fraction, exports deducted; import/export MWh)", title_justify="left")
+    for c in ("bus", "demand MWh", "NF MWh", "import", "export", "CO2 t", "NF/energy", "elec/final"):
+        t.add_column(c, justify="left" if c == "bus" else "right")
+    pct = lambda v: "—" if pd.isna(v) else f"{100 * v:.1f}%"   # noqa: E731
+    for bus, r in ca.iterrows():
+        t.add_row(Text(str(bus)), number(r["demand_mwh"]), number(r["non_fossil_mwh"]), number(r["grid_import_mwh"]),
+                  number(r["grid_export_mwh"]), number(r["co2_t"]), pct(r["non_fossil_share_energy"]),
+                  pct(r["electricity_final_share"]))
+    return t
+
+
 def targets_table(tg: pd.DataFrame) -> Table:
     t = Table(title="targets", title_justify="left")
     for c in ("id", "required", "achieved", "met", "binding", "dual"):
@@ -90,6 +105,8 @@ def print_results(res, console: Console = out) -> None:
         console.print(capacity_table(res))
     if len(res.electrification):
         console.print(electrification_table(res.electrification))
+    if len(res.city_accounts):
+        console.print(city_accounts_table(res.city_accounts))
     tg = res.targets
     if len(tg):
         console.print(targets_table(tg))

@@ -35,7 +35,8 @@ from .linear import LinExpr, LinearProgram, VarBlock
 QUANTITIES = {
     "capacity": ("MW", "installed capacity by technology: generators, reservoir turbines, storage power"),
     "seasonal_capacity": ("MW", "reservoir turbines with seasonal-or-better regulation (季以上调节)"),
-    "firm_capacity": ("MW", "capacity × capacity credit, demand-response capability, firm imports"),
+    "firm_capacity": ("MW", "capacity × capacity credit, demand-response capability, firm imports, line "
+                            "ratings × firm_pu at each end (counted only where the other end is outside the scope)"),
     "dr_capability": ("MW", "demand-response capability (需求侧响应能力)"),
     "generation": ("MWh", "annual energy generated, by technology (generators, reservoirs)"),
     "non_fossil_energy": ("MWh", "annual non-fossil electricity: generation × non-fossil fraction, minus storage "
@@ -47,6 +48,9 @@ QUANTITIES = {
     "unserved_energy": ("MWh", "annual load shed"),
     "electrification": ("MWh", "annual electricity demand added by electrification (电能替代)"),
     "displaced_fossil": ("tce", "fossil final energy displaced by electrification"),
+    "grid_import": ("MWh", "annual net import over lines of a bus with its own accounting (grid_non_fossil_fraction)"),
+    "grid_export": ("MWh", "annual net export over lines of such a bus"),
+    "grid_co2": ("t", "CO2 the city's statistics charge on its net line imports (grid_co2_t_per_mwh)"),
 }
 """Every quantity a family may contribute to and a target may read: (unit, meaning)."""
 
@@ -63,6 +67,9 @@ class Contribution:
     amount: LinExpr             # (n,) in the quantity's unit
     basis: LinExpr | None = None
     """(n,) what ``amount`` is counted on, when it is a factor × something (e.g. MWh for CO2)."""
+    peer: np.ndarray | None = None
+    """(n,) the bus at the element's other end (a line end), or None: a scope counts the element
+    only when ``peer`` is outside it (so a line internal to the scope counts nothing)."""
 
 
 class ModelContext:
@@ -150,8 +157,9 @@ class ModelContext:
         self.injections.append((name, expr))
 
     def contribute(self, quantity: str, family: str, names, bus, amount: LinExpr, technology=None,
-                   basis: LinExpr | None = None) -> None:
-        """Register what elements ``names`` (at ``bus``) add to ``quantity`` (see :data:`QUANTITIES`)."""
+                   basis: LinExpr | None = None, peer=None) -> None:
+        """Register what elements ``names`` (at ``bus``) add to ``quantity`` (see :data:`QUANTITIES`);
+        ``peer``: the bus at each element's other end (see :attr:`Contribution.peer`)."""
         if quantity not in QUANTITIES:
             raise ValueError(f"unknown quantity {quantity!r}; expected one of {', '.join(QUANTITIES)}")
         names = pd.Index(names)
@@ -159,7 +167,8 @@ class ModelContext:
             raise ValueError(f"{family} {quantity}: amount of shape {amount.shape} for {len(names)} elements")
         tech = np.full(len(names), "", dtype=object) if technology is None else np.asarray(technology, dtype=object)
         self.contributions.append(Contribution(quantity, family, names, np.asarray(bus, dtype=object),
-                                               np.broadcast_to(tech, (len(names),)), amount, basis))
+                                               np.broadcast_to(tech, (len(names),)), amount, basis,
+                                               None if peer is None else np.asarray(peer, dtype=object)))
 
     def contribute_per(self, base: LinExpr, family: str, names, bus, technology=None, **factors) -> None:
         """Several quantities counted on one base: ``quantity = base × factor`` per element

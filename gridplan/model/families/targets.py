@@ -25,7 +25,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ...case.targets import ROW_UNITS, kind_of, required
+from ...case.readers import case_path
+from ...case.targets import ROW_UNITS, kind_of, required, scope_accounting
 from ..linear import LinExpr, stack
 
 
@@ -60,21 +61,42 @@ class Group:
 
 
 class Scope:
-    """The registered quantities at the buses one target covers: what a measure may read."""
+    """The registered quantities at the buses one target covers: what a measure may read.
 
-    def __init__(self, ctx, buses=None):
+    ``accounting`` is the scope's energy accounting and ``per_city`` whether it is the sum of
+    the buses' own (:func:`gridplan.case.targets.scope_accounting`); a contribution with a
+    ``peer`` (a line end) counts only when the other end is outside the buses."""
+
+    def __init__(self, ctx, buses=None, tid=""):
         self.ctx = ctx
         d = ctx.data
         self.buses = list(d.buses if buses is None else buses)
         self.bus_mask = np.isin(d.buses, self.buses)
-        self.accounting = ctx.case.energy_accounting
+        self._given, self._tid = buses, tid
+        self._accounts = None
+
+    def _resolve(self):
+        if self._accounts is None:   # on first use: only the kinds that read the accounts resolve them
+            self._accounts = scope_accounting(self.ctx.case, self._given, self._tid, case_path(self.ctx.case))
+        return self._accounts
+
+    @property
+    def accounting(self):
+        return self._resolve()[0]
+
+    @property
+    def per_city(self) -> bool:
+        return self._resolve()[1]
 
     def total(self, quantity: str, group: Group | None = None) -> LinExpr:
         """Σ of ``quantity`` over the contributions at these buses (of technologies in ``group``;
-        capacity counted with the group's capacity weights)."""
+        capacity counted with the group's capacity weights; elements with a ``peer`` inside the
+        buses left out)."""
         parts = []
         for c in self.ctx.contributed(quantity):
             mask = np.isin(c.bus, self.buses)
+            if c.peer is not None:
+                mask &= ~np.isin(c.peer, self.buses)
             if group is not None:
                 mask &= np.isin(c.technology, list(group.members))
             if not mask.any():
@@ -103,7 +125,7 @@ class Scope:
 def build_row(ctx, t) -> TargetRow:
     """The row of one target, from its kind's measure (before any shortfall)."""
     kind = kind_of(t)
-    num, den, value = kind.measure(Scope(ctx, t.buses), t)
+    num, den, value = kind.measure(Scope(ctx, t.buses, t.id), t)
     share = den is not None
     bound = required(t, value, share)
     ru = kind.row_unit_of(t)
