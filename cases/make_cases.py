@@ -40,8 +40,7 @@ CITIES = ["chengdu", "mianyang", "leshan", "guangyuan", "panzhihua"]
 SHORT = {"chengdu": "cd", "mianyang": "my", "leshan": "ls", "guangyuan": "gy", "panzhihua": "pzh"}
 ZH = {"chengdu": "成都", "mianyang": "绵阳", "leshan": "乐山", "guangyuan": "广元", "panzhihua": "攀枝花"}
 YEARS = [2025, 2030]
-COAL_EQ = {2025: 0.30, 2030: 0.295}   # data/README.md "Total energy and the non-fossil share"
-F_BASE = 0.30                          # the base year 2022 (national coal rate of power supply ~300.7 g/kWh, E)
+COAL_EQ = {2022: 0.30, 2025: 0.30, 2030: 0.295}   # data/README.md "Total energy and the non-fossil share"
 VOLL = 30000.0
 DR_TIERS = [  # (suffix, share of peak, CNY/kW-yr)
     ("dr_tier1", 0.05, 100.0),
@@ -365,22 +364,10 @@ def components(city, year, row, bnd, corr, single=True):
     # storage
     bexist, bexist_mwh = float(r.existing_battery_mw), float(r.existing_battery_mwh)
     stor += storage_plants(city, year, base)
-    if base:
-        return gens, stor, res, dr + existing_dr(city, r), exchange(city, year, bnd, corr, r) if single else []
-    stor.append("  # Li-ion in two fixed durations so that the catalogue's capacity-credit rule holds")
-    stor.append("  # (0.9 for >= 4 h, scaled by duration/4 below): 2 h -> 0.45, 4 h -> 0.9")
-    stor.append(f"  # loose ceilings = city peak {num(loose)} MW (E, no storage potential in the data)")
-    if bexist:
-        stor.append(f"  # existing {num(bexist)} MW / {num(bexist_mwh)} MWh battery (cities.csv) = 2 h")
-    stor.append(f"  - {{name: {S}_battery_2h, bus: {city}, technology: battery_li, existing_mw: {num(bexist)}, "
-                f"existing_mwh: {num(bexist_mwh)}, max_mw: {num(bexist + loose)}, min_duration_h: 2, max_duration_h: 2, "
-                f"capacity_credit: 0.45}}")
-    stor.append(f"  - {{name: {S}_battery_4h, bus: {city}, technology: battery_li, max_mw: {num(loose)}, "
-                f"min_duration_h: 4, max_duration_h: 4, capacity_credit: 0.9}}")
-    if city in FLOW_BATTERY:
-        stor.append("  # vanadium flow battery (VRFB industry and demos named in the plan); loose ceiling (E)")
-        stor.append(f"  - {{name: {S}_flow_battery, bus: {city}, technology: flow_battery_v, "
-                    f"max_mw: {num(math.ceil(loose / 2 / 100) * 100)}}}")
+    if base and bexist:   # the fleet as it stood: the existing battery, nothing to build
+        stor.append(f"  - {{name: {S}_battery_2h, bus: {city}, technology: battery_li, existing_mw: {num(bexist)}, "
+                    f"existing_mwh: {num(bexist_mwh)}, min_duration_h: 2, max_duration_h: 2, capacity_credit: 0.45}}")
+    stor += [] if base else candidate_storage(city, bexist, bexist_mwh, loose)
 
     # reservoirs
     rtot, rseas, rmwh = float(r.existing_hydro_reservoir_mw), float(r.existing_hydro_seasonal_mw), float(r.reservoir_energy_mwh)
@@ -420,6 +407,8 @@ def components(city, year, row, bnd, corr, single=True):
 
     # demand response
     dr += existing_dr(city, r)
+    if base:
+        return gens, stor, res, dr, exchange(city, year, bnd, corr, r) if single else []
     dr.append("  # contracted curtailable load in two cost tiers (E) spanning the central DSM pilot incentives")
     dr.append("  # of 100-550 CNY per kW (sichuan_data §6, 2012: a one-off incentive, used here as an annual")
     dr.append(f"  # capability cost); activation limited to {num(DR_HOURS)} full-capability hours a year, no activation cost")
@@ -428,6 +417,26 @@ def components(city, year, row, bnd, corr, single=True):
                   f"max_hours_per_year: {num(DR_HOURS)}}}   # up to {int(share * 100)} % of peak")
 
     return gens, stor, res, dr, exchange(city, year, bnd, corr, r) if single else []
+
+
+def candidate_storage(city, bexist, bexist_mwh, loose):
+    """Li-ion (2 h, with the existing battery; 4 h) and, where the plan names them, VRFB: build options."""
+    S, out = SHORT[city], []
+    out.append("  # Li-ion in two fixed durations so that the catalogue's capacity-credit rule holds")
+    out.append("  # (0.9 for >= 4 h, scaled by duration/4 below): 2 h -> 0.45, 4 h -> 0.9")
+    out.append(f"  # loose ceilings = city peak {num(loose)} MW (E, no storage potential in the data)")
+    if bexist:
+        out.append(f"  # existing {num(bexist)} MW / {num(bexist_mwh)} MWh battery (cities.csv) = 2 h")
+    out.append(f"  - {{name: {S}_battery_2h, bus: {city}, technology: battery_li, existing_mw: {num(bexist)}, "
+                f"existing_mwh: {num(bexist_mwh)}, max_mw: {num(bexist + loose)}, min_duration_h: 2, max_duration_h: 2, "
+                f"capacity_credit: 0.45}}")
+    out.append(f"  - {{name: {S}_battery_4h, bus: {city}, technology: battery_li, max_mw: {num(loose)}, "
+                f"min_duration_h: 4, max_duration_h: 4, capacity_credit: 0.9}}")
+    if city in FLOW_BATTERY:
+        out.append("  # vanadium flow battery (VRFB industry and demos named in the plan); loose ceiling (E)")
+        out.append(f"  - {{name: {S}_flow_battery, bus: {city}, technology: flow_battery_v, "
+                    f"max_mw: {num(math.ceil(loose / 2 / 100) * 100)}}}")
+    return out
 
 
 def storage_plants(city, year, base):
@@ -524,7 +533,7 @@ def city_case(city, year, tables):
     L += ["generators:"] + gens + ["storage:"] + (stor or ["  []"])
     L += (["reservoirs:"] + res) if res else ["reservoirs: []"]
     L += ["demand_response:"] + dr + ["exchanges:"] + ex
-    L += electrification_yaml(city, year, row, levers=not base)
+    L += electrification_yaml(city, year, row)
     specs = [] if base else [s for s in target_specs(city) if s[1] == year]
     if specs:
         L.append("targets:")
@@ -546,7 +555,7 @@ def ev_fossil(row) -> float:
 def accounting_yaml(city, year, row, indent="  ", grid=None):
     """The city's energy accounting; ``grid`` = (non-fossil fraction, CO2 t/MWh) at which its statistics
     count electricity bought over lines (five-city case), None in a single-city case (no lines)."""
-    k = COAL_EQ.get(year, F_BASE)
+    k = COAL_EQ[year]
     fossil = float(row.energy_fossil_other_tce) + ev_fossil(row)
     nonfossil = float(row.energy_nonfossil_other_tce)
     ev = (f" + EV petrol {num(ev_fossil(row))} tce (the EV load is a committed electrification below)"
@@ -589,7 +598,7 @@ def grid_credit(city, year, row, bnd):
             "calibrated to the plan's base year (cities.csv import_non_fossil_counted), CO2 physical")
 
 
-def electrification_yaml(city, year, row, levers=True):
+def electrification_yaml(city, year, row):
     """The city's electrification lever (a decision) and, in Chengdu, its EV charging (committed)."""
     S, prof = SHORT[city], f"../data/profiles/{city}.csv"
     out = ["electrification:"]
@@ -600,7 +609,7 @@ def electrification_yaml(city, year, row, levers=True):
                 f"  - {{name: {S}_ev_charging, bus: {city}, min_mwh: {num(row.ev_charging_mwh)}, "
                 f"max_mwh: {num(row.ev_charging_mwh)}, profile: {{file: {prof}, column: ev_pu}},",
                 f"     displaced_tce_per_mwh: {EV_TCE_PER_MWH}, cost_cny_per_mwh: 0}}"]
-    if levers:
+    if year in ELEC_POTENTIAL:   # planning years; a base year has no decision
         share = ELEC_POTENTIAL[year]
         mwh = round(share * float(row.energy_fossil_other_tce) / ELEC_TCE_PER_MWH, -3)
         out += [f"  # 电能替代 in industry and buildings (a decision): up to {int(share * 100)} % of the fossil energy used "
