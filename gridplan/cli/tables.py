@@ -36,27 +36,30 @@ def capacity_table(res) -> Table:
 
 
 def electrification_table(el: pd.DataFrame) -> Table:
-    """Each electrification element: the MWh/yr chosen within its range, fossil displaced, cost."""
+    """Each electrification element: the GWh/yr chosen within its range, fossil displaced, cost
+    (in GWh, kt and 万 CNY so that the columns fit 80 characters)."""
     t = Table(title="electrification (电能替代): annual electricity demand added", title_justify="left")
-    for c in ("name", "bus", "min MWh", "chosen MWh", "max MWh", "displaced tce", "cost CNY", "peak MW"):
-        t.add_column(c, justify="left" if c in ("name", "bus") else "right")
+    for c in ("name", "bus", "min GWh", "chosen GWh", "max GWh", "ktce", "万 CNY", "peak MW"):
+        t.add_column(c, justify="left" if c in ("name", "bus") else "right", overflow="fold")
     for name, r in el.iterrows():
-        t.add_row(Text(str(name)), str(r["bus"]), number(r["min_mwh"]), number(r["mwh"]), number(r["max_mwh"]),
-                  number(r["displaced_tce"]), number(r["cost_cny"]), number(r["peak_mw"]))
+        t.add_row(Text(str(name)), str(r["bus"]), number(r["min_mwh"] / 1e3), number(r["mwh"] / 1e3),
+                  number(r["max_mwh"] / 1e3), number(r["displaced_tce"] / 1e3), number(r["cost_cny"] / 1e4),
+                  number(r["peak_mw"]))
     return t
 
 
 def city_accounts_table(ca: pd.DataFrame) -> Table:
     """Each city with its own accounting: its statistics' demand, non-fossil electricity, net line
-    purchases, CO2 and shares (``Results.city_accounts``)."""
-    t = Table(title="city accounts: each city's own statistics (NF = non-fossil MWh counted: net line "
-                    "imports at its grid fraction, exports deducted; import/export MWh)", title_justify="left")
-    for c in ("bus", "demand MWh", "NF MWh", "import", "export", "CO2 t", "NF/energy", "elec/final"):
-        t.add_column(c, justify="left" if c == "bus" else "right")
+    purchases (TWh), CO2 (Mt) and shares (``Results.city_accounts``)."""
+    t = Table(title="city accounts: each city's own statistics (NF = non-fossil TWh counted: net line "
+                    "imports at its grid fraction, exports deducted)", title_justify="left")
+    for c in ("bus", "demand TWh", "NF TWh", "buys TWh", "sells TWh", "CO2 Mt", "NF/energy", "elec/final"):
+        t.add_column(c, justify="left" if c == "bus" else "right", overflow="fold")
     pct = lambda v: "—" if pd.isna(v) else f"{100 * v:.1f}%"   # noqa: E731
+    twh = lambda v: f"{v / 1e6:,.2f}"                           # noqa: E731
     for bus, r in ca.iterrows():
-        t.add_row(Text(str(bus)), number(r["demand_mwh"]), number(r["non_fossil_mwh"]), number(r["grid_import_mwh"]),
-                  number(r["grid_export_mwh"]), number(r["co2_t"]), pct(r["non_fossil_share_energy"]),
+        t.add_row(Text(str(bus)), twh(r["demand_mwh"]), twh(r["non_fossil_mwh"]), twh(r["grid_import_mwh"]),
+                  twh(r["grid_export_mwh"]), twh(r["co2_t"]), pct(r["non_fossil_share_energy"]),
                   pct(r["electricity_final_share"]))
     return t
 
