@@ -263,8 +263,11 @@ class Results:
         return pd.concat(parts, ignore_index=True)[columns] if parts else pd.DataFrame(columns=columns)
 
     def total(self, quantity: str) -> float:
-        """The whole case's ``quantity`` at the solution (e.g. ``res.total("co2")`` in t)."""
-        return float(sum(c.amount.value(self.x).sum() for c in self.ctx.contributed(quantity)))
+        """The whole case's ``quantity`` at the solution (e.g. ``res.total("co2")`` in t), counted as a
+        case-wide target counts it: a line's firm rating, registered at both ends, is internal and
+        counts nothing."""
+        from .model.families.targets import Scope
+        return self._at(Scope(self.ctx).total(quantity))
 
     @cached_property
     def emissions(self) -> pd.DataFrame:

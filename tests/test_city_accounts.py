@@ -288,3 +288,13 @@ def test_one_line_is_secure_supply_for_one_city_only(make):
     firm = [{"id": f"firm_{b.lower()}", "kind": "firm_capacity", "value": 190, "buses": [b]} for b in "AB"]
     err, line = _problem(make, buses=[_bus("A"), _bus("B")], generators=gens, lines=[LINE], targets=firm)
     assert err.field == "lines[AB].firm_pu" and "firm_a, firm_b" in line
+
+
+def test_case_total_counts_no_line_as_firm_capacity(make):
+    """res.total('firm_capacity') is the case-wide figure: 100 MW of gas × credit 0.9 = 90 MW at A and
+    B each, 180 MW; line AB (100 MW, firm_pu 1), registered at both ends for bus-limited targets, is
+    internal to the whole case and adds nothing (counting it would give 380)."""
+    gens = [{"name": "gas_a", "bus": "A", "technology": "gas", "existing_mw": 100},
+            {"name": "gas_b", "bus": "B", "technology": "gas", "existing_mw": 100}]
+    res = gridplan.solve(make(buses=[_bus("A"), _bus("B")], generators=gens, lines=[LINE]))
+    assert res.total("firm_capacity") == pytest.approx(180.0)

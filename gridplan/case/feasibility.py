@@ -99,7 +99,7 @@ def _dot(weights, x) -> float:
     does not count must add 0, not inf × 0 = nan."""
     w, x = np.asarray(weights, float), np.asarray(x, float)
     counted = w != 0
-    return float(np.dot(w[counted], x[counted])) if counted.any() else 0.0
+    return float(np.dot(w[counted], x[counted]))
 
 
 def _weights(group, groups: dict, weights: dict):

@@ -512,7 +512,7 @@ def check_city_accounts(case, file) -> list:
                                      ">= for a city whose purchases over lines count below 1 non-fossil "
                                      f"(bus {b}: a ceiling could be met by buying and selling at once)"))
                 break
-    return list({str(p): p for p in out}.values()) + shared_firm_lines(case, file)
+    return list({str(p): p for p in out}.values())
 
 
 def shared_firm_lines(case, file) -> list:
@@ -531,7 +531,7 @@ def shared_firm_lines(case, file) -> list:
 
 def check_targets(case, file) -> list:
     """The kinds' own checks of every target (:attr:`TargetKind.check`) and the per-city accounts."""
-    return check_city_accounts(case, file) + [
+    return check_city_accounts(case, file) + shared_firm_lines(case, file) + [
         p for t in case.targets if kind_of(t).check for p in kind_of(t).check(case, t, file)]
 
 

@@ -80,11 +80,10 @@ def add_lines(ctx) -> None:
     inflow = flow.group(0, bus1, N) - flow.group(0, bus0, N)
     ctx.inject("lines", inflow)
 
-    firm = ln["firm_pu"].to_numpy(float) if "firm_pu" in ln else np.ones(len(ln))
+    firm = ln["firm_pu"].to_numpy(float)
     for end, other in (("bus0", "bus1"), ("bus1", "bus0")):
         ctx.contribute("firm_capacity", "line", ln.index + "@" + ln[end].astype(str), ln[end].to_numpy(),
-                       total * firm, ln["technology"].to_numpy() if "technology" in ln else None,
-                       peer=ln[other].to_numpy())
+                       total * firm, None, peer=ln[other].to_numpy())
     _grid_purchases(ctx, inflow)
 
 
