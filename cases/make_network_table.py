@@ -23,12 +23,12 @@ import numpy as np
 
 import gridplan
 from gridplan.io import atomic_write
+from make_cases import CITIES, SHORT          # this folder: run as python cases/make_network_table.py
+from make_results import binding_ids, system_cost
 
 HERE = Path(__file__).resolve().parent
 README = HERE / "README.md"
 BEGIN, END = "<!-- network:begin -->", "<!-- network:end -->"
-CITIES = ["chengdu", "mianyang", "leshan", "guangyuan", "panzhihua"]
-SHORT = {"chengdu": "cd", "mianyang": "my", "leshan": "ls", "guangyuan": "gy", "panzhihua": "pzh"}
 YEARS = [2025, 2030]
 SETTINGS = {"typical_days": 12}
 HEADER = ["city", "year", "cost alone, 亿 CNY/yr", "NF share alone", "NF share on the grid",
@@ -48,10 +48,8 @@ def city_account(res, bus: str | None) -> dict:
 
 
 def binding(res, prefix: str = "") -> list[str]:
-    """Met targets whose row is active with a non-zero dual, without the city prefix."""
-    tg = res.targets
-    ids = tg.loc[tg["binding"].astype(bool) & tg["met"].astype(bool), "id"].astype(str)
-    return [i.removeprefix(prefix) for i in ids if i.startswith(prefix)]
+    """The binding targets of the results table (``make_results.binding_ids``), without the city prefix."""
+    return [i.removeprefix(prefix) for i in binding_ids(res) if i.startswith(prefix)]
 
 
 def neighbours(res, bus: str) -> list[tuple[str, float]]:
@@ -86,7 +84,7 @@ def row(city: str, year: int, alone, grid) -> list[str]:
     a, g = city_account(alone, None), city_account(grid, city)
     co2 = f"{a.get('co2_t', float('nan')) / 1e6:.2f} / {g.get('co2_t', float('nan')) / 1e6:.2f}"
     el = f"{pct(a.get('electricity_final_share'))} / {pct(g.get('electricity_final_share'))}"
-    cost = f"{alone.summary()['total_cost_cny'] / 1e8:.1f}"
+    cost = f"{system_cost(alone) / 1e8:.1f}"   # the results table's cost: system cost, without penalties
     return [city, str(year), cost, pct(a.get("non_fossil_share_energy")), pct(g.get("non_fossil_share_energy")), el, co2,
             ", ".join(binding(alone)) or "—", ", ".join(binding(grid, SHORT[city] + "_")) or "—",
             reading(a, g, neighbours(grid, city))]
