@@ -42,6 +42,16 @@ ZH = {"chengdu": "成都", "mianyang": "绵阳", "leshan": "乐山", "guangyuan"
 YEARS = [2025, 2030]
 COAL_EQ = {2022: 0.30, 2025: 0.30, 2030: 0.295}   # data/README.md "Total energy and the non-fossil share"
 VOLL = 30000.0
+N1_MARGIN = 0.7   # security margin on a corridor's rating (N-1): PIK's line_security_margin 70 % [S], sichuan_data §2.3
+PEAK_DELIVERY = float(pd.read_csv(DATA / "profiles" / "boundary.csv")["import_limit_pu"].min())
+FIRM_PU = min(N1_MARGIN, PEAK_DELIVERY)
+"""Firm share of import capability: the N-1 margin, or less where the rest of Sichuan cannot deliver
+more at its dry-season evening peak (import_limit_pu 0.6 there, data/profiles/boundary.csv): firm
+supply is what the city can count on at the peak, so it cannot exceed what the boundary delivers."""
+FIRM_NOTE = (f"import capability counts at {100 * FIRM_PU:.0f} % of its rating in firm_capacity targets: the N-1 "
+             f"margin ({100 * N1_MARGIN:.0f} %, PIK line_security_margin, sichuan_data §2.3) or what the province "
+             f"delivers at its dry-season evening peak ({100 * PEAK_DELIVERY:.0f} %, profiles/boundary.csv), the lower")
+BASINS = pd.read_csv(DATA / "basins.csv").set_index("city")
 DR_TIERS = [  # (suffix, share of peak, CNY/kW-yr)
     ("dr_tier1", 0.05, 100.0),
     ("dr_tier2", 0.10, 550.0),
@@ -479,12 +489,15 @@ def exchange(city, year, bnd, corr, r):
     """The rest of Sichuan as seen from one city: corridor-limited, at boundary.csv's prices."""
     rating_year = max(year, min(YEARS))   # a base year uses the 2025 ratings
     lim, parts = corridor_sum(corr, city, rating_year)
+    room, length, bparts = expansion_room(corr, city, year, rating_year)
     b = bnd.loc[year]
     nf = b.non_fossil_fraction if pd.isna(r.import_non_fossil_counted) else r.import_non_fossil_counted
     ex = [f"  # link to the rest of Sichuan: limit = corridors touching {city} at their {rating_year} rating "
           f"(corridors.csv): {parts} = {num(lim)} MW",
-          f"  # (s_max_pu 0.7 security margin not applied). Prices, CO2: boundary.csv {year}.",
-          "  # firm_mw = the limit: import capability counts as firm supply in firm_capacity targets"]
+          f"  # Prices, CO2: boundary.csv {year} (annual means); their hourly shape and the seasonal import/export room:",
+          "  # data/profiles/boundary.csv (wet-season surplus, dry-season deficit, time-of-use peaks; data/README.md).",
+          f"  # build_max_mw: the corridors' expansion room ({bparts}), priced as line_500kv over length_km (their",
+          f"  # capacity-weighted length); firm_pu {num(FIRM_PU)}: {FIRM_NOTE}"]
     if pd.isna(r.import_non_fossil_counted):
         ex.append(f"  # non_fossil_fraction: the provincial mix, boundary.csv {year}")
     else:
@@ -492,8 +505,30 @@ def exchange(city, year, bnd, corr, r):
                   "plan's base-year share (cities.csv import_non_fossil_counted, data/README.md)")
     ex.append(f"  - {{name: {SHORT[city]}_province, bus: {city}, max_import_mw: {num(lim)}, max_export_mw: {num(lim)},")
     ex.append(f"     import_cny_per_mwh: {num(b.import_price_cny_per_mwh)}, export_cny_per_mwh: {num(b.export_price_cny_per_mwh)},")
-    ex.append(f"     co2_t_per_mwh: {num(b.co2_t_per_mwh)}, non_fossil_fraction: {num(nf)}, firm_mw: {num(lim)}}}")
+    ex.append(f"     co2_t_per_mwh: {num(b.co2_t_per_mwh)}, non_fossil_fraction: {num(nf)}, firm_pu: {num(FIRM_PU)},")
+    ex.append(f"     build_max_mw: {num(room)}, length_km: {num(length)},")
+    ex += boundary_profiles("     ")
     return ex
+
+
+def boundary_profiles(indent):
+    """The hourly multipliers of the exchange with the rest of Sichuan (data/profiles/boundary.csv)."""
+    f = "../data/profiles/boundary.csv"
+    return [f"{indent}import_price_pu: {{file: {f}, column: import_price_pu}}, export_price_pu: {{file: {f}, column: export_price_pu}},",
+            f"{indent}import_limit_pu: {{file: {f}, column: import_limit_pu}}, export_limit_pu: {{file: {f}, column: export_limit_pu}}}}"]
+
+
+def expansion_room(corr, city, year, rating_year):
+    """(MW that the corridors touching ``city`` may still be expanded by, their capacity-weighted
+    length in km, the parts as text); nothing in a base year (no build)."""
+    col = f"existing_mw_{rating_year}"
+    rows = corr[((corr.bus0 == city) | (corr.bus1 == city)) & (corr[col] > 0)]
+    room = (rows.max_mw - rows[col]).clip(lower=0)
+    if year < min(YEARS) or room.sum() <= 0:
+        return 0.0, 0.0, "none"
+    length = float((room * rows.length_km).sum() / room.sum())
+    parts = " + ".join(f"{n} {num(r)}" for n, r in zip(rows["name"], room) if r > 0)
+    return float(room.sum()), round(length, 1), parts
 
 
 def header(name, year, desc):
@@ -510,6 +545,10 @@ def header(name, year, desc):
         "technologies:",
         "  catalogue: ../data/technologies.csv",
         "  fuels: ../data/fuels.csv",
+        "hydrology:   # monthly multipliers per river basin (data/hydro_years.csv, data/README.md): dry is a year at least",
+        "  # as severe as 2022; compare the three with: gridplan sweep CASE --set hydrology.year=dry,normal,wet",
+        "  year: normal",
+        "  factors: ../data/hydro_years.csv",
         "options:",
         f"  voll_cny_per_mwh: {num(VOLL)}",
     ]
@@ -582,7 +621,8 @@ def bus_yaml(city, year, row, accounting=None):
     peak = float(row.peak_mw) * base_mwh / float(row.annual_demand_mwh)
     note = (f"cities.csv {year} x (demand - EV charging) / demand: the {num(ev)} MWh of EV charging in the projection "
             "has its own evening profile (electrification below)" if ev else f"cities.csv {year}")
-    return [f"  - name: {city}", f"    lat: {row.lat}", f"    lon: {row.lon}", "    demand:",
+    return [f"  - name: {city}", f"    lat: {row.lat}", f"    lon: {row.lon}",
+            f"    basin: {BASINS.loc[city, 'basin']}   # data/basins.csv: the river basin of its hydro plants", "    demand:",
             f"      peak_mw: {num(round(peak, 1))}   # {note}; annual demand {num(round(base_mwh))} MWh",
             f"      profile: {{file: ../data/profiles/{city}.csv, column: load_pu}}"] + (accounting or [])
 
@@ -662,22 +702,24 @@ def five_city_case(year, tables):
     L += ["lines:",
           f"  # corridors.csv: rating {year} as existing_mw, expansion up to max_mw at line_500kv cost x length;",
           "  # reactance as given (held fixed under expansion by the engine). s_max_pu 0.7 not applied to flows;",
-          "  # firm_pu 1: Chengdu's secure-load target counts the full rating of the lines into Chengdu, as its",
-          "  # single-city case counts the corridors' limit as firm_mw (sichuan_data's 0.7 margin would be a sensitivity)"]
+          f"  # firm_pu {num(FIRM_PU)}: Chengdu's secure-load target counts the lines into Chengdu as its single-city case",
+          f"  # counts its import capability: {FIRM_NOTE}"]
     for _, ln in corr.iterrows():
         if ln[col] <= 0 and year == 2025 and ln["name"] == "pzh_ls_1000kv":
             L.append("  # pzh_ls_1000kv (Panxi UHV, in service ~2028) left out of 2025: 0 MW in 2025 and not buildable by then")
             continue
         L.append(f"  - {{name: {ln['name']}, bus0: {ln.bus0}, bus1: {ln.bus1}, existing_mw: {num(ln[col])}, "
-                 f"max_mw: {num(ln.max_mw)}, length_km: {num(ln.length_km)}, reactance_ohm: {num(ln.reactance_ohm)}, firm_pu: 1}}")
+                 f"max_mw: {num(ln.max_mw)}, length_km: {num(ln.length_km)}, reactance_ohm: {num(ln.reactance_ohm)}, firm_pu: {num(FIRM_PU)}}}")
     b = bnd.loc[year]
     bmax = float(corr[corr.bus1 == "sichuan_grid"].max_mw.sum())
     L += ["exchanges:",
           f"  # the rest of Sichuan at the boundary bus: boundary.csv {year}; limit = sum of the boundary corridors'",
-          f"  # max_mw ({num(bmax)} MW), i.e. the lines, not the exchange, bind",
+          f"  # max_mw ({num(bmax)} MW), i.e. the lines, not the exchange, bind; hourly prices and the seasonal",
+          "  # import/export room: data/profiles/boundary.csv (data/README.md)",
           f"  - {{name: sichuan_grid_exchange, bus: sichuan_grid, max_import_mw: {num(bmax)}, max_export_mw: {num(bmax)},",
           f"     import_cny_per_mwh: {num(b.import_price_cny_per_mwh)}, export_cny_per_mwh: {num(b.export_price_cny_per_mwh)},",
-          f"     co2_t_per_mwh: {num(b.co2_t_per_mwh)}, non_fossil_fraction: {num(b.non_fossil_fraction)}}}"]
+          f"     co2_t_per_mwh: {num(b.co2_t_per_mwh)}, non_fossil_fraction: {num(b.non_fossil_fraction)},"]
+    L += boundary_profiles("     ")
     E = [line for c in CITIES for line in electrification_yaml(c, year, sub.loc[c])[1:]]
     L += ["electrification:"] + E if E else ["electrification: []"]
     L += ["targets:",

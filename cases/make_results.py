@@ -52,6 +52,8 @@ COLUMNS = {
     "cost": "cost, 亿 CNY/yr",
     "non_fossil": "non-fossil electricity",
     "co2": "CO2, Mt",
+    "exchange": "import / export, TWh",
+    "curtailed": "curtailed, GWh",
     "binding": "binding targets (dual; Δ = total cost of the target, 亿 CNY/yr)",
     "missed": "missed (elastic / strive shortfall)",
     "time": "solve: 12 days / 24 h",
@@ -237,6 +239,8 @@ def case_row(name: str, runs: dict[str, Run], costs: list[TargetCost]) -> dict[s
         "cost": cost_cell(runs),
         "non_fossil": f"{100 * s['non_fossil_electricity_share']:.1f} %" if s else "—",
         "co2": f"{s['emissions_t'] / 1e6:.2f}" if s else "—",
+        "exchange": f"{s['import_mwh'] / 1e6:.2f} / {s['export_mwh'] / 1e6:.2f}" if s else "—",
+        "curtailed": f"{s['curtailed_mwh'] / 1e3:,.0f}" if s else "—",
         "binding": binding_cell(runs, costs),
         "missed": missed_cell(head),
         "time": f"{head.seconds:.1f} s / {other.seconds:.1f} s",
@@ -370,6 +374,9 @@ def legend(seconds: float) -> str:
         "*without* target shortfall penalties (`Results.summary()['system_cost_cny']`; the penalties of "
         "missed strive targets are in the missed column). Infeasible cases: the elastic solution's.",
         "- **non-fossil electricity** (share of demand) and **CO2** (Mt/yr): 12 typical days.",
+        "- **import / export** (TWh/yr) over the exchanges with the rest of Sichuan, at its hourly, seasonal "
+        "prices and limits (data/profiles/boundary.csv); **curtailed** (GWh/yr): wind, PV and run-of-river "
+        "energy available but not used (`Results.curtailment_by_technology`); both 12 typical days.",
         "- **binding targets**: met targets whose row is active with a non-zero dual (the target "
         "report's `binding` and `met`) at 12 typical days. The dual is the report's `dual` in its `dual_unit`: "
         "the cost of tightening the target by one unit. Δ is the total cost of the target, 亿 CNY/yr: "

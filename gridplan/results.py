@@ -110,7 +110,8 @@ class Results:
     # ------------------------------------------------------------------ capacities
     @cached_property
     def capacities(self) -> pd.DataFrame:
-        """Existing, built and total capacity of every asset (MW; storage energy in MWh)."""
+        """Existing, built and total capacity of every asset (MW; storage energy in MWh). Exchanges
+        appear when one of them may build import capability (existing: ``max_import_mw``)."""
         parts = []
         for comp in COMPONENTS:
             frame = getattr(self.data, comp.table)
@@ -127,10 +128,10 @@ class Results:
 
     def capacity_by_bus(self) -> pd.DataFrame:
         """Existing, built and total per bus × technology (elements of one technology summed,
-        storage energy as "<technology> MWh"), buses in case order; lines and added loads
-        (electrification, see :attr:`electrification`) are left out."""
+        storage energy as "<technology> MWh"), buses in case order; lines, exchanges (corridors, not
+        plants) and added loads (electrification, see :attr:`electrification`) are left out."""
         c = self.capacities
-        plants = c[~c["component"].isin(["line", *LOADS])]
+        plants = c[~c["component"].isin(["line", "exchange", *LOADS])]
         tech = plants["technology"].where(plants["unit"] != "MWh", plants["technology"] + " MWh")
         bus = pd.Categorical(plants["bus"], categories=list(self.data.buses), ordered=True)
         return (plants.groupby([bus, tech.rename("technology")], observed=True, sort=True)
@@ -158,7 +159,7 @@ class Results:
         snapshot): its ``output`` blocks (plus − minus), minus the load of one that draws a series
         (electrification: x_e · shape[e, t]); None when it injects nothing of its own."""
         if comp.draws_series:
-            return -self.value(comp.build)[:, None] * getattr(self.data, comp.series)
+            return -self.value(comp.build)[:, None] * getattr(self.data, comp.series[0].attr)
         if comp.output is None:
             return None
         plus, *minus = comp.output
@@ -215,19 +216,53 @@ class Results:
 
     @cached_property
     def curtailment(self) -> pd.DataFrame:
-        """Annual available, generated and curtailed energy per generator (MWh)."""
+        """Annual available, generated and curtailed energy per generator (MWh), and per reservoir
+        its inflow, generation and spill."""
         d = self.data
         if d.gens.empty:
             return pd.DataFrame()
         w = d.weights
         cap = d.gens["existing_mw"].to_numpy(float) + self.value("gen_build")
-        avail = (d.avail * cap[:, None] * w[None, :]).sum(axis=1)
+        from .model.families.generators import derated, outage_rates
+        forced, _ = outage_rates(d.gens)
+        avail = (derated(d.avail, forced) * cap[:, None] * w[None, :]).sum(axis=1)   # what forced outages leave
         gen = (self.value("gen_p") * w[None, :]).sum(axis=1)
         var = (d.gens["kind"] == "variable").to_numpy()
-        return pd.DataFrame({"bus": d.gens["bus"], "technology": d.gens["technology"],
-                             "available_mwh": np.where(var, avail, np.nan), "generated_mwh": gen,
-                             "curtailed_mwh": np.where(var, np.maximum(avail - gen, 0.0), 0.0)},
-                            index=d.gens.index)
+        frame = pd.DataFrame({"bus": d.gens["bus"], "technology": d.gens["technology"],
+                              "available_mwh": np.where(var, avail, np.nan), "generated_mwh": gen,
+                              "curtailed_mwh": np.where(var, np.maximum(avail - gen, 0.0), 0.0)},
+                             index=d.gens.index)
+        if not len(d.reservoirs):
+            return frame
+        both = pd.concat([frame, self._spilled()])
+        both.index.name = frame.index.name           # generator and reservoir names, one column
+        return both
+
+    def _spilled(self) -> pd.DataFrame:
+        """Reservoirs: the year's inflow, generation and spill (water let past the turbines: the
+        reservoir's curtailment, e.g. when a full reservoir cannot export in the wet season)."""
+        d, w = self.data, self.data.weights
+        rv = d.reservoirs
+        return pd.DataFrame({"bus": rv["bus"], "technology": rv["technology"],
+                             "available_mwh": d.inflow @ w, "generated_mwh": self.value("reservoir_p") @ w,
+                             "curtailed_mwh": self.value("reservoir_spill") @ w}, index=rv.index)
+
+    @cached_property
+    def curtailment_by_technology(self) -> pd.DataFrame:
+        """:attr:`curtailment` summed per technology (MWh), with the share of the available energy
+        curtailed (variable technologies; dispatchable ones have no availability to curtail)."""
+        c = self.curtailment
+        if c.empty:
+            return pd.DataFrame(columns=["available_mwh", "generated_mwh", "curtailed_mwh", "curtailed_share"])
+        t = c.groupby("technology")[["available_mwh", "generated_mwh", "curtailed_mwh"]].sum(min_count=1)
+        t["curtailed_share"] = t["curtailed_mwh"] / t["available_mwh"]
+        return t
+
+    def exchanged_mwh(self, block: str) -> float:
+        """Annual MWh over every exchange with the outside grid: ``import_p`` or ``export_p``."""
+        if self.data.exchanges.empty:
+            return 0.0
+        return float((self.value(block) * self.data.weights[None, :]).sum())
 
     @cached_property
     def shedding(self) -> pd.DataFrame:
@@ -385,6 +420,7 @@ class Results:
             "emissions_t": float(self.emissions["t_co2"].sum()) if len(self.emissions) else 0.0,
             "non_fossil_electricity_share": self.non_fossil_electricity_share,
             "curtailed_mwh": float(self.curtailment["curtailed_mwh"].sum()) if len(self.curtailment) else 0.0,
+            "import_mwh": self.exchanged_mwh("import_p"), "export_mwh": self.exchanged_mwh("export_p"),
             "shed_mwh": float(shed),
             **{k: v for k, v in self.facts.items() if k not in ("coefficient_ranges",)},
         }
@@ -394,6 +430,7 @@ class Results:
         "summary": lambda r: pd.DataFrame([r.summary()]), "capacities": lambda r: r.capacities,
         "costs": lambda r: r.costs, "targets": lambda r: r.targets, "energy": lambda r: r.energy.reset_index(),
         "emissions": lambda r: r.emissions, "curtailment": lambda r: r.curtailment.reset_index(),
+        "curtailment_by_technology": lambda r: r.curtailment_by_technology.reset_index(),
         "shedding": lambda r: r.shedding.reset_index(), "prices": lambda r: r.prices.reset_index(),
         "electrification": lambda r: r.electrification.reset_index(),
         "city_accounts": lambda r: r.city_accounts.reset_index(), "dispatch": lambda r: r.dispatch, "storage_levels": lambda r: r.storage_levels, "flows": lambda r: r.flows,

@@ -29,7 +29,7 @@ TECH_COLS = [
     "lifetime_yr", "efficiency", "roundtrip_efficiency", "standing_loss_pct_per_h", "fuel",
     "capacity_credit", "min_duration_h", "max_duration_h", "flag", "source",
     # added columns (allowed by the data contract: only at the end)
-    "buildable", "dc_ac_ratio", "loss_pct_per_100km",
+    "buildable", "dc_ac_ratio", "loss_pct_per_100km", "forced_outage_rate", "planned_outage_rate",
 ]
 
 # flags: (non_fossil, renewable, new_energy, clean)
@@ -41,10 +41,31 @@ NONE4 = (False, False, False, False)
 VOM_NOTE = "VOM E (order of PyPSA technology-data values; not in sichuan_data)"
 CC_NOTE = "capacity_credit E"
 
+# Outage rates (fractions; blank = 0 for hydro, wind, solar, storage, lines). The model derates every
+# hour by the forced rate f and caps the year's energy at (1 - f)(1 - o) x 8760 h x capacity
+# (gridplan/model/families/generators.py).
+REEDS_OUT = ("NREL ReEDS-2.0 inputs/plant_characteristics/outage_forced_static.csv and "
+             "outage_scheduled_static.csv")
+# China: the NEA/CEC annual reliability indicators give coal units' equivalent unplanned outage hours of
+# 13.84-32.42 h per unit-year (2019 data, three manufacturers' fleets; Shanghai Electric release of
+# 2020-07-01, satasort.org [S]); f = 32.42 / 8760 = 0.0037 -> 0.004 (the higher figure, rounded up) [C].
+# Equivalent availability of coal units >= 300 MW in the CEC reliability reports: 92-94 % [E: the report
+# itself not retrieved]; o = 1 - EAF / (1 - f).
+COAL_FOR = 0.004
+COAL_EUOH = ("forced_outage_rate 0.004 [C]: NEA/CEC reliability indicators, coal units' equivalent unplanned "
+             "outage hours 13.84-32.42 h per unit-year (2019; Shanghai Electric release 2020-07-01, satasort.org "
+             "[S]) -> 32.42/8760 = 0.0037, rounded up")
+
+
+def coal_por(eaf: float) -> float:
+    """Planned outage rate that leaves the equivalent availability ``eaf``: (1 - f)(1 - o) = EAF."""
+    return round(1 - eaf / (1 - COAL_FOR), 3)
+
 
 def tech(tid, carrier, kind, flags4, capex, capex_kwh, fom, vom, life, eff, rte, sl, fuel, cc,
-         dmin, dmax, flag, source, buildable=True, dc_ac=None, loss=None):
-    """capex/capex_kwh/eff may be a (2025, 2030) tuple or a scalar used for both years."""
+         dmin, dmax, flag, source, buildable=True, dc_ac=None, loss=None, outage=(None, None)):
+    """capex/capex_kwh/eff may be a (2025, 2030) tuple or a scalar used for both years;
+    ``outage``: (forced_outage_rate, planned_outage_rate), blank (0) by default."""
     rows = []
     for i, y in [(0, BASE_YEAR), *enumerate(YEARS)]:   # the base year repeats 2025 (E, existing fleets only)
         def pick(v):
@@ -58,7 +79,7 @@ def tech(tid, carrier, kind, flags4, capex, capex_kwh, fom, vom, life, eff, rte,
             fuel=fuel, capacity_credit=cc, min_duration_h=dmin, max_duration_h=dmax,
             flag=flag, source=source if y != BASE_YEAR else f"{BASE_YEAR} = 2025 values (E: only the Leshan "
             "base-year case reads them, for its existing fleet); " + source, buildable=buildable, dc_ac_ratio=dc_ac,
-            loss_pct_per_100km=loss,
+            loss_pct_per_100km=loss, forced_outage_rate=outage[0], planned_outage_rate=outage[1],
         ))
     return rows
 
@@ -116,26 +137,36 @@ T += tech("flow_battery_znbr", "storage", "storage", NONE4, (2000, 1700), (1300,
 T += tech("gas_ocgt", "gas", "dispatchable", FOS, (2000, 1950), None, 2.5, 30, 25, 0.38, None, None, "gas",
           0.95, None, None, "E",
           f"{REF} §3.2 OCGT 2,000 CNY/kW (Zhu 'gas' 2,000 [S]) / 1,950 (2030, E); eta 0.38 E; FOM 2.5 %/yr "
-          f"(PIK OCGT 1.78 [S] rounded up); {VOM_NOTE}; {CC_NOTE}")
+          f"(PIK OCGT 1.78 [S] rounded up); {VOM_NOTE}; {CC_NOTE}; forced_outage_rate 0.05, "
+          f"planned_outage_rate 0.07 ({REEDS_OUT}, Gas-CT [S]; US fleet values applied to Sichuan [E])",
+          outage=(0.05, 0.07))
 T += tech("gas_ccgt", "gas", "dispatchable", FOS, (2350, 2300), None, 3.0, 25, 30, 0.60, None, None, "gas",
           0.92, None, None, "C",
           f"{REF} §3.1/§3.2: Sichuan projects Ziyang 2,365, Guangyuan 2,357, Neijiang 2,253 CNY/kW [S/C]; "
-          f"eta 0.60 at peaking duty (0.637 H/J design point [S]); {VOM_NOTE}; {CC_NOTE}")
+          f"eta 0.60 at peaking duty (0.637 H/J design point [S]); {VOM_NOTE}; {CC_NOTE}; forced_outage_rate 0.05, "
+          f"planned_outage_rate 0.10 ({REEDS_OUT}, Gas-CC [S]; US fleet values applied to Sichuan [E])",
+          outage=(0.05, 0.10))
 T += tech("coal_usc", "coal", "dispatchable", FOS, 3800, None, 2.5, 20, 40, 0.455, None, None, "coal",
           0.92, None, None, "S",
           f"{REF} §3.2 USC 1,000 MW 3,800 CNY/kW (Zhu 3,500; PIK-new 505 EUR/kW; range 3,500-3,950) [S]; "
-          f"eta 0.455 (NDRC <=270 gce/kWh supply rule [S]); {VOM_NOTE}; {CC_NOTE}")
+          f"eta 0.455 (NDRC <=270 gce/kWh supply rule [S]); {VOM_NOTE}; {CC_NOTE}; {COAL_EUOH}; "
+          f"planned_outage_rate {coal_por(0.93)} [C] = 1 - EAF/(1 - 0.004), EAF 0.93 (CEC reliability reports, "
+          f"coal units >= 300 MW 92-94 %, mid-range [E]); ReEDS coal-new 0.06 / 0.12 for a sensitivity "
+          f"({REEDS_OUT} [S])", outage=(COAL_FOR, coal_por(0.93)))
 T += tech("coal_subcritical", "coal", "dispatchable", FOS, 3800, None, 2.5, 25, 40, 0.38, None, None, "coal",
           0.9, None, None, "C",
           f"existing fleet only (buildable=false: new subcritical units are not permitted); eta 0.38 = "
           f"capacity-weighted {REF} §3.2 values (600 MW units 0.40, 300 MW class 0.36; Switch heat rates [S]) over "
           "the five cities' 3,570 MW [C]; capex set equal to USC only for bookkeeping; "
-          f"{VOM_NOTE}; {CC_NOTE}", buildable=False)
+          f"{VOM_NOTE}; {CC_NOTE}; {COAL_EUOH}; planned_outage_rate {coal_por(0.92)} [C] = 1 - EAF/(1 - 0.004), "
+          "EAF 0.92 (low end of the CEC 92-94 % for 300-600 MW subcritical units [E]); ReEDS CoalOld 0.08 / 0.12 "
+          f"for a sensitivity ({REEDS_OUT} [S])", buildable=False, outage=(COAL_FOR, coal_por(0.92)))
 T += tech("biomass", "biomass", "dispatchable", RE, (9000, 8800), None, 3.0, 30, 25, 0.28, None, None,
           "biomass", 0.85, None, None, "E",
           "not in sichuan_data: E (Chinese direct-fired biomass/waste-to-energy 8,000-10,000 CNY/kW, eta 0.28); "
           f"new_energy=true follows the common Chinese reading (wind+solar+biomass; targets.yaml ambiguities); "
-          f"{VOM_NOTE}; {CC_NOTE}")
+          f"{VOM_NOTE}; {CC_NOTE}; forced_outage_rate 0.09, planned_outage_rate 0.076 ({REEDS_OUT}, biopower "
+          "[S]; US fleet values applied to Sichuan [E])", outage=(0.09, 0.076))
 T += tech("line_500kv", "transmission", "line", NONE4, 2000, None, 1.5, 0, 40, None, None, None, "",
           0.0, None, None, "E",
           f"capex_cny_per_kw holds CNY per (MW*km) for this line row: {REF} §2.3/§3.2 500 kV AC expansion "

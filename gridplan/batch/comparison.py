@@ -169,6 +169,8 @@ class Comparison:
                 "non-fossil share": num(r["non_fossil_electricity_share"], lambda v: f"{100 * v:.1f}%"),
                 "CO2 (Mt)": num(r["emissions_t"], lambda v: f"{v / 1e6:,.3f}"),
                 "curtailed (GWh)": num(r["curtailed_mwh"], lambda v: f"{v / 1e3:,.1f}"),
+                "imports (GWh)": num(r.get("import_mwh"), lambda v: f"{v / 1e3:,.1f}"),
+                "exports (GWh)": num(r.get("export_mwh"), lambda v: f"{v / 1e3:,.1f}"),
                 "shed (MWh)": num(r["shed_mwh"], lambda v: f"{v:,.1f}"),
                 "binding": r["binding_targets"] or ("—" if ok else ""),
                 "missed": r["missed_targets"] or ("—" if ok else ""),
@@ -191,7 +193,8 @@ class Comparison:
         ok = sum(bool(r.get("ok")) for r in self.records)
         lines = [f"**{len(self.records)} runs, {ok} optimal, {len(self.records) - ok} failed** ({how})", ""]
         sf = self.summary_frame()
-        keep = [c for c in sf.columns if c not in ("error", "CO2 (Mt)", "curtailed (GWh)", "shed (MWh)", "solve s")]
+        keep = [c for c in sf.columns if c not in ("error", "CO2 (Mt)", "curtailed (GWh)", "imports (GWh)",
+                                                   "exports (GWh)", "shed (MWh)", "solve s")]
         lines.append(_md_table(sf[keep]) if len(sf) else "(no runs)")
         failed = self.failed
         if len(failed):

@@ -25,7 +25,7 @@ SMALL_FRAMES = ("capacities", "targets", "costs")
 TARGET_COLUMNS = [c for c in REPORT_COLUMNS if c not in ("shortfall_row", "row_unit", "penalty")]
 """The target report's columns a batch keeps (the row-unit details stay in each run's targets.csv)."""
 SUMMARY_FIELDS = ["total_cost_cny", "system_cost_cny", "target_penalty_cny", "demand_mwh", "cost_per_mwh_cny", "non_fossil_electricity_share",
-                  "emissions_t", "curtailed_mwh", "shed_mwh"]
+                  "emissions_t", "curtailed_mwh", "import_mwh", "export_mwh", "shed_mwh"]
 FACT_FIELDS = ["solver", "solve_s", "prepare_s", "build_s", "handoff_s", "rows", "cols", "nonzeros", "iterations"]
 
 # --------------------------------------------------------------------------- runs

@@ -27,14 +27,16 @@ What is checked, by family (values as the model will read them, see
 * electrification: ``min_mwh <= max_mwh``; a profile without ``scale`` and with a positive sum;
   the fossil it may displace within the case's energy accounts (:func:`check_displacement`);
 * catalogue and fuels tables: at least one row, whole-number years, one row per technology
-  (fuel) and year; every written number cell finite and in its column's range (:data:`RANGES`),
-  a written ``nan`` or ``inf`` refused (blank cells take defaults); every flag cell a written
-  true/false (:data:`~gridplan.case.readers.FLAG_TRUE`, ``FLAG_FALSE``) or blank;
+  (fuel) and year; every written number cell finite and in its column's range (:data:`RANGES`;
+  e.g. outage rates in [0, 1), also as overrides and on a generator), a written ``nan`` or
+  ``inf`` refused (blank cells take defaults); every flag cell a written true/false
+  (:data:`~gridplan.case.readers.FLAG_TRUE`, ``FLAG_FALSE``) or blank;
 * overrides: a technology of the year's catalogue and one of its columns, then its value judged
   like a cell of that column (:func:`override_problem`); flags overridden by a boolean;
 * time: typical days only on a whole hourly year at 1 h (:func:`check_typical_days`);
-* profiles: ``time.hours`` rows, finite numbers, no negative values; availability at most 1
-  per unit (:data:`PER_UNIT_CAP`);
+* exchanges: a line technology when they may build import capability (:func:`check_exchanges`);
+* profiles: ``time.hours`` rows, finite numbers, no negative values; availability and an
+  exchange's capability fractions at most 1 per unit (:data:`PER_UNIT_CAP`);
 * groups: named technologies and carriers exist, capacity weights name members of the group;
   targets name groups that exist;
 * supply: every island of the bus graph with demand holds a generator or reservoir that
@@ -51,8 +53,8 @@ from ..network import bus_graph, islands_of
 from .components import element_lists
 from .convert import build_range, ceiling, efficiency, roundtrip, storage_energy_default
 from .fields import BOOL_HINT
-from .readers import (CATALOGUE_COLUMNS, CATALOGUE_FLAGS, CATALOGUE_NUMERIC, FLAG_FALSE, FLAG_TRUE, case_path,
-                      profile_refs, truthy)
+from .readers import (CATALOGUE_COLUMNS, CATALOGUE_FLAGS, CATALOGUE_NUMERIC, CATALOGUE_OPTIONAL, FLAG_FALSE,
+                      FLAG_TRUE, case_path, profile_refs, truthy)
 from .schema import Case, Profile
 from .targets import check_targets, counts_fossil_outside_power
 from .typical_days import check_typical_days
@@ -73,6 +75,10 @@ RANGES = {
     "efficiency": (0.0, True, 1.0, "a number in (0, 1]"),
     "roundtrip_efficiency": (0.0, True, 1.0, "a number in (0, 1]"),
     "price_cny_per_gj": NON_NEGATIVE, "co2_t_per_gj": NON_NEGATIVE,
+    # outage rates: below 1 (a rate of 1 leaves no capacity); the highest *included* value of a
+    # range is the largest float below 1
+    **dict.fromkeys(("forced_outage_rate", "planned_outage_rate"),
+                    (0.0, False, float(np.nextafter(1.0, 0.0)), "a fraction in [0, 1)")),
 }
 """What a number of the catalogue, the fuels or the overrides must be, by column: (lowest,
 lowest excluded, highest, the words). A NaN, an infinity or a negative cost would change the
@@ -104,8 +110,8 @@ def check_case(case: Case, cat: pd.DataFrame, fuels: pd.DataFrame, profiles: dic
             *check_groups(case, cat, groups, file), *check_profiles(case, profiles, file),
             *check_generators(case, cat, fuels, file, years), *check_storage(case, cat, file, years),
             *check_reservoirs(case, cat, file, years), *check_lines(case, cat, file, years),
-            *check_demand_response(case, file), *check_electrification(case, profiles, file),
-            *check_target_groups(case, groups),
+            *check_exchanges(case, cat, file, years), *check_demand_response(case, file),
+            *check_electrification(case, profiles, file), *check_target_groups(case, groups),
             *check_targets(case, file), *check_supply(case)]
 
 
@@ -180,7 +186,8 @@ def check_overrides(case: Case, cat: pd.DataFrame, file) -> list:
         for col, val in over.items():
             field = f"technologies.overrides.{tech}.{col}"
             if col not in cat.columns or col in ("technology", "year"):
-                out.append(CaseError(file, field, val, "a catalogue column (" + ", ".join(CATALOGUE_COLUMNS[2:]) + ")"))
+                out.append(CaseError(file, field, val, "a catalogue column ("
+                                 + ", ".join((*CATALOGUE_COLUMNS[2:], *CATALOGUE_OPTIONAL)) + ")"))
     return out
 
 
@@ -382,6 +389,21 @@ def check_lines(case: Case, cat: pd.DataFrame, file, years=None) -> list:
         *check_build_range(file, f"lines[{ln.name}]", ln.existing_mw, 0.0, ln.max_mw))]
 
 
+def check_exchanges(case: Case, cat: pd.DataFrame, file, years=None) -> list:
+    """An exchange that may build import capability prices it by a line technology of the catalogue
+    (one that builds nothing needs none: its default ``line_500kv`` is never read), per MW·km over
+    a length > 0: at the default length 0 every MW built would be free."""
+    out = []
+    for e in (e for e in case.exchanges if e.build_max_mw > 0):
+        out += check_technology(cat, file, f"exchanges[{e.name}].technology", e.technology,
+                                CATALOGUE_KINDS["lines"], years)
+        if e.length_km <= 0:
+            out.append(CaseError(file, f"exchanges[{e.name}].length_km", e.length_km,
+                                 f"the length (km > 0) of the corridor that build_max_mw {e.build_max_mw:g} "
+                                 "would build: its cost is the catalogue's per MW·km times it"))
+    return out
+
+
 def check_demand_response(case: Case, file) -> list:
     return [p for d in case.demand_response
             for p in check_build_range(file, f"demand_response[{d.name}]", d.existing_mw, 0.0, d.max_mw,
@@ -399,7 +421,7 @@ def check_electrification(case: Case, profiles: dict, file) -> list:
             out.append(CaseError(file, path + ".profile.scale", e.profile.scale,
                                  "no scale: the profile is only the shape of the added load, normalised so "
                                  "that the year holds the element's MWh"))
-        values = profiles.get(("electrification", e.name))
+        values = profiles.get(("electrification", e.name, "profile"))
         if values is not None and np.isfinite(values).all() and not values.sum() > 0:
             out.append(CaseError(file, path + ".profile", f"{e.profile.file}:{e.profile.column} sums to "
                                  f"{values.sum():g}", "a profile with a positive sum (the shape of the added load)"))
@@ -437,29 +459,32 @@ def check_displacement(case: Case, file) -> list:
 # --------------------------------------------------------------------------- profiles and supply
 
 
-PER_UNIT_CAP = {c.case_field: c.series_cap for c in element_lists() if c.profile and c.series_cap is not None}
-"""Profiles in per unit of capacity, by case field, and the most an hour may be (availability: 1)."""
+PER_UNIT_CAP = {(c.case_field, s.profile): s for c in element_lists() for s in c.series if s.cap is not None}
+"""Profiles in per unit of a capacity, by (case field, profile field): their
+:class:`~gridplan.case.components.Series`, whose ``cap`` is the most an hour may be (availability,
+an exchange's capability fractions: 1)."""
 
 
 def check_profiles(case: Case, profiles: dict, file) -> list:
     """Every profile that could be read (the others are reported by the reader)."""
     return [p for key, field_path, prof in profile_refs(case) if key in profiles
             for p in (*check_profile(file, field_path, prof, profiles[key], case.time.hours),
-                      *check_per_unit(file, field_path, prof, profiles[key], PER_UNIT_CAP.get(key[0])))]
+                      *check_per_unit(file, field_path, prof, profiles[key], PER_UNIT_CAP.get((key[0], key[2]))))]
 
 
-def check_per_unit(file, field_path: str, prof: Profile, values: np.ndarray, cap: float | None) -> list:
-    """A capacity factor (raw value × scale) is at most ``cap``: above it, a unit would produce
-    more than its capacity (a profile in MW instead of per unit). The first such row is named."""
-    if cap is None:
+def check_per_unit(file, field_path: str, prof: Profile, values: np.ndarray, series) -> list:
+    """A capacity factor (raw value × scale) is at most the ``series``' cap (None: no check): above
+    it, a unit would produce more than its capacity (a profile in MW instead of per unit). The first
+    such row is named."""
+    if series is None:
         return []
-    scale = 1.0 if prof.scale is None else prof.scale
+    cap, scale = series.cap, 1.0 if prof.scale is None else prof.scale
     over = np.flatnonzero(values * scale > cap + 1e-9)
     if not over.size:
         return []
     shown = f"{values[over[0]]:g}" + ("" if prof.scale is None else f" × scale {scale:g}")
     return [CaseError(file, field_path, f"{prof.file}:{prof.column} row {over[0] + 2} = {shown}",
-                      f"capacity factors <= {cap:g} per unit of capacity (a profile in MW needs scale: 1/MW)")]
+                      f"{series.meaning} <= {cap:g} per unit of capacity (a profile in MW needs scale: 1/MW)")]
 
 
 def check_profile(file, field_path: str, prof: Profile, values: np.ndarray, hours: int) -> list:
@@ -486,7 +511,7 @@ def check_supply(case: Case) -> list:
     """
     lines = [(ln.name, ln.bus0, ln.bus1) for ln in case.lines if ceiling(ln.existing_mw, 0.0, ln.max_mw) > 0]
     sources = {x.bus for x in [*case.generators, *case.reservoirs] if ceiling(x.existing_mw, x.min_mw, x.max_mw) > 0}
-    sources |= {e.bus for e in case.exchanges if e.max_import_mw > 0}
+    sources |= {e.bus for e in case.exchanges if e.max_import_mw + e.build_max_mw > 0}
     demand = {b.name for b in case.buses if b.demand is not None and b.demand.peak_mw > 0}
     return [CaseError(case_path(case), "buses", sorted(island),
                       "every bus with demand to be reachable from a generator, reservoir "

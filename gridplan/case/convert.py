@@ -8,8 +8,9 @@ which :mod:`gridplan.case.prepare` hands :data:`MONEY`):
 * money in *model money units* (:data:`MONEY` = 1e-3 per CNY: the model counts kCNY) so
   that objective coefficients stay between ~1e-3 (variable O&M) and ~1e3 (annualised capex);
   results convert back with ``CaseData.cny_per_model_money``;
-* catalogue costs per kW / kWh become per MW / MWh (lines: per MW per km); capex becomes
-  an annual cost with the capital recovery factor ``crf = r / (1 - (1 + r)^-life)``
+* catalogue costs per kW / kWh become per MW / MWh (lines and exchange capability built: per MW
+  per km); capex becomes an annual cost with the capital recovery factor
+  ``crf = r / (1 - (1 + r)^-life)``
   (life 30 years where the catalogue leaves it blank), plus fixed O&M
   ``fom = capex · fom_pct / 100`` per year;
 * electrification: its cost per MWh/yr in model money; its profile stays a raw shape,
@@ -29,6 +30,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .components import EXCHANGE
 from .readers import CATALOGUE_FLAGS
 from .schema import Case, Profile
 
@@ -109,7 +111,7 @@ def buses(case: Case, profiles: dict) -> tuple[pd.Index, np.ndarray, np.ndarray]
     peak = np.zeros(len(names))
     for i, b in enumerate(case.buses):
         if b.demand is not None:
-            demand[i] = scaled(profiles["buses", b.name], b.demand.profile) * b.demand.peak_mw
+            demand[i] = scaled(profiles["buses", b.name, "demand"], b.demand.profile) * b.demand.peak_mw
             peak[i] = b.demand.peak_mw
     return names, demand, peak
 
@@ -122,7 +124,7 @@ def generators(case: Case, cat: pd.DataFrame, fuels: pd.DataFrame,
     for g in case.generators:
         rows.append(_generator(g, cat.loc[g.technology], fuels, case.discount_rate, co2_price))
         avail.append(np.ones(case.time.hours) if g.availability is None
-                     else scaled(profiles["generators", g.name], g.availability))
+                     else scaled(profiles["generators", g.name, "availability"], g.availability))
     return _frame(rows, "generator"), np.array(avail).reshape(len(rows), case.time.hours)
 
 
@@ -144,7 +146,14 @@ def _generator(g, t: pd.Series, fuels: pd.DataFrame, rate: float, co2_price: flo
         fuel_tce_per_mwh=(fuel_gj_per_mwh / GJ_PER_TCE) if (fuel and not t["non_fossil"]) else 0.0,
         must_run=g.must_run or 0.0, ramp=g.ramp if g.ramp is not None else np.nan,
         capacity_credit=_credit(g.capacity_credit, t),
+        forced_outage_rate=_outage_rate(g.forced_outage_rate, t, "forced_outage_rate"),
+        planned_outage_rate=_outage_rate(g.planned_outage_rate, t, "planned_outage_rate"),
     )
+
+
+def _outage_rate(own, t: pd.Series, column: str) -> float:
+    """A generator's own outage rate, else its technology's (a blank or missing column: 0)."""
+    return own if own is not None else float(np.nan_to_num(t.get(column, np.nan)))
 
 
 def storage(case: Case, cat: pd.DataFrame) -> pd.DataFrame:
@@ -185,7 +194,7 @@ def reservoirs(case: Case, cat: pd.DataFrame, profiles: dict) -> tuple[pd.DataFr
     H = case.time.hours
     rows, inflows = [], []
     for rv in case.reservoirs:
-        inflow = profiles["reservoirs", rv.name] * inflow_scale(rv)
+        inflow = profiles["reservoirs", rv.name, "inflow"] * inflow_scale(rv)
         rows.append(_reservoir(rv, cat.loc[rv.technology], case.discount_rate, inflow))
         inflows.append(inflow)
     return _frame(rows, "reservoir"), np.array(inflows).reshape(len(rows), H)
@@ -237,12 +246,26 @@ def demand_response(case: Case) -> pd.DataFrame:
                    for d in case.demand_response], "demand_response")
 
 
-def exchanges(case: Case) -> pd.DataFrame:
-    """Exchange frame: import cost and export revenue per MWh, the outside grid's mix."""
-    return _frame([dict(name=e.name, bus=e.bus, max_import=e.max_import_mw, max_export=e.max_export_mw,
-                        import_cost=e.import_cny_per_mwh * MONEY, export_revenue=e.export_cny_per_mwh * MONEY,
-                        co2_t_per_mwh=e.co2_t_per_mwh, non_fossil_fraction=e.non_fossil_fraction,
-                        firm_mw=e.firm_mw) for e in case.exchanges], "exchange")
+def exchanges(case: Case, cat: pd.DataFrame, profiles: dict) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+    """Exchange frame (import cost and export revenue per MWh, the outside grid's mix, the import
+    capability that may be built and its annual cost per MW, firm rule) and its hourly series
+    (X, H) by :class:`~gridplan.case.components.Series` attribute: price multipliers and capability
+    fractions, 1 where the exchange names no profile. Built capability is priced as a line of its
+    ``technology`` and ``length_km`` (catalogue per MW and km); nothing is charged for the existing
+    capability (the outside grid's corridor, not an asset of the case)."""
+    rows, H = [], case.time.hours
+    for e in case.exchanges:
+        ann = _annual(cat.loc[e.technology], case.discount_rate, per=1.0)[0] if e.build_max_mw > 0 else 0.0
+        rows.append(dict(name=e.name, bus=e.bus, max_import=e.max_import_mw, max_export=e.max_export_mw,
+                         import_cost=e.import_cny_per_mwh * MONEY, export_revenue=e.export_cny_per_mwh * MONEY,
+                         co2_t_per_mwh=e.co2_t_per_mwh, non_fossil_fraction=e.non_fossil_fraction,
+                         build_max=e.build_max_mw, length_km=e.length_km, ann_cost=ann * e.length_km * MONEY,
+                         fom_existing=0.0, firm_mw=e.firm_mw or 0.0, firm_pu=e.firm_pu or 0.0))
+    series = {s.attr: np.array([np.ones(H) if getattr(e, s.profile) is None
+                                else scaled(profiles["exchanges", e.name, s.profile], getattr(e, s.profile))
+                                for e in case.exchanges], dtype=float).reshape(len(rows), H)
+              for s in EXCHANGE.series}
+    return _frame(rows, "exchange"), series
 
 
 ELECTRIFICATION_COLUMNS = ("bus", "existing_mwh", "min_mwh", "max_mwh", "displaced_tce_per_mwh", "cost")
@@ -255,7 +278,7 @@ def electrification(case: Case, profiles: dict) -> tuple[pd.DataFrame, np.ndarra
     rows = [dict(name=e.name, bus=e.bus, existing_mwh=0.0, min_mwh=e.min_mwh, max_mwh=e.max_mwh,
                  displaced_tce_per_mwh=e.displaced_tce_per_mwh, cost=e.cost_cny_per_mwh * MONEY)
             for e in case.electrification]
-    shapes = [profiles["electrification", e.name] for e in case.electrification]
+    shapes = [profiles["electrification", e.name, "profile"] for e in case.electrification]
     frame = _frame(rows, "electrification", empty_columns=ELECTRIFICATION_COLUMNS)
     return frame, np.array(shapes, dtype=float).reshape(len(rows), case.time.hours)
 

@@ -20,7 +20,7 @@ def _sha(data: bytes) -> str:
 
 
 def referenced_files(data: Any, base: Path) -> list[Path]:
-    """Existing files named by the case: catalogue, fuels and every profile ``file``.
+    """Existing files named by the case: catalogue, fuels, hydrology factors and every profile ``file``.
 
     The walk is iterative and visits each container once (by identity), at most
     :data:`~gridplan.case.yaml_file.MAX_NODES` of them: a case dict built in Python may share
@@ -37,7 +37,7 @@ def referenced_files(data: Any, base: Path) -> list[Path]:
             seen.add(id(node))
             items = node.items() if isinstance(node, dict) else ((key, v) for v in node)
             stack.extend((v, k) for k, v in items)
-        elif isinstance(node, str) and key in ("file", "catalogue", "fuels"):
+        elif isinstance(node, str) and key in ("file", "catalogue", "fuels", "factors"):
             p = (base / node)
             if p.is_file():
                 found.add(p.resolve())

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from . import convert
+from . import convert, hydrology
 from .checks import check_case, check_cells, check_columns, check_overrides, check_rows, raise_problems
 from .convert import MONEY, build_groups
 from .readers import (CATALOGUE_COLUMNS, CATALOGUE_NUMERIC, FUEL_COLUMNS, FUEL_NUMERIC, CaseFiles,
@@ -55,6 +55,10 @@ class CaseData:
     lines: pd.DataFrame
     dr: pd.DataFrame
     exchanges: pd.DataFrame
+    import_price_pu: np.ndarray         # (X, T) multiplier of each exchange's import price (1: flat)
+    export_price_pu: np.ndarray         # (X, T) multiplier of its export revenue
+    import_limit_pu: np.ndarray         # (X, T) usable fraction of its import capability, in [0, 1]
+    export_limit_pu: np.ndarray         # (X, T) usable fraction of its export capability, in [0, 1]
     electrification: pd.DataFrame      # by element: bus, MWh/yr range, tce displaced per MWh, cost per MWh/yr
     electrification_shape: np.ndarray   # (E, T) MW per MWh/yr of added load: Σ_t w_t shape[e, t] = 1
     voll: float                         # value of lost load, model money per MWh shed
@@ -90,8 +94,9 @@ class CaseInputs:
 
     catalogue: pd.DataFrame             # rows of the case's year, overrides applied, by technology
     fuels: pd.DataFrame                 # price_cny_per_gj, co2_t_per_gj by fuel
-    profiles: dict                      # (case field, element name) -> raw hourly column
+    profiles: dict                      # (case field, element name, field) -> raw hourly column
     groups: dict                        # group name -> set of technologies
+    hydro_factors: dict | None = None   # basin -> 12 monthly multipliers of the case's hydro year
 
 
 # --------------------------------------------------------------------------- read and check
@@ -119,9 +124,11 @@ def inspect_inputs(case: Case, resolution: int | None = None,
     fuels, fuel_cells = _fuels(case, files)
     profiles = read_profiles(case, files)
     groups = build_groups(case, cat)
-    problems = [*cells, *fuel_cells, *files.problems,
+    factors, hydro_problems = hydrology.read_factors(case, files)
+    problems = [*cells, *fuel_cells, *files.problems, *hydro_problems,
+                *hydrology.check_basins(case, factors, hydrology.hydro_buses(case, cat), files.file),
                 *check_case(case, cat, fuels, profiles, groups, years, typical_days, resolution)]
-    return CaseInputs(cat, fuels, profiles, groups), problems
+    return CaseInputs(cat, fuels, profiles, groups, factors), problems
 
 
 def _catalogue(case: Case, files: CaseFiles) -> tuple[pd.DataFrame, dict, list]:
@@ -218,13 +225,16 @@ def assemble(case: Case, inputs: CaseInputs, resolution: int | None = None) -> C
     buses, demand, peak = convert.buses(case, profiles)
     gens, avail = convert.generators(case, cat, fuels, profiles)
     reservoirs, inflow = convert.reservoirs(case, cat, profiles)
+    avail, inflow = hydrology.apply(case, inputs.hydro_factors, gens, avail, reservoirs, inflow)
     electrification, shape = convert.electrification(case, profiles)
+    exchanges, exchange_series = convert.exchanges(case, cat, profiles)
     peak = peak_with_committed_load(peak, demand, buses, electrification, shape)
     return CaseData(case=case, weights=weights, snapshot_hour=starts, prev=prev, buses=buses,
                     demand=reduce_time(demand, res), peak=peak, tech=cat, gens=gens, avail=reduce_time(avail, res),
                     storage=convert.storage(case, cat), reservoirs=reservoirs, inflow=reduce_time(inflow, res),
                     lines=convert.lines(case, cat), dr=convert.demand_response(case),
-                    exchanges=convert.exchanges(case), electrification=electrification,
+                    exchanges=exchanges, **{k: reduce_time(v, res) for k, v in exchange_series.items()},
+                    electrification=electrification,
                     electrification_shape=annual_shape(reduce_time(shape, res), weights), voll=convert.voll(case),
                     targets=prepare_targets(case.targets, MONEY), groups=inputs.groups,
                     group_weights=convert.group_weights(case),

@@ -38,8 +38,11 @@ CATALOGUE_COLUMNS = (
     "roundtrip_efficiency", "standing_loss_pct_per_h", "fuel", "capacity_credit",
     "min_duration_h", "max_duration_h",
 )
+CATALOGUE_OPTIONAL = ("forced_outage_rate", "planned_outage_rate")
+"""Numeric columns a catalogue may leave out (read as blank, i.e. 0: no outages); a case's
+``technologies.overrides`` may still set them (see :mod:`gridplan.model.families.generators`)."""
 CATALOGUE_TEXT = ("technology", "carrier", "kind", "fuel", *CATALOGUE_FLAGS)
-CATALOGUE_NUMERIC = tuple(c for c in CATALOGUE_COLUMNS if c not in CATALOGUE_TEXT)
+CATALOGUE_NUMERIC = tuple(c for c in CATALOGUE_COLUMNS if c not in CATALOGUE_TEXT) + CATALOGUE_OPTIONAL
 FUEL_COLUMNS = ("fuel", "year", "price_cny_per_gj", "co2_t_per_gj")
 FUEL_NUMERIC = ("price_cny_per_gj", "co2_t_per_gj")
 MAX_CSV_BYTES = 256 * 2**20
@@ -149,19 +152,21 @@ class CaseFiles:
 # --------------------------------------------------------------------------- profiles
 
 
-def profile_refs(case: Case) -> list[tuple[tuple[str, str], str, Profile]]:
-    """Every profile the case names: ``((case field, element name), field path, profile)``."""
-    refs = [(("buses", b.name), f"buses[{b.name}].demand.profile", b.demand.profile)
+def profile_refs(case: Case) -> list[tuple[tuple[str, str, str], str, Profile]]:
+    """Every profile the case names: ``((case field, element name, its field), field path, profile)``,
+    the field being ``demand`` for a bus and a :class:`~gridplan.case.components.Series`'
+    ``profile`` for a component (an element may name several: an exchange's prices and limits)."""
+    refs = [(("buses", b.name, "demand"), f"buses[{b.name}].demand.profile", b.demand.profile)
             for b in case.buses if b.demand is not None]
     for c in element_lists():
-        if c.profile:
-            refs += [((c.case_field, e.name), f"{c.case_field}[{e.name}].{c.profile}", getattr(e, c.profile))
-                     for e in getattr(case, c.case_field) if getattr(e, c.profile) is not None]
+        for s in c.series:
+            refs += [((c.case_field, e.name, s.profile), f"{c.case_field}[{e.name}].{s.profile}",
+                      getattr(e, s.profile)) for e in getattr(case, c.case_field) if getattr(e, s.profile) is not None]
     return refs
 
 
-def read_profiles(case: Case, files: CaseFiles) -> dict[tuple[str, str], np.ndarray]:
-    """The raw hourly columns of every profile that could be read, by (case field, element name)."""
+def read_profiles(case: Case, files: CaseFiles) -> dict[tuple[str, str, str], np.ndarray]:
+    """The raw hourly columns of every profile that could be read, by (case field, element name, field)."""
     out = {}
     for key, field_path, prof in profile_refs(case):
         values = files.column(prof, field_path)
@@ -175,6 +180,7 @@ def read_profiles(case: Case, files: CaseFiles) -> dict[tuple[str, str], np.ndar
 
 def catalogue_for_year(table: pd.DataFrame, year: int) -> pd.DataFrame:
     """One row per technology available in ``year`` (linear interpolation between years)."""
+    table = table.assign(**{c: np.nan for c in CATALOGUE_OPTIONAL if c not in table.columns})
     rows = {}
     y = float(year)
     for tech, g in table.groupby("technology", sort=False):

@@ -106,6 +106,9 @@ class Bus(Strict):
     demand: Optional[Demand] = None
     lat: Optional[Annotated[Number, Field(ge=-90, le=90)]] = None
     lon: Optional[Annotated[Number, Field(ge=-180, le=180)]] = None
+    basin: Optional[Name] = None
+    """River basin of the bus's hydro plants (a ``basin`` of ``hydrology.factors``): its hydro
+    year multipliers scale their run-of-river availability and reservoir inflow."""
     energy_accounting: Optional[EnergyAccounting] = None
     """The city's own energy accounting (its non-electric energy, factors and how its statistics
     count electricity bought over lines): a target limited to buses that all have one sums their
@@ -130,6 +133,12 @@ class Generator(Strict):
     """Ramp limit, fraction of capacity per hour."""
     capacity_credit: Optional[Fraction] = None
     """Firm contribution per MW (default: catalogue)."""
+    forced_outage_rate: Optional[Annotated[Number, Field(ge=0, lt=1)]] = None
+    """Forced (unplanned) outage rate f in [0, 1): every snapshot offers (1 - f) × availability × capacity
+    (default: catalogue `forced_outage_rate`; blank there: 0)."""
+    planned_outage_rate: Optional[Annotated[Number, Field(ge=0, lt=1)]] = None
+    """Planned (maintenance) outage rate o in [0, 1): the year's energy is at most (1 - f)(1 - o) × hours ×
+    capacity (default: catalogue `planned_outage_rate`; blank there: 0)."""
 
     @model_validator(mode="after")
     def _bounds(self):
@@ -221,19 +230,53 @@ class DemandResponse(Strict):
 
 
 class Exchange(Strict):
-    """Imports/exports with the outside grid at a boundary bus."""
+    """Imports/exports with the outside grid at a boundary bus (equations:
+    :mod:`gridplan.model.families.exchanges`)."""
 
     name: Name
     bus: Name
     max_import_mw: NonNeg = 0.0
+    """Import capability that exists (MW)."""
     max_export_mw: NonNeg = 0.0
+    """Export capability that exists (MW)."""
     import_cny_per_mwh: Number = 0.0
+    """Price per MWh imported: the annual mean when `import_price_pu` is given (its hourly multiplier)."""
     export_cny_per_mwh: Number = 0.0
-    """Revenue per MWh exported (reduces cost)."""
+    """Revenue per MWh exported (reduces cost): the annual mean when `export_price_pu` is given."""
     co2_t_per_mwh: NonNeg = 0.0
     non_fossil_fraction: Fraction = 0.0
-    firm_mw: NonNeg = 0.0
-    """Import capability counted as firm supply by firm_capacity targets."""
+    import_price_pu: Optional[Profile] = None
+    """Hourly multiplier (>= 0) of `import_cny_per_mwh` (default 1: a flat price), e.g. the outside
+    grid's low wet-season and high dry-season prices; a column averaging 1 keeps the scalar the mean."""
+    export_price_pu: Optional[Profile] = None
+    """Hourly multiplier (>= 0) of `export_cny_per_mwh` (default 1)."""
+    import_limit_pu: Optional[Profile] = None
+    """Hourly fraction in [0, 1] of the import capability (max_import_mw + built) usable (default 1)."""
+    export_limit_pu: Optional[Profile] = None
+    """Hourly fraction in [0, 1] of the export capability (max_export_mw + built) usable (default 1),
+    e.g. a boundary that takes no exports in the wet season."""
+    build_max_mw: NonNeg = 0.0
+    """Import capability that may be built (MW, default 0: none); each MW built raises both the
+    import and the export capability by 1 MW, priced as a line (`technology`, `length_km`)."""
+    technology: Name = "line_500kv"
+    """Catalogue technology (kind line, per MW and km) pricing the capability built; read only
+    when `build_max_mw` > 0."""
+    length_km: NonNeg = 0.0
+    """Length of the corridor built (km): its annual cost is the catalogue's per MW·km × this."""
+    firm_mw: Optional[NonNeg] = None
+    """Import capability counted as firm supply by firm_capacity targets, a constant (MW, default 0);
+    or give `firm_pu` instead, not both."""
+    firm_pu: Optional[Fraction] = None
+    """Security-margin factor: firm supply = firm_pu × (max_import_mw + built), so a firm_capacity
+    target may be met by building import capability (instead of `firm_mw`, not with it)."""
+
+    @field_validator("firm_pu")
+    @classmethod
+    def _one_firm_rule(cls, firm_pu, info):
+        if firm_pu is not None and info.data.get("firm_mw") is not None:
+            raise PydanticCustomError("firm_twice", "either firm_mw (a constant) or firm_pu (a fraction of the "
+                                      "import capability), not both: firm_mw is given too")
+        return firm_pu
 
 
 class GroupSpec(Strict):
@@ -247,6 +290,15 @@ class GroupSpec(Strict):
     """MW a target counts per MW of capacity of a member technology (default 1): e.g.
     ``solar_utility: 1.2`` to count PV in MW DC, as the plans do, when the catalogue's MW are AC.
     Applies where a target counts the group's capacity (installed_capacity, capacity_share)."""
+
+
+class Hydrology(Strict):
+    """Which hydro year the case is solved in (:mod:`gridplan.case.hydrology`)."""
+
+    year: Literal["dry", "normal", "wet"] = "normal"
+    """The column of ``factors`` applied: a dry year scales each basin's water down month by month."""
+    factors: Text
+    """CSV of monthly multipliers per river basin: columns basin, month (1-12), dry, normal, wet."""
 
 
 class SolveSpec(Strict):
@@ -296,6 +348,8 @@ class Case(Strict):
     technologies: TechnologySpec
     options: SolveSpec = SolveSpec()
     energy_accounting: EnergyAccounting = EnergyAccounting()
+    hydrology: Optional[Hydrology] = None
+    """Solve in a dry, normal or wet hydro year; without it the profiles are used as they are."""
     groups: dict[Name, GroupSpec] = {}
     """Named technology groups used by targets (`all` and one per carrier exist implicitly)."""
     buses: list[Bus] = Field(min_length=1)

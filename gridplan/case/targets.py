@@ -26,7 +26,7 @@ support ``+ - *`` with numbers; nothing here imports the model) and the plan's n
 | kind | num | den | row unit | dual reported as |
 |---|---|---|---|---|
 | non_fossil_share, electricity | non-fossil energy | demand + X | MWh | CNY/MWh of NF energy (+ CNY per pp) |
-| non_fossil_share, energy | k·NF + NFo | fuel + k·primary electricity + (Fo − Δ) + NFo | tce | CNY/tce (+ per pp) |
+| non_fossil_share, energy | k·NF + NFo | fuel + k·(primary electricity + unserved) + (Fo − Δ) + NFo | tce | CNY/tce (+ per pp) |
 | electricity_final_share | c·(demand + X − unserved) | c·(demand + X − unserved) + (other final − Δ) | tce | CNY/tce (+ per pp) |
 | installed_capacity | capacity of the group | — | MW | CNY/kW-yr |
 | capacity_share | capacity of the group | capacity of of_group | MW | CNY/kW-yr (+ per pp) |
@@ -170,12 +170,17 @@ def co2_counted(q):
 
 def energy_share_terms(q):
     """Non-fossil share of total energy (coal-equivalent method, 发电煤耗法), (num, den) in tce:
-    (k·NF + NFo) / (fuel + k·primary electricity + (Fo − displaced fossil) + NFo)."""
+    (k·NF + NFo) / (fuel + k·(primary electricity + unserved) + (Fo − displaced fossil) + NFo).
+
+    Unserved energy (load shed) counts in the total as electricity with no non-fossil content: the
+    plan's target is against the demand it must serve, so shedding load can never raise the share.
+    Without it, a dry year in which Leshan's 50 % cannot be met "met" it by shedding 11 TWh at VoLL
+    (imports, counted at φ = 0.2, fell with the load) instead of reporting the shortfall."""
     ea = q.accounting
     k = ea.coal_equivalent_tce_per_mwh
     num = non_fossil_energy(q) * k + ea.nonfossil_other_tce
-    den = (q.total("fuel") + primary_electricity(q) * k + (ea.fossil_other_tce + ea.nonfossil_other_tce)
-           - q.total("displaced_fossil"))
+    den = (q.total("fuel") + (primary_electricity(q) + q.total("unserved_energy")) * k
+           + (ea.fossil_other_tce + ea.nonfossil_other_tce) - q.total("displaced_fossil"))
     return num, den
 
 

@@ -8,7 +8,8 @@ rebuilt in :mod:`gridplan.results`.
 
 * **series**: demand per bus, then the hourly series of every component family that has
   one (:data:`gridplan.case.components.COMPONENTS`, field ``series``: generator
-  availability, reservoir inflow, the shape of electrification's added load), in that order;
+  availability, reservoir inflow, the exchanges' price multipliers and capability fractions,
+  the shape of electrification's added load), in that order;
 * **features**: each series' hourly year is min-max normalised to [0, 1] (a series that is
   constant over the year carries no information and is dropped); a day's feature vector is
   the concatenation of its 24 normalised hours of every series (each series weighs the same);
@@ -27,12 +28,15 @@ rebuilt in :mod:`gridplan.results`.
 * **rescaling** (annual energies exact): the typical days' values are the medoid days'
   values, then for each series the ``k - 1`` clustered typical days are multiplied by one
   factor so that Σ_p days_p · Σ_h x[p, h] equals the series' annual sum. The peak day
-  stands only for itself and is kept verbatim (its peak hour is the real one). Availability
-  is clipped at 1 (or at the input's own maximum if that is higher) and the clipped excess is
+  stands only for itself and is kept verbatim (its peak hour is the real one). A series in per
+  unit of a capacity (availability: ``Series.cap``) is clipped at 1 (or at the input's own maximum if that is higher) and the clipped excess is
   redistributed over the unclipped hours (iterated); what cannot be placed is the
   *residual*, reported in :class:`Clustering` (and warned about when above 1e-6 of the
   annual sum). A series whose clustered medoid days are all zero while the other days are
   not gets the missing energy spread evenly over the hours of the clustered typical days.
+  Prices and limits (an exchange's price multipliers and capability fractions: ``Series.rescale``
+  False) are not rescaled: they keep the medoid days' values (an annual sum of prices means
+  nothing, and rescaling a limit would move a clipped excess into the hours where it binds).
 """
 from __future__ import annotations
 
@@ -64,18 +68,24 @@ def require_k(k, name: str) -> int:
         raise GridplanError(f"{name}: got {k}; expected {K_EXPECTED}")
     return int(k)
 
-CLIP = {c.series: (c.profile, c.series_cap) for c in COMPONENTS if c.series and c.series_cap is not None}
+CLIP = {s.attr: (s.profile, s.cap) for c in COMPONENTS for s in c.series if s.cap is not None}
 """Series in per unit of capacity (what they are, the cap): a rescaled hour may not exceed the
 cap, nor the input's own maximum."""
+
+
+KEPT = {s.attr for c in COMPONENTS for s in c.series if not s.rescale}
+"""Series whose medoid days are kept as they are (no annual-sum rescaling): prices and limits."""
 
 
 def clustered_series() -> tuple[tuple[str, str | None], ...]:
     """(CaseData attribute, its elements' table) of every series typical days cluster, in feature order.
 
-    Demand first, then the component families' series (availability, inflow): the order of
-    the features decides nothing but must stay fixed, so the same year gives the same days.
+    Demand first, then the component families' series (availability, inflow, the exchanges'
+    price multipliers and capability fractions, electrification's shape): the order of the
+    features decides nothing but must stay fixed, so the same year gives the same days. A
+    series constant over the year (an exchange without profiles: all 1) adds no feature.
     """
-    return (("demand", None),) + tuple((c.series, c.table) for c in COMPONENTS if c.series)
+    return (("demand", None),) + tuple((s.attr, c.table) for c in COMPONENTS for s in c.series)
 
 
 # --------------------------------------------------------------------------- k-medoids
@@ -223,8 +233,9 @@ class Clustering:
     peak_typical_day: int
     distance: float                 # k-medoids total distance (normalised features)
     residual: dict = field(default_factory=dict)
-    """Per series ('demand', 'avail', 'inflow', 'electrification_shape'): annual sum − reduced annual sum per element
-    (MWh for demand/inflow, full-load hours for availability); zero unless clipping bit."""
+    """Per series ('demand', 'avail', 'inflow', the exchanges' 'import_price_pu' ... 'export_limit_pu',
+    'electrification_shape'): annual sum − reduced annual sum per element (MWh for demand/inflow,
+    full-load hours for availability and capability fractions); zero unless clipping bit."""
 
 
 def apply_typical_days(data, k: int):
@@ -238,11 +249,15 @@ def apply_typical_days(data, k: int):
     reduced = {}
     for s, table in series:
         x = getattr(data, s)
-        typ, info.residual[s] = _rescale(x.reshape(len(x), DAYS, HOURS_PER_DAY), info.medoid_days,
-                                         info.days_represented.astype(float), info.peak_typical_day,
-                                         CLIP[s][1] if s in CLIP else None)
+        days = x.reshape(len(x), DAYS, HOURS_PER_DAY)
+        if s in KEPT:          # prices and limits: the medoid days as they are (Series.rescale)
+            typ = days[:, info.medoid_days, :].copy()
+            info.residual[s] = days.sum(axis=(1, 2)) - (typ * info.days_represented[None, :, None]).sum(axis=(1, 2))
+        else:
+            typ, info.residual[s] = _rescale(days, info.medoid_days, info.days_represented.astype(float),
+                                             info.peak_typical_day, CLIP[s][1] if s in CLIP else None)
         reduced[s] = typ.reshape(len(x), k * HOURS_PER_DAY)
-        if s in CLIP:
+        if s in CLIP and s not in KEPT:
             _warn_clipped(s, getattr(data, table).index, info.residual[s], x.sum(axis=1))
     return replace(data, **_typical_day_snapshots(info, data.snapshot_hour.dtype), **reduced, clustering=info)
 

@@ -30,8 +30,9 @@ def capacity_table(res) -> Table:
     for (bus, tech), r in res.capacity_by_bus().iterrows():
         if r["existing"] > SHOWN_MW or r["built"] > SHOWN_MW:
             t.add_row(str(bus), tech, number(r["existing"]), number(r["built"]), number(r["total"]))
-    for _, r in cap[cap["component"] == "line"].iterrows():
-        t.add_row(str(r["bus"]), f"line {r['name']}", number(r["existing"]), number(r["built"]), number(r["total"]))
+    for _, r in cap[cap["component"].isin(["line", "exchange"])].iterrows():
+        t.add_row(str(r["bus"]), f"{r['component']} {r['name']}", number(r["existing"]), number(r["built"]),
+                  number(r["total"]))
     return t
 
 
@@ -94,6 +95,9 @@ def system_table(s: dict) -> Table:
     t.add_row("emissions", f"{s['emissions_t'] / 1e6:,.3f} Mt CO2")
     t.add_row("non-fossil electricity share", f"{100 * s['non_fossil_electricity_share']:.1f}%")
     t.add_row("curtailment", f"{s['curtailed_mwh'] / 1e3:,.1f} GWh")
+    if s.get("import_mwh") or s.get("export_mwh"):
+        t.add_row("exchanges with the grid outside", f"import {s['import_mwh'] / 1e6:,.2f} TWh, "
+                                                     f"export {s['export_mwh'] / 1e6:,.2f} TWh")
     t.add_row("load shed", f"{s['shed_mwh']:,.1f} MWh" + ("  [red](check capacity and lines)[/]" if s["shed_mwh"] > 1e-3 else ""))
     t.add_row("model", f"{s['rows']:,} rows × {s['cols']:,} cols, {s['nonzeros']:,} nonzeros")
     t.add_row("time", f"prepare {s.get('prepare_s', 0):.2f} s, build {s.get('build_s', 0):.2f} s, "

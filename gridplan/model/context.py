@@ -35,7 +35,8 @@ from .linear import LinExpr, LinearProgram, VarBlock
 QUANTITIES = {
     "capacity": ("MW", "installed capacity by technology: generators, reservoir turbines, storage power"),
     "seasonal_capacity": ("MW", "reservoir turbines with seasonal-or-better regulation (季以上调节)"),
-    "firm_capacity": ("MW", "capacity × capacity credit, demand-response capability, firm imports, line "
+    "firm_capacity": ("MW", "capacity × capacity credit, demand-response capability, firm imports (firm_mw, or "
+                            "firm_pu × import capability), line "
                             "ratings × firm_pu at each end (counted only where the other end is outside the scope)"),
     "dr_capability": ("MW", "demand-response capability (需求侧响应能力)"),
     "generation": ("MWh", "annual energy generated, by technology (generators, reservoirs)"),
