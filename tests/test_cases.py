@@ -196,6 +196,26 @@ def test_case_meets_every_hard_target_at_12_typical_days(path):
     hard = res.targets[res.targets["hedge"] != "strive"]
     assert hard["met"].all(), hard.loc[~hard["met"], ["id", "required", "achieved"]].to_string()
     assert res.summary()["shed_mwh"] < 1e-3
+    thermal_within_availability(res)
+
+
+def thermal_within_availability(res) -> None:
+    """No thermal unit above its availability (#14), with the rates read from data/technologies.csv
+    here, not from the model: every hour p <= (1 - f)·P, and over the year Σ_t w_t p <= (1 - f)(1 - o)
+    × 8,760 h × P, P the unit's capacity after the solve."""
+    cat = pd.read_csv(REPO / "data" / "technologies.csv")
+    cat = cat[cat["year"] == res.case.year].set_index("technology")
+    cap = res.capacities.set_index("name")
+    p, w = res.value("gen_p"), res.data.weights
+    for i, g in enumerate(res.case.generators):
+        if cat.loc[g.technology, "carrier"] not in ("coal", "gas", "biomass"):
+            continue
+        f = float(np.nan_to_num(cat.loc[g.technology, "forced_outage_rate"]))
+        o = float(np.nan_to_num(cat.loc[g.technology, "planned_outage_rate"]))
+        P = float(cap.loc[g.name, "total"])
+        assert f > 0 and o > 0, f"{g.technology} carries no outage rates"
+        assert p[i].max() <= (1 - f) * P + 1e-6, g.name
+        assert p[i] @ w <= (1 - f) * (1 - o) * 8760 * P * (1 + 1e-9) + 1e-6, g.name
 
 
 # --------------------------------------------------------------------------- (e)
