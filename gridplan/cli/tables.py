@@ -78,8 +78,9 @@ def targets_table(tg: pd.DataFrame) -> Table:
     return t
 
 
-def system_table(s: dict) -> Table:
-    """Cost, demand, emissions, shares, model size and timings from ``Results.summary()``."""
+def system_table(s: dict, curtailed=None) -> Table:
+    """Cost, demand, emissions, shares, model size and timings from ``Results.summary()``;
+    ``curtailed``: ``Results.curtailment_by_technology``, to split the curtailment (GWh) by technology."""
     t = Table(title="system", title_justify="left", show_header=False)
     t.add_column("k")
     t.add_column("v", justify="right")
@@ -94,7 +95,9 @@ def system_table(s: dict) -> Table:
         t.add_row("fossil displaced by electrification", f"{s['displaced_fossil_tce'] / 1e4:,.2f} 万 tce")
     t.add_row("emissions", f"{s['emissions_t'] / 1e6:,.3f} Mt CO2")
     t.add_row("non-fossil electricity share", f"{100 * s['non_fossil_electricity_share']:.1f}%")
-    t.add_row("curtailment", f"{s['curtailed_mwh'] / 1e3:,.1f} GWh")
+    parts = [] if curtailed is None else [f"{tech} {v / 1e3:,.1f}" for tech, v in
+                                           curtailed["curtailed_mwh"].items() if v >= 50.0]   # >= 0.05 GWh
+    t.add_row("curtailment", f"{s['curtailed_mwh'] / 1e3:,.1f} GWh" + (f" ({', '.join(parts)})" if parts else ""))
     if s.get("import_mwh") or s.get("export_mwh"):
         t.add_row("exchanges with the grid outside", f"import {s['import_mwh'] / 1e6:,.2f} TWh, "
                                                      f"export {s['export_mwh'] / 1e6:,.2f} TWh")
@@ -118,4 +121,4 @@ def print_results(res, console: Console = out) -> None:
     if len(tg):
         console.print(targets_table(tg))
         print_sources(tg, console)
-    console.print(system_table(res.summary()))
+    console.print(system_table(res.summary(), res.curtailment_by_technology))
