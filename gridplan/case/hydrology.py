@@ -84,7 +84,7 @@ def check_basins(case, factors: dict | None, hydro_buses: set, file) -> list:
     if factors is None:
         return []
     problems = []
-    for i, b in enumerate(case.buses):
+    for b in case.buses:
         if b.basin is not None and b.basin not in factors:
             problems.append(CaseError(file, f"buses[{b.name}].basin", b.basin,
                                       f"a basin of {case.hydrology.factors} ({', '.join(factors)})"))
@@ -102,12 +102,11 @@ def hydro_buses(case, catalogue: pd.DataFrame) -> set:
     return out | {r.bus for r in case.reservoirs}
 
 
-def bus_factors(case, factors: dict, bus: str) -> np.ndarray:
-    """Hourly multipliers (H,) at ``bus`` (1 where the bus names no basin)."""
-    basin = next(b.basin for b in case.buses if b.name == bus)
-    if basin is None:
-        return np.ones(case.time.hours)
-    return factors[basin][month_of_hour(case.time.hours) - 1]
+def hourly_factors(case, factors: dict, buses) -> np.ndarray:
+    """Hourly multipliers (len(buses), H) at each of ``buses`` (1 where a bus names no basin)."""
+    basin = {b.name: b.basin for b in case.buses}
+    monthly = np.array([factors[basin[b]] if basin[b] is not None else np.ones(12) for b in buses])
+    return monthly.reshape(-1, 12)[:, month_of_hour(case.time.hours) - 1]
 
 
 def apply(case, factors: dict | None, gens: pd.DataFrame, avail: np.ndarray,
@@ -116,10 +115,9 @@ def apply(case, factors: dict | None, gens: pd.DataFrame, avail: np.ndarray,
     if factors is None:
         return avail, inflow
     avail, inflow = avail.copy(), inflow.copy()
-    carriers = gens["carrier"] if len(gens) else ()     # an empty frame has no carrier column
-    for i, (carrier, bus) in enumerate(zip(carriers, gens["bus"])):
-        if carrier == "hydro":
-            avail[i] = np.minimum(1.0, avail[i] * bus_factors(case, factors, bus))
-    for i, bus in enumerate(reservoirs["bus"]):
-        inflow[i] = inflow[i] * bus_factors(case, factors, bus)
+    if len(gens):                                      # an empty frame has no carrier column
+        hydro = (gens["carrier"] == "hydro").to_numpy()
+        avail[hydro] = np.minimum(1.0, avail[hydro] * hourly_factors(case, factors, gens["bus"][hydro]))
+    if len(reservoirs):
+        inflow *= hourly_factors(case, factors, reservoirs["bus"])
     return avail, inflow
