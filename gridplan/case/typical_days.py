@@ -68,9 +68,9 @@ def require_k(k, name: str) -> int:
         raise GridplanError(f"{name}: got {k}; expected {K_EXPECTED}")
     return int(k)
 
-CLIP = {s.attr: (s.profile, s.cap) for c in COMPONENTS for s in c.series if s.cap is not None}
-"""Series in per unit of capacity (what they are, the cap): a rescaled hour may not exceed the
-cap, nor the input's own maximum."""
+CLIP = {s.attr: (s.profile, s.cap) for c in COMPONENTS for s in c.series if s.cap is not None and s.rescale}
+"""Rescaled series in per unit of capacity (what they are, the cap): a rescaled hour may not exceed
+the cap, nor the input's own maximum."""
 
 
 KEPT = {s.attr for c in COMPONENTS for s in c.series if not s.rescale}
@@ -257,7 +257,7 @@ def apply_typical_days(data, k: int):
             typ, info.residual[s] = _rescale(days, info.medoid_days, info.days_represented.astype(float),
                                              info.peak_typical_day, CLIP[s][1] if s in CLIP else None)
         reduced[s] = typ.reshape(len(x), k * HOURS_PER_DAY)
-        if s in CLIP and s not in KEPT:
+        if s in CLIP:
             _warn_clipped(s, getattr(data, table).index, info.residual[s], x.sum(axis=1))
     return replace(data, **_typical_day_snapshots(info, data.snapshot_hour.dtype), **reduced, clustering=info)
 
