@@ -91,8 +91,14 @@ def _annual(row, rate, capex_col="capex_cny_per_kw", per=1000.0):
     return capex * crf(rate, life) + fom, fom
 
 
+def _own_or_catalogue(own, tech: pd.Series, column: str) -> float:
+    """An element's own value, else its technology's catalogue cell (blank: 0). The reader adds the
+    optional catalogue columns (outage rates) as blanks, so every column asked for exists."""
+    return own if own is not None else float(np.nan_to_num(tech[column]))
+
+
 def _credit(own, tech: pd.Series) -> float:
-    return own if own is not None else float(np.nan_to_num(tech["capacity_credit"]))
+    return _own_or_catalogue(own, tech, "capacity_credit")
 
 
 def _frame(rows: list[dict], dim: str, empty_columns=("bus",)) -> pd.DataFrame:
@@ -146,14 +152,9 @@ def _generator(g, t: pd.Series, fuels: pd.DataFrame, rate: float, co2_price: flo
         fuel_tce_per_mwh=(fuel_gj_per_mwh / GJ_PER_TCE) if (fuel and not t["non_fossil"]) else 0.0,
         must_run=g.must_run or 0.0, ramp=g.ramp if g.ramp is not None else np.nan,
         capacity_credit=_credit(g.capacity_credit, t),
-        forced_outage_rate=_outage_rate(g.forced_outage_rate, t, "forced_outage_rate"),
-        planned_outage_rate=_outage_rate(g.planned_outage_rate, t, "planned_outage_rate"),
+        forced_outage_rate=_own_or_catalogue(g.forced_outage_rate, t, "forced_outage_rate"),
+        planned_outage_rate=_own_or_catalogue(g.planned_outage_rate, t, "planned_outage_rate"),
     )
-
-
-def _outage_rate(own, t: pd.Series, column: str) -> float:
-    """A generator's own outage rate, else its technology's (a blank or missing column: 0)."""
-    return own if own is not None else float(np.nan_to_num(t.get(column, np.nan)))
 
 
 def storage(case: Case, cat: pd.DataFrame) -> pd.DataFrame:

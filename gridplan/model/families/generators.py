@@ -134,10 +134,8 @@ def per_mwh_generated(g: pd.DataFrame) -> dict:
 
 
 def outage_rates(g: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """(forced, planned) outage rate of every generator (a frame without the columns: 0)."""
-    zero = np.zeros(len(g))
-    return tuple(g[c].to_numpy(float) if c in g.columns else zero
-                 for c in ("forced_outage_rate", "planned_outage_rate"))
+    """(forced, planned) outage rate of every generator (columns of the prepared frame)."""
+    return g["forced_outage_rate"].to_numpy(float), g["planned_outage_rate"].to_numpy(float)
 
 
 def derated(avail: np.ndarray, forced: np.ndarray) -> np.ndarray:
