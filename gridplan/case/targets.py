@@ -437,6 +437,19 @@ must sum, and a city with lines needs ``grid_non_fossil_fraction`` (its net line
 GRID_FRACTION_EXPECTED = "the non-fossil fraction at which the city's statistics count electricity bought over lines"
 
 
+def line_buses(case) -> set:
+    """Buses at either end of a line."""
+    return {b for ln in case.lines for b in (ln.bus0, ln.bus1)}
+
+
+def purchase_buses(case) -> set:
+    """Buses whose own accounts count their net purchases over lines: a line, and an own
+    ``energy_accounting`` with a ``grid_non_fossil_fraction`` (the lines family adds their
+    ``grid_import``/``grid_export``; the checks below require the fraction where a target needs it)."""
+    own = {b.name: b.energy_accounting for b in case.buses}
+    return {n for n in line_buses(case) if own.get(n) is not None and own[n].grid_non_fossil_fraction is not None}
+
+
 def own_accounts(case, buses) -> dict:
     """Bus name → its own ``energy_accounting``, for the target's buses that have one (none when
     the target has no ``buses``: a case-wide target uses the case's accounting)."""
@@ -490,7 +503,7 @@ def check_city_accounts(case, file) -> list:
     """Per-city targets: accounts that can be summed, and on buses with lines a
     ``grid_non_fossil_fraction`` (else the city's purchases over lines would go uncounted)."""
     out = []
-    line_buses = {b for ln in case.lines for b in (ln.bus0, ln.bus1)}
+    with_lines = line_buses(case)
     for t in case.targets:
         if t.kind not in CITY_KINDS:     # the other kinds read no accounts
             continue
@@ -499,17 +512,17 @@ def check_city_accounts(case, file) -> list:
             out.append(problem)
             continue
         for b, ea in own_accounts(case, t.buses).items():
-            if b in line_buses and ea.grid_non_fossil_fraction is None:
+            if b in with_lines and ea.grid_non_fossil_fraction is None:
                 out.append(CaseError(file, f"buses[{b}].energy_accounting.grid_non_fossil_fraction", None,
                                      f"{GRID_FRACTION_EXPECTED} (target {t.id} counts the city's net "
                                      "line imports; the bus has lines)"))
                 break
-            if b in line_buses and t.kind == "co2_cap" and ea.grid_co2_t_per_mwh is None:
+            if b in with_lines and t.kind == "co2_cap" and ea.grid_co2_t_per_mwh is None:
                 out.append(CaseError(file, f"buses[{b}].energy_accounting.grid_co2_t_per_mwh", None,
                                      f"t CO2 per MWh bought over the lines (target {t.id} caps the city's CO2; "
                                      "without it purchases would count as emission-free)"))
                 break
-            if (b in line_buses and t.kind == "non_fossil_share" and t.sense == "<="
+            if (b in with_lines and t.kind == "non_fossil_share" and t.sense == "<="
                     and ea.grid_non_fossil_fraction < 1):
                 # buying and selling in the same hour lowers the count by (1 − φ) per MWh at no cost:
                 # an LP cannot forbid it, so a ceiling would be met by bookkeeping

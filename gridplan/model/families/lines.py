@@ -43,6 +43,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ...case.targets import purchase_buses
 from ...network import cycle_matrix
 from ..linear import LinExpr
 
@@ -89,11 +90,9 @@ def add_lines(ctx) -> None:
 
 def _grid_purchases(ctx, inflow: LinExpr) -> None:
     """gi − ge = line inflow at the buses that keep their own accounts of grid purchases."""
-    d, ln = ctx.data, ctx.data.lines
-    touched = set(ln["bus0"]) | set(ln["bus1"])
-    own = {b.name: b.energy_accounting for b in ctx.case.buses}
-    P = [n for n in d.buses if n in touched and own.get(n) is not None
-         and own[n].grid_non_fossil_fraction is not None]
+    d = ctx.data
+    buying = purchase_buses(ctx.case)
+    P = [n for n in d.buses if n in buying]
     if not P:
         return
     ctx.coords["grid_bus"] = pd.Index(P, name="bus")
@@ -106,6 +105,7 @@ def _grid_purchases(ctx, inflow: LinExpr) -> None:
     w = ctx.w[None, :]
     imp = LinExpr.of(gi.cols, w).sum(axis=1)
     exp = LinExpr.of(ge.cols, w).sum(axis=1)
+    own = {b.name: b.energy_accounting for b in ctx.case.buses}
     co2 = np.array([own[n].grid_co2_t_per_mwh or 0.0 for n in P])
     ctx.contribute_per(imp, "grid_purchases", P, P, grid_import=1.0, grid_co2=co2)
     ctx.contribute("grid_export", "grid_purchases", P, P, exp)
