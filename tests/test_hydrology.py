@@ -131,3 +131,9 @@ def test_a_reservoir_spill_is_reported_as_curtailment(make):
     assert c["available_mwh"] == pytest.approx(12 * 744 + 25 * 24)
     assert c["curtailed_mwh"] + c["generated_mwh"] == pytest.approx(12 * 744 + 25 * 24, rel=1e-6)
     assert res.objective == pytest.approx(0.0, abs=1e-3)
+
+
+def test_the_refusal_names_the_three_years_plainly(make):
+    """pydantic's "Input should be ..." is said as what was expected: the three years, no filler."""
+    with pytest.raises(CaseError, match=r"hydrology\.year: got 'drought'; expected 'dry', 'normal' or 'wet'$"):
+        make("drought")

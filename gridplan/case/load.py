@@ -90,6 +90,8 @@ def _expected(err: dict) -> str:
         return _PLAIN_MESSAGES[t]
     if t == "union_tag_invalid":
         return "kind to be one of " + str(err.get("ctx", {}).get("expected_tags", "the target kinds"))
+    # "expected: input should be 'dry', 'normal' or 'wet'" reads "expected 'dry', 'normal' or 'wet'"
+    msg = msg.removeprefix("Input should be ")
     return msg[0].lower() + msg[1:] if msg else t
 
 
