@@ -20,7 +20,7 @@ from pathlib import Path
 import gridplan
 from gridplan.io import atomic_write
 from make_cases import CITIES                    # this folder: run as python cases/make_hydro_years.py
-from make_results import log, missed_cell, solve_run, system_cost
+from make_results import log, missed_cell, replace_section, section, solve_run, system_cost
 
 HERE = Path(__file__).resolve().parent
 README = HERE / "README.md"
@@ -28,14 +28,14 @@ PLOT = HERE / "hydro_years.png"
 BEGIN, END = "<!-- hydro:begin -->", "<!-- hydro:end -->"
 YEAR, HYDRO_YEARS = 2030, ("dry", "normal", "wet")
 SETTINGS = {"typical_days": 12}
-HYDRO = ("hydro_reservoir", "hydro_ror", "hydro_small")
 HEADER = ["city", "hydro year", "status", "cost, 亿 CNY/yr", "Δ vs normal, 亿 CNY/yr", "hydro, TWh",
           "import / export, TWh", "curtailed, GWh", "missed (elastic / strive shortfall)"]
 
 
 def hydro_twh(res) -> float:
+    """The year's generation of the hydro carrier's technologies (the implicit group ``hydro``)."""
     e = res.energy
-    return float(sum(e[t].sum() for t in HYDRO if t in e.columns)) / 1e6
+    return float(e[e.columns.intersection(sorted(res.data.groups["hydro"]))].to_numpy().sum()) / 1e6
 
 
 def solve_city(city: str) -> dict[str, dict]:
@@ -117,17 +117,12 @@ def main(argv: list[str] | None = None) -> int:
     results = {c: solve_city(c) for c in CITIES}
     tbl = table([row for c in CITIES for row in rows_of(c, results[c])])
     readme = README.read_text(encoding="utf-8")
-    start, end = readme.find(BEGIN), readme.find(END)
-    if start < 0 or end < start:
-        print(f"{README}: no {BEGIN} ... {END} section", file=sys.stderr)
-        return 2
     if args.check:
-        recorded = readme[start + len(BEGIN):end]
-        same = tbl.strip() in recorded
+        same = tbl.strip() in section(readme, (BEGIN, END))
         print("hydro-year table matches" if same else "hydro-year table differs", file=sys.stderr)
         return 0 if same else 1
     plot(results)
-    new = readme[:start + len(BEGIN)] + "\n" + body(tbl, time.perf_counter() - t0) + "\n" + readme[end:]
+    new = replace_section(readme, body(tbl, time.perf_counter() - t0), (BEGIN, END))
     atomic_write(README, lambda tmp: Path(tmp).write_text(new, encoding="utf-8"))
     print(f"wrote the hydro-year table of {README} and {PLOT}", file=sys.stderr)
     return 0

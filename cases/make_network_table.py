@@ -24,7 +24,7 @@ import numpy as np
 import gridplan
 from gridplan.io import atomic_write
 from make_cases import CITIES, SHORT          # this folder: run as python cases/make_network_table.py
-from make_results import binding_ids, system_cost
+from make_results import binding_ids, replace_section, section, system_cost
 
 HERE = Path(__file__).resolve().parent
 README = HERE / "README.md"
@@ -112,23 +112,12 @@ def table() -> tuple[str, list[float]]:
 def block(text: str, costs) -> str:
     sums = "; ".join(f"{y}: the five cities alone {a / 1e8:.1f} 亿 CNY/yr, on one grid {g / 1e8:.1f} 亿 CNY/yr"
                      for y, a, g in costs)
-    return (f"{BEGIN}\n{text}\n\nWritten by `python cases/make_network_table.py` (12 typical days; "
+    return (f"{text}\n\nWritten by `python cases/make_network_table.py` (12 typical days; "
             "`--check` compares). NF share = non-fossil share of total energy and electricity share = "
             "electricity's share of final energy, both as the city's statistics count them (coal-equivalent "
             "basis; on the grid, net purchases over the lines at the city's `grid_non_fossil_fraction`, net "
             "sales deducted as non-fossil); binding = met targets with a non-zero dual. Objectives (system cost "
-            f"+ strive penalties): {sums}; the grid's includes the boundary bus and the corridors.\n{END}")
-
-
-def replace(readme: str, body: str) -> str:
-    if BEGIN in readme and END in readme:
-        head, rest = readme.split(BEGIN, 1)
-        return head + body + rest.split(END, 1)[1]
-    marker = "## Decisions and ambiguity resolutions"
-    if marker not in readme:
-        raise SystemExit(f"error: {README} has neither the table's markers nor a '{marker}' heading")
-    head, tail = readme.split(marker, 1)
-    return f"{head}## Each city alone and on the five-city grid\n\n{body}\n\n{marker}{tail}"
+            f"+ strive penalties): {sums}; the grid's includes the boundary bus and the corridors.")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -140,11 +129,11 @@ def main(argv: list[str] | None = None) -> int:
     print(text)
     readme = README.read_text(encoding="utf-8")
     if args.check:
-        old = readme.split(BEGIN, 1)[1].split(END, 1)[0] if BEGIN in readme else ""
-        same = old.strip() == body.removeprefix(BEGIN).removesuffix(END).strip()
+        same = section(readme, (BEGIN, END)).strip() == body.strip()
         print("matches" if same else "differs", file=sys.stderr)
         return 0 if same else 1
-    atomic_write(README, lambda tmp: Path(tmp).write_text(replace(readme, body), encoding="utf-8"))
+    new = replace_section(readme, body, (BEGIN, END))
+    atomic_write(README, lambda tmp: Path(tmp).write_text(new, encoding="utf-8"))
     print(f"wrote the table into {README}", file=sys.stderr)
     return 0
 

@@ -290,17 +290,19 @@ def differences(recorded: dict, fresh: dict, every_case: bool) -> list[str]:
     return lines
 
 
-def section(readme: str) -> str:
-    """The text between the markers (ValueError when they are missing)."""
-    start, end = readme.find(BEGIN), readme.find(END)
+def section(readme: str, markers: tuple[str, str] = (BEGIN, END)) -> str:
+    """The text between the markers (ValueError when they are missing); the other tables of
+    cases/README.md (make_network_table, make_hydro_years) pass their own."""
+    begin, end_marker = markers
+    start, end = readme.find(begin), readme.find(end_marker)
     if start < 0 or end < start:
-        raise ValueError(f"{README}: no {BEGIN} ... {END} section")
-    return readme[start + len(BEGIN):end]
+        raise ValueError(f"{README}: no {begin} ... {end_marker} section")
+    return readme[start + len(begin):end]
 
 
-def replace_section(readme: str, body: str) -> str:
-    section(readme)   # both markers present
-    start, end = readme.find(BEGIN) + len(BEGIN), readme.find(END)
+def replace_section(readme: str, body: str, markers: tuple[str, str] = (BEGIN, END)) -> str:
+    section(readme, markers)   # both markers present
+    start, end = readme.find(markers[0]) + len(markers[0]), readme.find(markers[1])
     return readme[:start] + "\n" + body.strip("\n") + "\n" + readme[end:]
 
 
