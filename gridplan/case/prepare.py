@@ -198,7 +198,7 @@ def peak_with_committed_load(peak: np.ndarray, demand: np.ndarray, buses, electr
     committed = electrification["min_mwh"].to_numpy(float) if len(electrification) else np.zeros(0)
     if not (committed > 0).any():
         return peak
-    hourly = shape / shape.sum(axis=1, keepdims=True) * committed[:, None]       # (E, H) MW
+    hourly = annual_shape(shape, np.ones(shape.shape[1])) * committed[:, None]     # (E, H) MW
     pos = buses.get_indexer(electrification["bus"])
     added = np.zeros_like(demand)
     np.add.at(added, pos, hourly)

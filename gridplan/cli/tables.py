@@ -98,7 +98,7 @@ def system_table(s: dict, curtailed=None) -> Table:
     parts = [] if curtailed is None else [f"{tech} {v / 1e3:,.1f}" for tech, v in
                                            curtailed["curtailed_mwh"].items() if v >= 50.0]   # >= 0.05 GWh
     t.add_row("curtailment", f"{s['curtailed_mwh'] / 1e3:,.1f} GWh" + (f" ({', '.join(parts)})" if parts else ""))
-    if s.get("import_mwh") or s.get("export_mwh"):
+    if s["import_mwh"] or s["export_mwh"]:
         t.add_row("exchanges with the grid outside", f"import {s['import_mwh'] / 1e6:,.2f} TWh, "
                                                      f"export {s['export_mwh'] / 1e6:,.2f} TWh")
     t.add_row("load shed", f"{s['shed_mwh']:,.1f} MWh" + ("  [red](check capacity and lines)[/]" if s["shed_mwh"] > 1e-3 else ""))
