@@ -336,18 +336,18 @@ class Results:
             "peak_mw": (mwh[:, None] * self.data.electrification_shape).max(axis=1, initial=0.0)},
             index=e.index)
 
-    @property
+    @cached_property
     def base_demand_mwh(self) -> float:
         """Annual demand of the buses (MWh), before electrification."""
         return float((self.data.demand * self.data.weights[None, :]).sum())
 
-    @property
+    @cached_property
     def demand_mwh(self) -> float:
         """Annual electricity demand (MWh): the buses' base demand + what electrification adds
         (the denominator of the electricity-scope non-fossil share)."""
         return self.base_demand_mwh + self.total("electrification")
 
-    @property
+    @cached_property
     def non_fossil_electricity_share(self) -> float:
         """(non-fossil generation − storage losses + φ × imports − exports) / demand (base demand +
         electrification, as the electricity-scope target counts it), whole case.
