@@ -11,8 +11,17 @@ Each (size, tool) runs in its own fresh subprocess (``worker``), so peak RSS
 (``resource.getrusage``) is that tool's alone. Phases, per tool:
 
 * build    gridplan: load_case + prepare (reads the CSVs) + build_context (families).
-           PyPSA: pypsa.Network from in-memory arrays (n.add) + n.optimize.create_model()
-           + the extra rows (storage power tie, durations). raw: numpy COO -> CSC.
+           PyPSA: only PyPSA's own work, from inputs already in memory: a fresh
+           pypsa.Network() with set_snapshots, the snapshot weightings and one n.add per
+           component from plain arrays and DataFrames (benchmarks.to_pypsa.build_network;
+           ``network_s``), then n.optimize.create_model() (``create_model_s``) and the extra
+           rows on its linopy model (``extra_rows_s``). Not timed: gridplan.interop.to_pypsa
+           (gridplan's load_case, prepare and LP blocks, run before the clock starts) and taking
+           its network apart into those arrays (benchmarks.to_pypsa.network_inputs); reading
+           the CSVs is thus in gridplan's build only (PyPSA gets its inputs for free).
+           PyPSA's peak RSS is reset after that (Linux /proc/self/clear_refs, ``peak_reset``), so
+           the converter's transient memory is not counted; what stays live for the extra rows
+           (gridplan's LP blocks) still is. raw: numpy COO -> CSC.
 * hand-off gridplan: compile_lp + passModel (gridplan.solve.make_highs).
            PyPSA: linopy.io.to_highspy(m) = what m.solve(io_api="direct") does before run().
            raw: passModel.
@@ -23,8 +32,15 @@ Each (size, tool) runs in its own fresh subprocess (``worker``), so peak RSS
 * post     getSolution() (arrays back). PyPSA's assign_solution/duals is not included
            (``--pypsa-e2e`` times the whole n.optimize(..., io_api="direct") call as a check).
 
-Objectives must agree to 1e-6 relative: gridplan = PyPSA + gridplan's constant
-(fixed O&M of existing capacity; PyPSA charges capital_cost × (p_nom - existing)).
+Objectives must agree to 1e-6 relative: the PyPSA worker reports gridplan's convention,
+n.objective + n.objective_constant + the export's constant (fixed O&M of existing capacity minus
+PyPSA's capital_cost × existing of extendables), in model money: the network is exported with
+``to_pypsa(..., money="model")``, so its cost coefficients are kCNY like gridplan's LP and HiGHS'
+absolute tolerances mean the same in both. The gridplan worker reports HiGHS' objective, which
+includes gridplan's constant (passModel's offset). The network's contents and the
+extra rows come from the package's converter (:mod:`gridplan.interop.to_pypsa`); the extra rows
+are translated from gridplan's LP blocks, a numpy step inside ``extra_rows_s`` (so PyPSA's build
+carries that translation too: a small share, reported apart).
 """
 from __future__ import annotations
 
@@ -54,7 +70,25 @@ def highs_options(method: str, extra: dict | None = None) -> dict:
 
 
 def _rss_mb() -> float:
+    """Peak RSS of this process in MB (since start, or since :func:`_reset_peak`)."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def _reset_peak() -> bool:
+    """Reset the peak RSS to the current RSS (Linux ``clear_refs``); False where not possible."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        return True
+    except OSError:
+        return False
 
 
 # ----------------------------------------------------------------------------- workers
@@ -92,25 +126,35 @@ def work_pypsa(a) -> dict:
     import highspy  # noqa: F401
     import linopy
     import pypsa
-    from benchmarks.to_pypsa import add_extra_constraints, build_network
+    import gridplan
+    from benchmarks.to_pypsa import build_network, network_inputs
+    from gridplan.interop.to_pypsa import to_pypsa
     pypsa.options.params.optimize.include_objective_constant = True
     out = {"import_s": time.perf_counter() - t}
-    with open(a.data, "rb") as f:
-        d = pickle.load(f)
-    out["base_rss_mb"] = _rss_mb()
+    # not timed: gridplan's load + prepare + LP blocks (the converter), then the network as plain arrays
+    tc = time.perf_counter()
+    case = gridplan.load_case(a.case)
+    if a.drop_targets and case.targets:
+        case = case.model_copy(update={"targets": []})
+    exported = to_pypsa(case, resolution=a.resolution, money="model")   # kCNY: costs scaled as gridplan's LP
+    inputs = network_inputs(exported.network)
+    exported.network = None          # only the arrays go on: the timed build makes its own network
+    out.update(convert_s=time.perf_counter() - tc, peak_reset=_reset_peak(), base_rss_mb=_rss_mb())
+    # timed: PyPSA's own work from arrays in memory
     t0 = time.perf_counter()
-    n = build_network(d)
+    n = build_network(inputs)
     tn = time.perf_counter()
     m = n.optimize.create_model(include_objective_constant=True)
-    add_extra_constraints(n, d)
+    tm = time.perf_counter()
+    exported.extra_functionality(n, n.snapshots)
     t1 = time.perf_counter()
+    offset = exported.objective_constant   # kCNY: gridplan = n.objective + n.objective_constant + offset
     if a.pypsa_e2e:
         # the whole public call, as a user would write it (build again inside)
         kw = dict(highs_options(a.method, json.loads(a.extra)))
         te = time.perf_counter()
-        status, cond = n.optimize(solver_name="highs", io_api="direct", include_objective_constant=True,
-                                  extra_functionality=lambda n_, s_: add_extra_constraints(n_, d), **kw)
-        out.update(e2e_s=time.perf_counter() - te, status=cond, objective=float(n.objective + n.objective_constant),
+        status, cond = exported.optimize(n, io_api="direct", **kw)
+        out.update(e2e_s=time.perf_counter() - te, status=cond, objective=exported.gridplan_objective(n),
                    peak_rss_mb=_rss_mb())
         return out
     h = linopy.io.to_highspy(m)
@@ -118,13 +162,23 @@ def work_pypsa(a) -> dict:
         h.setOptionValue(k, v)
     t2 = time.perf_counter()
     lp = h.getLp()
-    out.update(build_s=t1 - t0, network_s=tn - t0, create_model_s=t1 - tn, handoff_s=t2 - t1,
-               rows=int(lp.num_row_), cols=int(lp.num_col_), nnz=int(len(lp.a_matrix_.value_)))
+    out.update(build_s=t1 - t0, network_s=tn - t0, create_model_s=tm - tn, extra_rows_s=t1 - tm, handoff_s=t2 - t1,
+               rows=int(lp.num_row_), cols=int(lp.num_col_), nnz=int(len(lp.a_matrix_.value_)),
+               cost_range=_abs_range(lp.col_cost_))     # kCNY, as gridplan's coefficient_ranges["cost"]
     del lp
     if a.solve:
         _run(h, out)
+        # gridplan's objective (model money, its constant included, as HiGHS reports gridplan's)
+        out["objective"] = out["objective"] + n.objective_constant + offset
     out["peak_rss_mb"] = _rss_mb()
     return out
+
+
+def _abs_range(a) -> tuple[float, float]:
+    """(min, max) |a| over the finite non-zero entries (as gridplan's coefficient_ranges)."""
+    a = np.abs(np.asarray(a, float))
+    a = a[np.isfinite(a) & (a != 0)]
+    return (float(a.min()), float(a.max())) if a.size else (0.0, 0.0)
 
 
 def work_raw(a) -> dict:
@@ -170,9 +224,9 @@ WORKERS = {"gridplan": work_gridplan, "pypsa": work_pypsa, "raw": work_raw}
 
 # ----------------------------------------------------------------------------- driver
 
-def prepare_inputs(label: str, case_path: Path, resolution, drop_targets: bool) -> tuple[Path, float, bool, int]:
-    """Export the prepared case for the PyPSA / raw workers; return (pickle path, objective constant,
-    whether it has lines, gridplan's row count)."""
+def prepare_inputs(label: str, case_path: Path, resolution, drop_targets: bool) -> tuple[Path, bool, int]:
+    """Export the prepared case for the raw worker; return (pickle path, whether it has lines,
+    gridplan's row count)."""
     import gridplan
     from benchmarks.to_pypsa import export_case
     from gridplan.model.build import build_context
@@ -182,17 +236,11 @@ def prepare_inputs(label: str, case_path: Path, resolution, drop_targets: bool) 
         case = case.model_copy(update={"targets": []})
     data = gridplan.prepare(case, resolution=resolution)
     d = export_case(data)
-    const = 0.0
-    for key in ("gens", "storage", "reservoirs", "lines", "dr"):
-        df = d[key]
-        if len(df) and "fom_existing" in df:
-            const += float(df["fom_existing"].sum())
-    d["objective_constant"] = const
     pkl = WORK / f"{label}.pkl"
     with open(pkl, "wb") as f:
         pickle.dump(d, f)
     rows = compile_lp(build_context(data)).shape[0]
-    return pkl, const, len(d["lines"]) > 0, rows
+    return pkl, len(d["lines"]) > 0, rows
 
 
 def options_for_all(method: str, extra: str, network: bool, rows: int) -> str:
@@ -285,7 +333,7 @@ def ratios(results: list[dict]) -> str:
         tot = lambda r: bh(r) + r.get("solve_s", 0.0) + r.get("post_s", 0.0)
         rel = "—"
         if "objective" in g and "objective" in p:
-            ref = p["objective"] + g.get("objective_constant", 0.0)
+            ref = p["objective"]     # both in gridplan's convention (work_pypsa adds PyPSA's constants)
             rel = f"{abs(g['objective'] - ref) / max(abs(ref), 1e-12):.1e}"
         lines.append(f"| {label} | {bh(g) / bh(p):.3f} | "
                      f"{(tot(g) / tot(p)) if 'solve_s' in g and 'solve_s' in p else float('nan'):.3f} | "
@@ -338,7 +386,7 @@ def main(argv=None):
     tools = [t for t in a.tools.split(",") if t]
     results = []
     for label, path, res in jobs:
-        pkl, const, network, rows = prepare_inputs(label.replace("@", "_"), path, res, a.drop_targets)
+        pkl, network, rows = prepare_inputs(label.replace("@", "_"), path, res, a.drop_targets)
         extra = options_for_all(a.method, a.extra, network, rows)
         print(f"{label}: HiGHS options for every tool: {extra}", flush=True)
         for tool in tools:
@@ -352,7 +400,7 @@ def main(argv=None):
                 r["highs_options"] = json.loads(extra)
                 runs.append(r)
             r = median_of(runs)
-            r.update(label=label, tool=tool, objective_constant=const)
+            r.update(label=label, tool=tool)
             results.append(r)
             msg = r.get("error", "").splitlines()[-1:] if "error" in r else ""
             print(f"{label:>12} {tool:>8}  build {r.get('build_s', float('nan')):8.2f}  hand-off "

@@ -22,11 +22,12 @@ from .case.schema import Case
 from .errors import CaseError, GridplanError, NumericalFailure, SolveError, TargetsInfeasible
 from .model.build import build_context, build_model
 from .results import Results
-from .solve import Resolver, SolveOptions
+from .solve import Resolver, SolveOptions, write_lp
 
 __all__ = ["Case", "CaseData", "Comparison", "compare", "sweep", "CaseError", "GridplanError", "NumericalFailure",
            "Resolver", "Results", "SolveError", "SolveOptions", "TargetsInfeasible", "build_context",
-           "build_model", "case_from_dict", "load_case", "prepare", "solve", "validate", "validated_data"]
+           "build_model", "case_from_dict", "from_pypsa", "load_case", "prepare", "solve", "to_pypsa", "validate",
+           "validated_data", "write_lp", "write_workbook"]
 __version__ = "0.1.0"
 
 
@@ -51,3 +52,24 @@ def validate(path) -> Case:
     for w in data.unreachable + data.warnings:
         warnings.warn(str(w), UserWarning, stacklevel=2)
     return data.case
+
+
+def to_pypsa(case_or_results, **options):
+    """The case (or solved Results) as a PyPSA network: :func:`gridplan.interop.to_pypsa.to_pypsa`.
+    Imported on call: PyPSA is optional (``pip install 'gridplan[interop]'``) and takes seconds to import."""
+    from .interop.to_pypsa import to_pypsa as convert
+    return convert(case_or_results, **options)
+
+
+def from_pypsa(network, out_dir, **options):
+    """A PyPSA network (object, .nc file or CSV folder) written as a gridplan case folder:
+    :func:`gridplan.interop.from_pypsa.from_pypsa`. Imported on call, like :func:`to_pypsa`."""
+    from .interop.from_pypsa import from_pypsa as convert
+    return convert(network, out_dir, **options)
+
+
+def write_workbook(case, xlsx_path):
+    """The case as one self-contained Excel workbook (:func:`gridplan.case.excel.write_workbook`;
+    ``gridplan template CASE --excel OUT.xlsx``); ``load_case`` reads it back."""
+    from .case.excel import write_workbook as write
+    return write(case if isinstance(case, Case) else load_case(case), xlsx_path)

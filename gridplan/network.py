@@ -49,7 +49,9 @@ def cycle_matrix(data) -> np.ndarray:
 
     A line that can carry nothing (existing 0 and not expandable) is open: it is
     left out of the graph, else KVL would force equal angles across it (its flow
-    is 0, so the rest of any cycle through it would have Σ x f = 0).
+    is 0, so the rest of any cycle through it would have Σ x f = 0). A controllable
+    line (an HVDC link) is left out too: its flow is dispatched, not set by the angles,
+    so no cycle runs through it (it still joins islands: :func:`graph`).
     """
     lines = data.lines
     L = len(lines)
@@ -60,7 +62,10 @@ def cycle_matrix(data) -> np.ndarray:
     simple.add_nodes_from(data.buses)
     first = {}
     rows = []
-    for name, ln in usable_lines(data).iterrows():
+    usable = usable_lines(data)
+    if "controllable" in usable:
+        usable = usable[~usable["controllable"].astype(bool)]
+    for name, ln in usable.iterrows():
         key = frozenset((ln["bus0"], ln["bus1"]))
         if key in first:  # parallel line: cycle (first, this)
             other = first[key]

@@ -10,6 +10,9 @@
   as their dual in plain units (CNY per kW-yr, per MWh, per t CO2, per tce).
 * :func:`index_html` — one self-contained page (tables + images embedded as
   data URIs) that a planner can open from the output folder.
+* :func:`network_map` — one solved case's buses, lines and exchanges on
+  longitude × latitude (capacity, prices, ratings, what is built, annual flows),
+  returned as a ``Figure`` for notebooks.
 """
 from __future__ import annotations
 
@@ -345,3 +348,252 @@ def capacity_by_bus(res, path) -> Path:
     ax.set_title(f"{res.case.name}: capacity by bus (hatched = existing, solid = built)")
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
     return _save(fig, path)
+
+
+# --------------------------------------------------------------------------- the network on a map
+
+
+def _bus_positions(case, buses) -> tuple[dict, set]:
+    """(bus → (x, y), buses placed without coordinates). Buses carry optional ``lat``/``lon``;
+    those without (a boundary bus such as the rest of the province) go in a column west of the
+    located ones, so they never land on top of a real city; a case with no coordinates at all
+    gets a circle."""
+    import math
+    given = {b.name: (float(b.lon), float(b.lat)) for b in case.buses if b.lat is not None and b.lon is not None}
+    missing = [b for b in buses if b not in given]
+    pos = {b: given[b] for b in buses if b in given}
+    if not given:
+        n = max(1, len(buses))
+        return {b: (math.cos(2 * math.pi * i / n), math.sin(2 * math.pi * i / n)) for i, b in enumerate(buses)}, set(buses)
+    xs = [p[0] for p in given.values()]
+    ys = [p[1] for p in given.values()]
+    width, height = max(xs) - min(xs), max(ys) - min(ys)
+    x = min(xs) - max(0.8, 0.3 * width)
+    for i, b in enumerate(missing):
+        frac = 0.5 if len(missing) == 1 else i / (len(missing) - 1)
+        pos[b] = (x, min(ys) + 0.25 * height + frac * 0.5 * height)
+    return pos, set(missing)
+
+
+def _annual_mwh(res, values) -> float:
+    """MWh per year of an MW series over the snapshots (weights: hours each stands for)."""
+    import numpy as np
+    return float(np.dot(np.asarray(values, float), np.asarray(res.data.weights, float)))
+
+
+def _free_side(angles) -> str:
+    """Of right, above, left and below, the side farthest (in angle) from every direction in
+    ``angles`` (radians): where a bus's label hides none of its lines. Ties go in that order."""
+    import math
+    sides = {"right": 0.0, "above": math.pi / 2, "left": math.pi, "below": -math.pi / 2}
+    if not angles:
+        return "right"
+
+    def gap(a):
+        return min(abs(math.remainder(a - b, 2 * math.pi)) for b in angles)
+    return max(sides, key=lambda k: gap(sides[k]) - 1e-9 * list(sides).index(k))
+
+
+def network_map(results, ax=None):
+    """The solved network drawn on longitude × latitude: a matplotlib ``Figure``.
+
+    * **Buses** at their ``lat``/``lon`` (buses without coordinates, such as a boundary bus, in a
+      column to the west, drawn dashed): marker area proportional to installed capacity
+      (generation, reservoirs, storage power; existing + built), colour the bus's mean nodal
+      price over the year (weighted by the hours each snapshot stands for), labelled with the
+      capacity and the annual peak load.
+    * **Lines**: width proportional to the rating after expansion, labelled with the rating (and
+      what the plan builds) and the net annual flow, an arrow pointing the way it flows; parallel
+      lines between two buses are drawn side by side.
+    * **Exchanges** with the outside grid: a dashed stub pointing away from the network, width by
+      import capability, labelled with the annual import and export.
+
+    Plain matplotlib (no basemap, no tiles: it needs no network). ``ax``: draw into these axes
+    (their figure is returned); otherwise a new figure with no pyplot state.
+    """
+    import numpy as np
+    from matplotlib import colormaps
+    from matplotlib.colors import Normalize
+    from matplotlib.lines import Line2D
+
+    res = results
+    data = res.data
+    buses = [str(b) for b in data.buses]
+    if ax is None:
+        fig = _figure(11.0, 9.0)
+        ax = fig.add_subplot(1, 1, 1)
+    else:
+        fig = ax.figure
+    pos, schematic = _bus_positions(res.case, buses)
+
+    cap = res.capacities
+    plants = cap[cap["component"].isin(CAPACITY_COMPONENTS)] if len(cap) else cap
+    bus_mw = plants.groupby("bus")["total"].sum().reindex(buses).fillna(0.0) if len(plants) else pd.Series(0.0, index=buses)
+    peak = pd.Series(np.asarray(data.peak, float), index=buses)
+    w = np.asarray(data.weights, float)
+    price = pd.Series((res.prices.to_numpy() * w[:, None]).sum(axis=0) / w.sum(), index=[str(c) for c in res.prices.columns])
+
+    xs = np.array([pos[b][0] for b in buses])
+    ys = np.array([pos[b][1] for b in buses])
+    span = max(float(np.ptp(xs)), float(np.ptp(ys)))
+    span = span if span > 1e-6 else 1.0   # one bus (or all at one point): a degree of room around it
+    centre = np.array([xs.mean(), ys.mean()])
+
+    # one width scale for lines and exchanges: a rating reads the same wherever it is drawn
+    ratings = {}
+    line_frame = data.lines
+    line_cap = cap[cap["component"] == "line"].set_index("name") if len(cap) else pd.DataFrame()
+    for name, row in line_frame.iterrows():
+        built = float(line_cap.loc[name, "built"]) if name in line_cap.index else 0.0
+        ratings[("line", name)] = (float(row["existing_mw"]) + built, built)
+    ex_frame = data.exchanges
+    ex_cap = cap[cap["component"] == "exchange"].set_index("name") if len(cap) else pd.DataFrame()
+    for name, row in ex_frame.iterrows():
+        built = float(ex_cap.loc[name, "built"]) if name in ex_cap.index else 0.0
+        ratings[("exchange", name)] = (float(row["max_import"]) + built, built)
+    # the lines set the scale; an exchange (often the whole boundary's room) is capped at the widest
+    line_ratings = [r for (kind, _), (r, _) in ratings.items() if kind == "line"]
+    top_rating = max(line_ratings or [r for r, _ in ratings.values()] or [0.0]) or 1.0
+
+    def width(mw):
+        return min(1.0 + 7.0 * mw / top_rating, 8.0)
+
+    def gw(mw):   # GW for a province, MW for a town: labels stay readable at either scale
+        return f"{mw / 1e3:.1f} GW" if abs(mw) >= 1e3 else f"{mw:,.0f} MW"
+
+    def per_year(mwh):
+        a = abs(mwh)
+        return f"{a / 1e6:.1f} TWh/yr" if a >= 1e6 else f"{a / 1e3:.1f} GWh/yr" if a >= 1e3 else f"{a:,.0f} MWh/yr"
+
+    # lines: parallel ones (same pair of buses) side by side, offset across the line
+    flows = {}
+    if len(line_frame):
+        f = res.flows
+        for name, g in f.groupby("name", sort=False):
+            flows[str(name)] = _annual_mwh(res, g.sort_values("snapshot")["flow_mw"].to_numpy())
+    label_at = []   # data positions of the line and exchange labels, for the axes limits
+    incident: dict = {}   # bus → the points its lines and exchanges head to (bus labels avoid them)
+    pairs: dict = {}
+    for name, row in line_frame.iterrows():
+        incident.setdefault(str(row["bus0"]), []).append(str(row["bus1"]))
+        incident.setdefault(str(row["bus1"]), []).append(str(row["bus0"]))
+        pairs.setdefault(frozenset((str(row["bus0"]), str(row["bus1"]))), []).append(name)
+    for name, row in line_frame.iterrows():
+        b0, b1 = str(row["bus0"]), str(row["bus1"])
+        group = pairs[frozenset((b0, b1))]
+        p0, p1 = np.array(pos[b0]), np.array(pos[b1])
+        d = p1 - p0
+        length = float(np.hypot(*d)) or 1.0
+        lo, hi = sorted((b0, b1))   # the same side for parallel lines whichever way they are written
+        e = np.array(pos[hi]) - np.array(pos[lo])
+        normal = np.array([-e[1], e[0]]) / length
+        k = group.index(name) - (len(group) - 1) / 2
+        shift = normal * k * 0.05 * span
+        a, b = p0 + shift, p1 + shift
+        rating, built = ratings[("line", name)]
+        dashed = b0 in schematic or b1 in schematic
+        ax.plot([a[0], b[0]], [a[1], b[1]], color="#7a869a", lw=width(rating), alpha=0.75,
+                ls=(0, (4, 2)) if dashed else "-", solid_capstyle="round", zorder=1)
+        mwh = flows.get(str(name), 0.0)
+        # the arrow a third of the way along, the label past the middle: neither hides the other
+        at = a + 0.35 * (b - a)
+        if abs(mwh) > 1e-6:
+            sign = 1.0 if mwh > 0 else -1.0   # flows are positive from bus0 to bus1
+            step = d / length * 0.03 * span * sign
+            ax.annotate("", xy=at + step, xytext=at - step,
+                        arrowprops=dict(arrowstyle="-|>", color="#1f3b73", lw=1.2, mutation_scale=14), zorder=3)
+        text = f"{name}\n{gw(rating)}" + (f" (+{gw(built)} built)" if built > 0.5 else "")
+        text += f" · {per_year(mwh)}"
+        # parallel lines: labels apart along the line as well as across it
+        along = 0.55 + 0.15 * k / max(1, len(group) - 1) * 2 if len(group) > 1 else 0.55
+        start = np.array(pos[lo]) + shift   # measured from the same end for every line of the pair
+        off = start + along * (e) + normal * (0.02 * span if k >= 0 else -0.02 * span)
+        label_at.append(off)
+        ax.text(off[0], off[1], text, fontsize=6.5, ha="center", va="center", color="#1f3b73", zorder=4,
+                bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.75))
+
+    # exchanges: a stub pointing away from the network's centre
+    for name, row in ex_frame.iterrows():
+        bus = str(row["bus"])
+        p = np.array(pos[bus])
+        out = p - centre
+        out = out / (np.hypot(*out) or 1.0) if np.hypot(*out) > 1e-9 else np.array([-1.0, 0.0])
+        q = p + out * 0.12 * span
+        pos[f"exchange {name}"] = tuple(q)
+        incident.setdefault(bus, []).append(f"exchange {name}")
+        rating, built = ratings[("exchange", name)]
+        i = list(ex_frame.index).index(name)
+        imp = _annual_mwh(res, res.value("import_p")[i])
+        exp = _annual_mwh(res, res.value("export_p")[i])
+        ax.plot([p[0], q[0]], [p[1], q[1]], color="#b5651d", lw=width(rating), ls=(0, (2, 1.5)), alpha=0.7, zorder=1)
+        text = f"{name}\nimport ≤ {gw(rating)}" + (f" (+{gw(built)} built)" if built > 0.5 else "")
+        text += f"\nin {per_year(imp)}\nout {per_year(exp)}"
+        label_at += [q, q + np.array([0.3 * span * (1 if out[0] >= 0 else -1), 0.0])]   # the box's far edge
+        ax.text(q[0], q[1], text, fontsize=6.5, ha="right" if out[0] < 0 else "left", va="center",
+                color="#8a4b12", zorder=4,
+                bbox=dict(boxstyle="round,pad=0.2", fc="#fff4e8", ec="#b5651d", lw=0.6))
+
+    # buses on top
+    top_mw = float(bus_mw.max()) or 1.0
+    sizes = 40.0 + 1400.0 * bus_mw.to_numpy() / top_mw
+    prices = price.reindex(buses).to_numpy()
+    lo_p, hi_p = float(np.nanmin(prices)), float(np.nanmax(prices))
+    if hi_p - lo_p < 1e-3 * max(1.0, abs(hi_p)):   # one price everywhere: a readable band around it
+        lo_p, hi_p = lo_p - 0.5, hi_p + 0.5
+    norm = Normalize(vmin=lo_p, vmax=hi_p)
+    cmap = colormaps["viridis"]
+    sc = ax.scatter(xs, ys, s=sizes, c=prices, cmap=cmap, norm=norm, edgecolors="black",
+                    linewidths=[1.2 if b in schematic else 0.6 for b in buses], zorder=5)
+    sc.set_gid("buses")   # lets a reader (or a test) find the bus markers among the collections
+    for b in buses:
+        if b in schematic:
+            ax.scatter([pos[b][0]], [pos[b][1]], s=sizes[buses.index(b)] + 200, facecolors="none",
+                       edgecolors="black", linestyles="--", linewidths=0.8, zorder=5)
+    for b, x, y, s in zip(buses, xs, ys, sizes):
+        lines = [b, f"{gw(bus_mw[b])} installed" if bus_mw[b] > 0 else "no plants"]
+        if peak[b] > 0:
+            lines.append(f"peak {gw(peak[b])}")
+        if b in schematic:
+            lines.append("(no lat/lon:\nplaced schematically)")
+        # the side of the marker farthest from every line and exchange leaving the bus
+        side = _free_side([np.arctan2(*(np.array(pos[o]) - np.array(pos[b]))[::-1]) for o in incident.get(b, [])])
+        r = np.sqrt(s) / 2 + 4   # points beyond the marker's edge
+        dx, dy, ha, va = {"right": (r, 0, "left", "center"), "left": (-r, 0, "right", "center"),
+                          "below": (0, -r, "center", "top"), "above": (0, r, "center", "bottom")}[side]
+        ax.annotate("\n".join(lines), (x, y), xytext=(dx, dy), textcoords="offset points", ha=ha, va=va,
+                    fontsize=7.5, fontweight="bold" if b not in schematic else "normal", zorder=6,
+                    bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.6))
+    bar = fig.colorbar(sc, ax=ax, shrink=0.6, pad=0.02, label="mean nodal price over the year (CNY/MWh)")
+    bar.formatter.set_useOffset(False)   # prices as they are, not as an offset and a 1e-10 scale
+
+    # legends: what a marker area and a line width stand for
+    ref_mw = [v for v in (1e3, 5e3, 10e3, 20e3) if v <= top_mw * 1.05] or [top_mw]
+    size_handles = [ax.scatter([], [], s=40.0 + 1400.0 * v / top_mw, facecolors="lightgrey", edgecolors="black",
+                               linewidths=0.6, label=gw(v)) for v in ref_mw]
+    leg1 = ax.legend(handles=size_handles, title="installed capacity", loc="upper left", bbox_to_anchor=(1.22, 1.0),
+                     fontsize=7, title_fontsize=8, frameon=False, labelspacing=2.0, borderpad=1.0,
+                     handletextpad=1.5)
+    ax.add_artist(leg1)
+    ref_line = sorted({round(top_rating / 4, -2) or top_rating, round(top_rating / 2, -2) or top_rating, top_rating})
+    width_handles = [Line2D([], [], color="#7a869a", lw=width(v), label=gw(v)) for v in ref_line] if line_ratings else []
+    width_handles.append(Line2D([], [], color="#b5651d", lw=3, ls=(0, (2, 1.5)), label="exchange (outside grid)"))
+    ax.legend(handles=width_handles, title="line rating", loc="lower left", bbox_to_anchor=(1.22, 0.0),
+              fontsize=7, title_fontsize=8, frameon=False)
+
+    # room for the labels: exchange boxes sit beyond the buses, bus labels below them
+    allx, ally = list(xs) + [p[0] for p in label_at], list(ys) + [p[1] for p in label_at]
+    pad = 0.15 * span
+    ax.set_xlim(min(allx) - pad, max(allx) + pad)
+    ax.set_ylim(min(ally) - 1.6 * pad, max(ally) + pad)
+    if len(schematic) < len(buses):
+        ax.set_xlabel("longitude (°E)")
+        ax.set_ylabel("latitude (°N)")
+        ax.set_aspect(1.0 / np.cos(np.deg2rad(float(np.mean(ys)))))   # degrees of longitude shrink with latitude
+    else:
+        ax.set_xticks([])
+        ax.set_yticks([])
+    ax.ticklabel_format(useOffset=False)
+    ax.grid(alpha=0.25)
+    ax.set_title(f"{res.case.name}: buses, lines and exchanges\nbus area = installed capacity, colour = mean price; "
+                 "line width = rating, label = rating (+ built) and net annual flow (arrow: direction)", fontsize=9)
+    return fig

@@ -4,9 +4,15 @@ Nothing here touches Pyomo objects: every frame is built from the flat
 solution vector ``x`` and row duals ``y`` by the column/row offsets of the
 blocks, with indexes taken from the case's sets. Money is reported in CNY
 (the model counts kCNY: ``CaseData.cny_per_model_money`` converts back, see :mod:`gridplan.case.convert`).
+
+The frames go out as CSVs and Excel (always) and, with the optional ``interop`` extra (xarray,
+netCDF4, pyarrow: imported only when asked for), as one ``xarray.Dataset`` / netCDF file with real
+dimensions and a Parquet file per frame, each carrying its units and the run's provenance
+(:data:`FRAME_UNITS`, :meth:`Results.provenance`), for tools that read typed arrays rather than text.
 """
 from __future__ import annotations
 
+import json
 from functools import cached_property
 from pathlib import Path
 
@@ -15,7 +21,8 @@ import pandas as pd
 
 from .case.components import COMPONENTS
 from .case.input_hash import input_hashes
-from .io import ResultSet, write_csv_frames, write_excel_sheets
+from .errors import GridplanError
+from .io import ResultSet, atomic_write, gridplan_version, write_csv_frames, write_excel_sheets
 
 
 CAPACITY_COMPONENTS = [c.name for c in COMPONENTS if c.counts_as_capacity]
@@ -479,3 +486,281 @@ class Results:
     def to_excel(self, path) -> Path:
         """One sheet per frame (hourly frames included), written atomically."""
         return write_excel_sheets(path, self.frames())
+
+    # ------------------------------------------------------------------ xarray, netCDF, Parquet
+    def provenance(self) -> dict:
+        """Where these results come from, as the result set's ``manifest.json`` records it: the
+        gridplan version, the case, the input hashes (:meth:`input_hashes`), status, objective
+        and solver."""
+        return {"gridplan_version": gridplan_version(),
+                "case": str(getattr(self.case, "_path", None) or self.case.name),
+                "inputs": self.input_hashes(), "status": self.status,
+                "total_cost_cny": self.objective if self.ok else None, "solver": self.facts.get("solver")}
+
+    def to_xarray(self):
+        """Every frame as one ``xarray.Dataset`` with real dimensions (xarray is optional:
+        ``pip install 'gridplan[interop]'``).
+
+        * over ``snapshot`` × ...: ``dispatch`` (``element`` × snapshot, MW), ``prices`` (``bus`` ×
+          snapshot, CNY/MWh), ``flows`` (``line`` × snapshot, MW), ``storage_levels`` (``store`` ×
+          snapshot, MWh; × ``hour`` of the year with typical days, rebuilt hour by hour);
+          ``snapshot_weight`` (h each snapshot stands for) and ``snapshot_hour`` are coordinates;
+        * ``energy`` (``bus`` × ``energy_technology``, MWh);
+        * one variable ``<frame>_<column>`` per number of a table frame, over the frame's own
+          dimension: ``capacities_*`` over ``asset``, ``costs_*`` over ``cost_term``, ``targets_*``
+          over ``target``, ``emissions_*`` over ``emitter``, ``curtailment_*`` over ``plant``,
+          ``curtailment_by_technology_*`` over ``curtailment_technology``, ``shedding_*`` over
+          ``bus``, ``electrification_*`` over ``electrification``, ``city_accounts_*`` over ``city``;
+          its text columns are coordinates ``<dim>_<column>`` (``asset_bus``, ``target_quote``);
+          ``summary_*`` are scalars;
+        * elements of several families are keyed ``component/name`` (``generator/cd_solar``,
+          ``storage_energy/cd_bess``), since names are unique within a family only;
+        * ``attrs["units"]`` on every variable (a per-row unit names its column, e.g. ``targets_dual``:
+          "see target_dual_unit"); the dataset's attrs hold :meth:`provenance` (input hashes as a JSON
+          string, netCDF attributes being text or numbers) and the text fields of the summary.
+        """
+        xr = optional_module("xarray", "Results.to_xarray")
+        frames = self.frames()
+        data_vars, coords = {}, {}
+        d = self.data
+        coords["snapshot"] = ("snapshot", np.arange(d.T))
+        coords["snapshot_weight"] = ("snapshot", np.asarray(d.weights, float), {"units": "h"})
+        coords["snapshot_hour"] = ("snapshot", np.asarray(d.snapshot_hour, float), {"units": "h"})
+        coords["bus"] = ("bus", np.asarray(d.buses, dtype=str))
+        for name, get in SERIES.items():
+            var = get(self, frames[name])
+            if var is not None:
+                data_vars[name] = var
+        for name, (dim, key, drop) in TABLES.items():
+            frame = frames[name]
+            if frame.empty:
+                continue
+            keys = key(self, frame)
+            coords.setdefault(dim, (dim, keys))
+            for col in frame.columns.drop(drop, errors="ignore"):
+                arr, kind = _column(frame[col])
+                unit = _unit(name, col)
+                if kind == "label":
+                    coords[f"{dim}_{col}"] = (dim, arr)
+                else:
+                    data_vars[f"{name}_{col}"] = xr.Variable((dim,), arr, {"units": unit} if unit else {})
+        attrs = _flat_attrs(self.provenance())
+        for k, v in frames["summary"].iloc[0].items():
+            arr, kind = _column(pd.Series([v]))
+            if kind == "label":
+                attrs.setdefault(f"summary_{k}", str(arr[0]))
+            else:
+                unit = _unit("summary", k)
+                data_vars[f"summary_{k}"] = xr.Variable((), arr[0], {"units": unit} if unit else {})
+        return xr.Dataset(data_vars, coords=coords, attrs=attrs)
+
+    def to_netcdf(self, path) -> Path:
+        """:meth:`to_xarray` written to one netCDF-4 file (engine netCDF4), atomically."""
+        optional_module("netCDF4", "Results.to_netcdf")
+        ds = self.to_xarray()
+        return atomic_write(path, lambda tmp: ds.to_netcdf(tmp, engine="netcdf4"))
+
+    def write_parquet(self, folder) -> Path:
+        """One Parquet file per frame (:attr:`FRAMES`) into ``folder`` as it is (each file atomic;
+        no set, no lock), with the units and :meth:`provenance` in the schema metadata (key
+        ``gridplan``: JSON ``{"frame", "units", "provenance"}``) and each column's unit in its field
+        metadata (``units``)."""
+        pa = optional_module("pyarrow", "Results.to_parquet")
+        pq = optional_module("pyarrow.parquet", "Results.to_parquet")
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        prov = self.provenance()
+        for name, frame in self.frames().items():
+            table = _arrow_table(pa, name, frame, prov)
+            atomic_write(folder / f"{name}.parquet", lambda tmp, t=table: pq.write_table(t, tmp))
+        return folder
+
+    def to_parquet(self, folder) -> Path:
+        """:meth:`write_parquet` as a result set, written whole or not at all like :meth:`to_csv`
+        (staged beside ``folder``, moved into place with ``manifest.json``; pyarrow is optional)."""
+        optional_module("pyarrow.parquet", "Results.to_parquet")
+        prov = self.provenance()
+        with ResultSet(folder, case=prov["case"], inputs=prov["inputs"]) as rs:
+            self.write_parquet(rs.path)
+            return rs.commit(status=self.status, total_cost_cny=self.objective)
+
+
+# ---------------------------------------------------------------------- export helpers
+
+def optional_module(module: str, what: str):
+    """An optional dependency, or one line saying how to get it."""
+    import importlib
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise GridplanError(f"{what}: got no {module.split('.')[0]} module; expected it installed "
+                            "(pip install 'gridplan[interop]')") from None
+
+
+FRAME_UNITS = {
+    "capacities": {"existing": "MW (MWh where unit is MWh)", "built": "MW (MWh where unit is MWh)",
+                   "total": "MW (MWh where unit is MWh)"},
+    "costs": {"cny": "CNY/yr"},
+    "targets": {**dict.fromkeys(["value", "required", "achieved", "slack", "shortfall"], "see unit"),
+                "shortfall_row": "see row_unit", "dual": "see dual_unit", "cost_per_pp": "CNY per percentage point",
+                "penalty": "CNY per row_unit", "penalty_cny": "CNY/yr"},
+    "emissions": {"mwh": "MWh/yr", "t_co2": "t/yr"},
+    "curtailment": dict.fromkeys(["available_mwh", "generated_mwh", "curtailed_mwh"], "MWh/yr"),
+    "curtailment_by_technology": {**dict.fromkeys(["available_mwh", "generated_mwh", "curtailed_mwh"], "MWh/yr"),
+                                  "curtailed_share": "1"},
+    "shedding": {"shed_mwh": "MWh/yr", "hours": "h/yr", "max_mw": "MW"},
+    "electrification": {"min_mwh": "MWh/yr", "max_mwh": "MWh/yr", "mwh": "MWh/yr", "displaced_tce": "tce/yr",
+                        "cost_cny": "CNY/yr", "peak_mw": "MW"},
+    "city_accounts": {"demand_mwh": "MWh/yr", "non_fossil_mwh": "MWh/yr", "grid_import_mwh": "MWh/yr",
+                      "grid_export_mwh": "MWh/yr", "co2_t": "t/yr", "non_fossil_share_energy": "1",
+                      "electricity_final_share": "1"},
+    "dispatch": {"mw": "MW"}, "storage_levels": {"level_mwh": "MWh"}, "flows": {"flow_mw": "MW"},
+    "energy": {"*": "MWh/yr"}, "prices": {"*": "CNY/MWh"},
+}
+"""The unit of every number column of :attr:`Results.FRAMES` (``*``: every column but the keys);
+``see <column>``: the unit is given row by row in that column. Summary units follow the names."""
+
+_KEYS = {"bus", "snapshot", "name", "component", "technology", "term", "kind", "id"}
+_SUFFIX_UNITS = {"_cny": "CNY/yr", "_mwh": "MWh/yr", "_mw": "MW", "_tce": "tce/yr", "_t": "t/yr",
+                 "_share": "1", "_s": "s", "_per_mwh_cny": "CNY/MWh"}
+
+
+def _unit(frame: str, column: str) -> str:
+    """The unit of ``column`` of the frame ``frame`` ('' for keys, text and counts)."""
+    if frame == "summary":      # the longest suffix decides: cost_per_mwh_cny is CNY/MWh, not CNY/yr
+        hits = [(len(s), u) for s, u in _SUFFIX_UNITS.items() if column.endswith(s)]
+        return max(hits)[1] if hits else ""
+    units = FRAME_UNITS.get(frame, {})
+    if column in units:
+        return units[column]
+    return units.get("*", "") if column not in _KEYS else ""
+
+
+def _column(s: pd.Series) -> tuple[np.ndarray, str]:
+    """A frame column as a netCDF-friendly array: ``value`` (float), ``flag`` (bool) or ``label`` (str)."""
+    if pd.api.types.is_bool_dtype(s):
+        return s.to_numpy(bool), "flag"
+    if pd.api.types.is_integer_dtype(s) and not s.isna().any():
+        return s.to_numpy(np.int64), "value"
+    if pd.api.types.is_numeric_dtype(s):
+        return s.to_numpy(dtype=float, na_value=np.nan), "value"
+    return np.array(["" if pd.isna(v) else str(v) for v in s], dtype=object), "label"
+
+
+def _keyed(components, names) -> np.ndarray:
+    return np.array([f"{c}/{n}" for c, n in zip(components, names)], dtype=object)
+
+
+def _cost_keys(res, frame) -> np.ndarray:
+    """Each cost term's name, ``term/kind`` where one name has several kinds."""
+    dup = frame["term"].duplicated(keep=False)
+    return np.where(dup, frame["term"] + "/" + frame["kind"], frame["term"]).astype(object)
+
+
+def _plant_keys(res, frame) -> np.ndarray:
+    n_gen = len(res.data.gens)     # curtailment lists the generators, then the reservoirs
+    comps = ["generator"] * n_gen + ["reservoir"] * (len(frame) - n_gen)
+    return _keyed(comps, frame.iloc[:, 0])
+
+
+def _first(res, frame) -> np.ndarray:
+    return frame.iloc[:, 0].astype(str).to_numpy(object)
+
+
+TABLES = {
+    "capacities": ("asset", lambda r, f: _keyed(f["component"], f["name"]), []),
+    "costs": ("cost_term", _cost_keys, []),
+    "targets": ("target", lambda r, f: f["id"].astype(str).to_numpy(object), ["id"]),
+    "emissions": ("emitter", lambda r, f: _keyed(f["component"], f["name"]), []),
+    "curtailment": ("plant", _plant_keys, []),
+    "curtailment_by_technology": ("curtailment_technology", _first, ["technology"]),
+    "shedding": ("bus", _first, ["bus"]),
+    "electrification": ("electrification", _first, ["electrification"]),
+    "city_accounts": ("city", _first, ["bus"]),
+}
+"""Frames of one row per element → (their dimension, their key per row, the key's own column,
+not repeated as a coordinate)."""
+
+
+def _grid(frame: pd.DataFrame, keys: np.ndarray, steps: int, value: str) -> tuple[np.ndarray, np.ndarray]:
+    """A tidy (name × step) frame as a 2-D array: unique keys in order of appearance × steps."""
+    order, pos = np.unique(keys, return_index=True)
+    first = order[np.argsort(pos)]
+    idx = pd.Index(first).get_indexer(keys)
+    out = np.full((len(first), steps), np.nan)
+    out[idx, frame["snapshot"].to_numpy(int)] = frame[value].to_numpy(float)
+    return first, out
+
+
+def _dispatch(res, frame):
+    import xarray as xr
+    keys = _keyed(frame["component"], frame["name"])
+    first, grid = _grid(frame, keys, res.data.T, "mw")
+    labels = frame.drop_duplicates(subset=["component", "name"])
+    return xr.DataArray(grid, dims=("element", "snapshot"), attrs={"units": "MW"},
+                        coords={"element": first, **{f"element_{c}": ("element", labels[c].astype(str).to_numpy(object))
+                                                     for c in ("component", "name", "bus", "technology")}})
+
+
+def _prices(res, frame):
+    import xarray as xr
+    values = frame.drop(columns="snapshot").to_numpy(float).T
+    return xr.DataArray(values, dims=("bus", "snapshot"), attrs={"units": "CNY/MWh"})
+
+
+def _flows(res, frame):
+    import xarray as xr
+    if frame.empty:
+        return None
+    first, grid = _grid(frame, frame["name"].to_numpy(object), res.data.T, "flow_mw")
+    labels = frame.drop_duplicates(subset=["name"])
+    return xr.DataArray(grid, dims=("line", "snapshot"), attrs={"units": "MW"},
+                        coords={"line": first, "line_bus0": ("line", labels["bus0"].astype(str).to_numpy(object)),
+                                "line_bus1": ("line", labels["bus1"].astype(str).to_numpy(object))})
+
+
+def _levels(res, frame):
+    import xarray as xr
+    if frame.empty:
+        return None
+    step = "hour" if res.data.typical_day_of is not None else "snapshot"
+    keys = _keyed(frame["component"], frame["name"])
+    first, grid = _grid(frame, keys, int(frame["snapshot"].max()) + 1, "level_mwh")
+    return xr.DataArray(grid, dims=("store", step), attrs={"units": "MWh"}, coords={"store": first})
+
+
+def _energy(res, frame):
+    import xarray as xr
+    e = frame.set_index("bus").reindex(pd.Index(res.data.buses, dtype=object).astype(str), fill_value=0.0)
+    return xr.DataArray(e.to_numpy(float), dims=("bus", "energy_technology"), attrs={"units": "MWh/yr"},
+                        coords={"energy_technology": np.asarray(e.columns, dtype=object)})
+
+
+SERIES = {"dispatch": _dispatch, "prices": _prices, "flows": _flows, "storage_levels": _levels, "energy": _energy}
+"""Frames with more than one dimension → their DataArray (None when the case has none)."""
+
+
+def _flat_attrs(facts: dict) -> dict:
+    """netCDF attributes are text or numbers: nested facts become JSON strings, None ''."""
+    out = {}
+    for k, v in facts.items():
+        if isinstance(v, (dict, list, tuple)):
+            out[k] = json.dumps(v, ensure_ascii=False, default=str)
+        elif v is None:
+            out[k] = ""
+        elif isinstance(v, (bool, np.bool_)):
+            out[k] = int(v)
+        else:
+            out[k] = v
+    return out
+
+
+def _arrow_table(pa, name: str, frame: pd.DataFrame, prov: dict):
+    """A frame as an Arrow table with its units in the field and schema metadata."""
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    units = {c: _unit(name, c) for c in frame.columns if _unit(name, c)}
+    fields = [f.with_metadata({"units": units[f.name]}) if f.name in units else f for f in table.schema]
+    meta = dict(table.schema.metadata or {})
+    meta[b"gridplan"] = json.dumps({"frame": name, "units": units, "provenance": prov},
+                                   ensure_ascii=False, default=str).encode()
+    return table.cast(pa.schema(fields, metadata=meta))

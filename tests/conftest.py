@@ -49,6 +49,26 @@ def two_buses() -> dict:
     }
 
 
+def triangle(power_flow: str, limit13: float, limit_other: float = 500, **l13) -> dict:
+    """Three buses in a triangle. Bus 1: coal 200 MW. Bus 3: load 100 MW, gas 200 MW. Lines 1-2
+    (x = 1), 2-3 (x = 2), 1-3 (x = 1); ``l13`` changes line 1-3's fields (a value None drops the
+    field: ``triangle("dc", 60, 40, reactance_ohm=None, controllable=True)`` makes it a link)."""
+    l13 = {k: v for k, v in {"reactance_ohm": 1.0, **l13}.items() if v is not None}
+    return {
+        "time": {"hours": 24},
+        "options": {"power_flow": power_flow},
+        "buses": [{"name": "b1"}, {"name": "b2"},
+                  {"name": "b3", "demand": {"profile": prof("load"), "peak_mw": 100}}],
+        "generators": [{"name": "coal1", "bus": "b1", "technology": "coal", "existing_mw": 200},
+                       {"name": "gas3", "bus": "b3", "technology": "gas", "existing_mw": 200}],
+        "lines": [{"name": "l12", "bus0": "b1", "bus1": "b2", "existing_mw": limit_other, "reactance_ohm": 1.0,
+                   "technology": "line"},
+                  {"name": "l23", "bus0": "b2", "bus1": "b3", "existing_mw": limit_other, "reactance_ohm": 2.0,
+                   "technology": "line"},
+                  {"name": "l13", "bus0": "b1", "bus1": "b3", "existing_mw": limit13, "technology": "line", **l13}],
+    }
+
+
 @pytest.fixture
 def data_dir() -> Path:
     """The shipped test data folder (catalogue.csv, fuels.csv, profiles.csv of 8760 h)."""

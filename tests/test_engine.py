@@ -28,7 +28,7 @@ import pytest
 import gridplan
 from gridplan import CaseError
 
-from conftest import crf, prof, two_buses
+from conftest import crf, prof, triangle, two_buses
 
 R = 0.06
 GAS_FUEL = 50 * 3.6 / 0.5      # 360 CNY/MWh
@@ -216,30 +216,12 @@ def test_line_expansion_cost(write_case):
 # ------------------------------------------------------------------------- 4 DC power flow
 
 
-def _triangle(power_flow, limit13, limit_other=500):
-    """Bus 1: coal 200 MW. Bus 3: load 100 MW, gas 200 MW. Lines 1-2 (x=1), 2-3 (x=2), 1-3 (x=1)."""
-    return {
-        "time": {"hours": 24},
-        "options": {"power_flow": power_flow},
-        "buses": [{"name": "b1"}, {"name": "b2"},
-                  {"name": "b3", "demand": {"profile": prof("load"), "peak_mw": 100}}],
-        "generators": [{"name": "coal1", "bus": "b1", "technology": "coal", "existing_mw": 200},
-                       {"name": "gas3", "bus": "b3", "technology": "gas", "existing_mw": 200}],
-        "lines": [{"name": "l12", "bus0": "b1", "bus1": "b2", "existing_mw": limit_other, "reactance_ohm": 1.0,
-                   "technology": "line"},
-                  {"name": "l23", "bus0": "b2", "bus1": "b3", "existing_mw": limit_other, "reactance_ohm": 2.0,
-                   "technology": "line"},
-                  {"name": "l13", "bus0": "b1", "bus1": "b3", "existing_mw": limit13, "reactance_ohm": 1.0,
-                   "technology": "line"}],
-    }
-
-
 def test_dc_power_flow_splits_by_reactance(write_case):
     """DC flow, no binding limit: 100 MW from bus 1 to bus 3 over two parallel paths,
     direct (x = 1) and via bus 2 (x = 1 + 2 = 3). KVL x12 f12 + x23 f23 − x13 f13 = 0
     with f12 = f23 = 100 − f13 gives 3 (100 − f13) = f13: f13 = 75, f12 = f23 = 25.
     """
-    res = solve(write_case(_triangle("dc", 500), {"load": [1.0] * 24}))
+    res = solve(write_case(triangle("dc", 500), {"load": [1.0] * 24}))
     f = dict(zip(res.data.lines.index, res.value("line_flow")))
     assert f["l13"] == approx(np.full(24, 75.0))
     assert f["l12"] == approx(np.full(24, 25.0))
@@ -260,14 +242,14 @@ def test_dc_power_flow_binding_line_vs_transport(write_case):
     LMPs: λ1 = 225 (coal marginal), λ3 = 360 (gas marginal); with PTDFs on 1-3 of
     3/4 (1→3) and 1/4 (1→2): λ3 = λ1 + μ · 3/4 → μ = 180, λ2 = λ1 + μ/4 = 270.
     """
-    tr = solve(write_case(_triangle("transport", 60, 40), {"load": [1.0] * 24}))
+    tr = solve(write_case(triangle("transport", 60, 40), {"load": [1.0] * 24}))
     f = dict(zip(tr.data.lines.index, tr.value("line_flow")))
     assert f["l13"] == approx(np.full(24, 60.0))
     assert f["l12"] == approx(np.full(24, 40.0))
     assert f["l23"] == approx(np.full(24, 40.0))
     assert tr.objective == approx(24 * 100 * COAL_FUEL)
 
-    dc = solve(write_case(_triangle("dc", 60, 40), {"load": [1.0] * 24}))
+    dc = solve(write_case(triangle("dc", 60, 40), {"load": [1.0] * 24}))
     f = dict(zip(dc.data.lines.index, dc.value("line_flow")))
     assert f["l13"] == approx(np.full(24, 60.0))
     assert f["l12"] == approx(np.full(24, 20.0))
@@ -279,12 +261,28 @@ def test_dc_power_flow_binding_line_vs_transport(write_case):
     assert p["b3"].to_numpy() == approx(np.full(24, 360.0))
 
 
+def test_dc_controllable_link_is_not_in_kvl(write_case):
+    """Line 1-3 a controllable link (an HVDC link, no reactance) rated 60 MW, lines 1-2 and
+    2-3 at 40 MW. Without a cycle through the link, the split is the operator's, as in the
+    transport model: coal sends 60 on the link and 40 via bus 2 and serves all 100 MW
+    (cost 24 × 100 × 225), where with 1-3 an AC line (previous test) KVL held coal to 80
+    MW (f13 = 3c/4 <= 60) and gas served 20 MW at 360."""
+    case = triangle("dc", 60, 40, reactance_ohm=None, controllable=True)
+    res = solve(write_case(case, {"load": [1.0] * 24}))
+    f = dict(zip(res.data.lines.index, res.value("line_flow")))
+    assert f["l13"] == approx(np.full(24, 60.0))
+    assert f["l12"] == approx(np.full(24, 40.0))
+    assert f["l23"] == approx(np.full(24, 40.0))
+    assert res.objective == approx(24 * 100 * COAL_FUEL)
+    assert "line_kvl" not in res.ctx.lp.cons     # the only cycle ran through the link
+
+
 def test_dc_open_line_is_not_in_kvl(write_case):
     """Line 1-3 rated 0 MW and not expandable is open: it imposes no KVL. All 100 MW
     go 1 → 2 → 3 (f12 = f23 = 100) on coal. If the open line stayed in the cycle,
     KVL 1 · f12 + 2 · f23 − 1 · 0 = 0 with f12 = f23 would force f12 = f23 = 0 and gas
     would serve the load at 360."""
-    res = solve(write_case(_triangle("dc", 0), {"load": [1.0] * 24}))
+    res = solve(write_case(triangle("dc", 0), {"load": [1.0] * 24}))
     f = dict(zip(res.data.lines.index, res.value("line_flow")))
     assert f["l12"] == approx(np.full(24, 100.0))
     assert f["l23"] == approx(np.full(24, 100.0))
@@ -296,7 +294,7 @@ def test_transport_loop_flows_are_free(write_case):
     """Transport model with loose limits (500 MW): only the net transfer is determined,
     f12 = f23 (bus 2 has no injection) and f12 + f13 = 100 at bus 3 — the split is
     free, unlike under DC where it is fixed at 25 / 75."""
-    res = solve(write_case(_triangle("transport", 500), {"load": [1.0] * 24}))
+    res = solve(write_case(triangle("transport", 500), {"load": [1.0] * 24}))
     f = dict(zip(res.data.lines.index, res.value("line_flow")))
     assert f["l12"] == approx(f["l23"])
     assert f["l12"] + f["l13"] == approx(np.full(24, 100.0))

@@ -128,9 +128,10 @@ def check_references(case: Case, file) -> list:
     for ln in case.lines:
         if ln.bus0 == ln.bus1:
             out.append(CaseError(file, f"lines[{ln.name}].bus1", ln.bus1, "a bus different from bus0"))
-        if case.options.power_flow == "dc" and ln.reactance_ohm is None:
+        if case.options.power_flow == "dc" and ln.reactance_ohm is None and not ln.controllable:
             out.append(CaseError(file, f"lines[{ln.name}].reactance_ohm", None,
-                                 "a positive reactance (required by options.power_flow: dc)"))
+                                 "a positive reactance (required by options.power_flow: dc; "
+                                 "or controllable: true for an HVDC link)"))
     out += [CaseError(file, f"targets[{t.id}].buses", b, expected)
             for t in case.targets for b in t.buses or [] if b not in buses]
     return out

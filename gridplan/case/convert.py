@@ -230,7 +230,7 @@ def lines(case: Case, cat: pd.DataFrame) -> pd.DataFrame:
         ann, fom = _annual(cat.loc[ln.technology], case.discount_rate, per=1.0)
         rows.append(dict(name=ln.name, bus0=ln.bus0, bus1=ln.bus1, existing_mw=ln.existing_mw,
                          build_max=build_range(ln.existing_mw, 0.0, ln.max_mw)[1], length_km=ln.length_km,
-                         reactance=ln.reactance_ohm or np.nan,
+                         reactance=ln.reactance_ohm or np.nan, controllable=ln.controllable,
                          ann_cost=ann * ln.length_km * MONEY,
                          fom_existing=fom * ln.length_km * ln.existing_mw * MONEY, firm_pu=ln.firm_pu))
     return _frame(rows, "line", empty_columns=("bus0", "bus1"))

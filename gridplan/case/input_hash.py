@@ -49,7 +49,9 @@ def input_hashes(case, overrides: dict | None = None, settings: Any = None, cach
     paths in a dict resolve from the working directory), every file it names (after
     ``overrides``), the overrides and ``settings``.
 
-    Returns ``{"sha256": key of all of it, "case_sha256": of the YAML (or dict), "files":
+    An Excel workbook case (``.xlsx``) is hashed whole: it carries every table it reads.
+
+    Returns ``{"sha256": key of all of it, "case_sha256": of the YAML (or dict, or workbook), "files":
     {path: sha256}}``; ``cache`` (path → sha256) spares re-reading files shared by many runs.
     """
     from ..overrides import apply_overrides
@@ -63,6 +65,10 @@ def input_hashes(case, overrides: dict | None = None, settings: Any = None, cach
     if isinstance(case, dict):
         case_sha = _sha(json.dumps(case, sort_keys=True, default=str).encode())
         data, base = case, Path.cwd()
+    elif Path(case).suffix.lower() == ".xlsx":
+        # a workbook holds its profiles, catalogue and fuels (gridplan.case.excel) and names no file
+        book = Path(case).resolve()   # a regular file only: a FIFO would block the hash
+        case_sha, data = (file_sha256(book) if book.is_file() else None) or "<missing>", None
     else:
         path = Path(case).resolve()
         try:  # the case loader's own guards: size, encoding, aliases (the run reports them)

@@ -14,7 +14,11 @@ Each message names the file, the field path (with element names, e.g.
 catalogue, profiles and network are checked when the case is prepared
 (:mod:`gridplan.case.prepare`), with the same kind of message.
 
-Before either layer, the file itself is read by :mod:`.yaml_file`: a regular UTF-8 text
+A case may also be an Excel workbook (``.xlsx``, :mod:`gridplan.case.excel`): its sheets
+become the same data a YAML file gives, validated by the same two layers, and each problem
+names the sheet, the row and the column instead of the field path.
+
+Before either layer, a YAML file itself is read by :mod:`.yaml_file`: a regular UTF-8 text
 file of bounded size, strict YAML (no duplicate keys, no octal or base-60 numbers), its
 aliases expanded to a bounded number of nodes — so a hostile file fails in milliseconds.
 Numbers are finite and never booleans (:mod:`.fields`).
@@ -101,19 +105,35 @@ _PLAIN_MESSAGES = {
 """pydantic messages said in the planner's words (the rest keep pydantic's own, lower-cased)."""
 
 
-def case_from_dict(data: dict, file: str | Path = "<dict>") -> Case:
-    """Validate a case given as a dict (e.g. parsed YAML with overrides applied)."""
+class FieldPaths:
+    """Where a problem is, as a field path of the case file (``generators[cd_solar].max_mw``); a
+    workbook names sheet, row and column instead (:class:`gridplan.case.excel.Places`)."""
+
+    def at_loc(self, data: Any, loc: tuple) -> str:
+        """A pydantic error location in ``data``."""
+        return _loc_to_path(data, loc)
+
+    def at_field(self, field: str) -> str:
+        """A field path, as the reference checks write it."""
+        return field
+
+
+def case_from_dict(data: dict, file: str | Path = "<dict>", places: FieldPaths | None = None) -> Case:
+    """Validate a case given as a dict (e.g. parsed YAML with overrides applied). ``places`` names
+    where each problem is (default: by field path)."""
+    places = places or FieldPaths()
     if not isinstance(data, dict):
         raise CaseError(file, "<root>", Described(f"a {type(data).__name__}"), "a mapping of case fields")
     try:
         case = Case.model_validate(data)
     except ValidationError as exc:
-        raise_problems(_schema_problems(data, exc.errors(include_url=False), file))
-    raise_problems(check_references(case, file))
+        raise_problems(_schema_problems(data, exc.errors(include_url=False), file, places))
+    raise_problems([CaseError(p.file, places.at_field(p.field), p.value, p.expected)
+                    for p in check_references(case, file)])
     return case
 
 
-def _schema_problems(data: dict, errors: list, file) -> list[CaseError]:
+def _schema_problems(data: dict, errors: list, file, places: FieldPaths) -> list[CaseError]:
     """One CaseError per pydantic error. A misspelt key shows up twice, as an unknown key and
     as a missing one: the unknown key (what the user typed) is reported, with the missing
     field it is closest to as "did you mean", and that missing twin is dropped. Unknown keys
@@ -126,25 +146,35 @@ def _schema_problems(data: dict, errors: list, file) -> list[CaseError]:
         close = difflib.get_close_matches(str(err["loc"][-1]), missing, n=1)
         expected = f"no such field (did you mean {close[0]}?)" if close else _expected(err)
         twins |= {parent + (c,) for c in close}
-        out.append(CaseError(file, _loc_to_path(data, tuple(err["loc"])), err.get("input"), expected))
+        out.append(CaseError(file, places.at_loc(data, tuple(err["loc"])), err.get("input"), expected))
     for err in errors:
         if err.get("type") == "extra_forbidden" or tuple(err["loc"]) in twins:
             continue
         value = None if err.get("type") == "missing" else err.get("input")
-        out.append(CaseError(file, _loc_to_path(data, tuple(err["loc"])), value, _expected(err)))
+        out.append(CaseError(file, places.at_loc(data, tuple(err["loc"])), value, _expected(err)))
     return out
 
 
 def load_case(path: str | Path, overrides: dict | None = None) -> Case:
-    """Read and validate a case file. ``overrides`` is a nested dict merged over the YAML."""
+    """Read and validate a case file: YAML, or an Excel workbook (``.xlsx``, :mod:`.excel`).
+    ``overrides`` is a nested dict merged over the case's data."""
     path = Path(path).resolve()
-    data = read_case_data(path)   # strictly, within limits (yaml_file)
+    book = None
+    if path.suffix.lower() == ".xlsx":
+        from .excel import read_workbook  # local: only workbook cases need openpyxl
+        book = read_workbook(path)        # its sheets as the data a YAML file gives
+        data = book.data
+    else:
+        data = read_case_data(path)   # strictly, within limits (yaml_file)
     if overrides:
         from ..overrides import apply_overrides  # local: only batch runs need it
         data = apply_overrides(data, overrides, path)
-    case = case_from_dict(data, path)
+    case = case_from_dict(data, path, book.places if book else None)
     raise_problems(root_problems(case, path))
     case._path = path
+    if book is not None:
+        book.attach(case)   # its profile references checked against its sheets, which it then carries
+        case._places = book.places   # later checks' field paths read as sheet, row and column
     return case
 
 

@@ -31,6 +31,7 @@ from .checks import check_case, check_cells, check_columns, check_overrides, che
 from .convert import MONEY, build_groups
 from .readers import (CATALOGUE_COLUMNS, CATALOGUE_NUMERIC, FUEL_COLUMNS, FUEL_NUMERIC, CaseFiles,
                       catalogue_for_year, catalogue_years, fuels_for_year, read_profiles, with_overrides)
+from ..errors import CaseError
 from .schema import Case
 from .targets import energy_groups, prepare_targets
 
@@ -128,7 +129,17 @@ def inspect_inputs(case: Case, resolution: int | None = None,
     problems = [*cells, *fuel_cells, *files.problems, *hydro_problems,
                 *hydrology.check_basins(case, factors, hydrology.hydro_buses(case, cat), files.file),
                 *check_case(case, cat, fuels, profiles, groups, years, typical_days, resolution)]
-    return CaseInputs(cat, fuels, profiles, groups, factors), problems
+    return CaseInputs(cat, fuels, profiles, groups, factors), located(case, problems)
+
+
+def located(case: Case, problems: list) -> list:
+    """The problems with their field paths (``generators[gy_wind].technology``) as the case file's
+    own places: for a workbook, its sheet, row and column (:class:`gridplan.case.excel.Places`);
+    a YAML case's paths are its places already."""
+    places = getattr(case, "_places", None)
+    if places is None:
+        return problems
+    return [CaseError(p.file, places.at_field(p.field), p.value, p.expected) for p in problems]
 
 
 def _catalogue(case: Case, files: CaseFiles) -> tuple[pd.DataFrame, dict, list]:
@@ -252,7 +263,7 @@ def validate_data(case: Case) -> CaseData:
     """
     from .feasibility import check_target_bounds, plausibility_warnings
     inputs, problems = inspect_inputs(case)
-    unreachable = check_target_bounds(case, inputs.groups, convert.group_weights(case))
+    unreachable = located(case, check_target_bounds(case, inputs.groups, convert.group_weights(case)))
     raise_problems(problems + unreachable if problems else [])
     data = assemble(case, inputs)
     data.unreachable, data.warnings = unreachable, plausibility_warnings(data)

@@ -1,7 +1,11 @@
 """Read the files a case names: technology catalogue, fuels, hourly profiles.
 
 Every path is relative to the case file and must stay inside the case's ``root``
-(:class:`CaseFiles`, which reads each CSV once). Readers never raise: a file that
+(:class:`CaseFiles`, which reads each CSV once). A case read from an Excel workbook
+(:mod:`gridplan.case.excel`) carries its tables instead (:func:`attach_tables`: the workbook's
+sheets as CSV text, by sheet name): its catalogue, fuels, hydrology factors and profiles name
+sheets, are read from that text by the same ``pandas.read_csv`` and pass the same checks, and no
+file beside the workbook is ever opened. Readers never raise: a file that
 cannot be used is recorded in ``CaseFiles.problems`` (one
 :class:`~gridplan.errors.CaseError` each, naming the file, the field, the value and
 what was expected) and read as ``None``; :func:`gridplan.case.prepare.prepare`
@@ -18,6 +22,8 @@ is blank); a technology whose years do not bracket ``y`` is not available. Then
 from __future__ import annotations
 
 import csv
+import io
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -59,6 +65,23 @@ def case_path(case: Case) -> Path:
     return p
 
 
+TABLES = "_tables"
+"""The attribute of a :class:`Case` holding the tables it carries (:func:`attach_tables`)."""
+
+
+def attach_tables(case: Case, tables: Mapping[str, str]) -> Case:
+    """Let ``case`` carry its tables: CSV text by name (a workbook's sheets), read by
+    :class:`CaseFiles` in place of files. The case is frozen; like ``_path``, this is a private
+    attribute, outside its fields (not dumped or validated; ``model_copy`` keeps it)."""
+    setattr(case, TABLES, tables)
+    return case
+
+
+def case_tables(case: Case) -> Mapping[str, str] | None:
+    """The tables ``case`` carries (None: it reads files)."""
+    return getattr(case, TABLES, None)
+
+
 def truthy(v) -> bool:
     """A catalogue flag cell as a bool: :data:`FLAG_TRUE` (any case), or a non-zero number
     (pandas reads a column of 1/0 as integers)."""
@@ -71,15 +94,17 @@ def truthy(v) -> bool:
 
 
 class CaseFiles:
-    """Reads each CSV once; resolves paths against the case file; guards the root."""
+    """Reads each CSV once; resolves paths against the case file; guards the root. For a case that
+    carries its tables (:func:`attach_tables`) a name is a sheet of those, never a file."""
 
     def __init__(self, case: Case):
         self.case = case
         self.file = case_path(case)
         self.base = self.file.parent
         self.root = (self.base / case.root).resolve()
+        self.tables = case_tables(case)
         self.problems: list[CaseError] = []
-        self._cache: dict[Path, pd.DataFrame] = {}
+        self._cache: dict[Path | str, pd.DataFrame] = {}
         self._fields: dict[str, str] = {}
 
     def _problem(self, *args) -> None:
@@ -89,7 +114,10 @@ class CaseFiles:
     def resolve(self, rel: str, field_path: str) -> Path | None:
         """``rel`` (from the case file's folder) resolved, symlinks followed, if it stays inside the
         root and exists; else None and a problem. ``root:`` reaches at most MAX_ROOT_UP folder above
-        the case file (:mod:`gridplan.case.load`), so the message does not offer to widen it further."""
+        the case file (:mod:`gridplan.case.load`), so the message does not offer to widen it further.
+        A carried table resolves to its label (``book.xlsx: sheet profiles``), which its problems name."""
+        if self.tables is not None:
+            return self._sheet(rel, field_path)
         p = (self.base / rel).resolve()
         if not p.is_relative_to(self.root):
             up = "one folder" if MAX_ROOT_UP == 1 else f"{MAX_ROOT_UP} folders"
@@ -100,32 +128,44 @@ class CaseFiles:
             return self._problem(self.file, field_path, rel, "an existing file")
         return p
 
+    def _sheet(self, rel: str, field_path: str) -> str | None:
+        """The label of the carried table ``rel``, or None and a problem when there is none."""
+        if rel not in self.tables:
+            return self._problem(self.file, field_path, rel,
+                                 f"a sheet of the workbook ({', '.join(self.tables) or 'it has none'})")
+        return f"{self.file}: sheet {rel}"
+
+    def _source(self, rel: str, p):
+        """What ``pd.read_csv`` reads for ``rel`` (resolved to ``p``): a carried table's text, else the file."""
+        return io.StringIO(self.tables[rel]) if self.tables is not None else p
+
     def table(self, rel: str, field_path: str) -> pd.DataFrame | None:
         """The CSV as pandas reads it, after checking that it is a regular file (a FIFO would block
-        the read forever, a device never end), its size (before reading) and its header."""
+        the read forever, a device never end), its size (before reading) and its header. A carried
+        table is text already in memory (its workbook's size was checked when it was read)."""
         p = self.resolve(rel, field_path)
         if p is None:
             return None
         self._fields.setdefault(rel, field_path)
         if p not in self._cache:
-            if not p.is_file():
+            if self.tables is None and not p.is_file():
                 kind = "a folder" if p.is_dir() else "a special file (FIFO, socket or device)"
                 return self._problem(p, field_path, Described(kind), "a regular CSV file")
-            size = p.stat().st_size
+            size = len(self.tables[rel]) if self.tables is not None else p.stat().st_size
             if size > MAX_CSV_BYTES:
                 return self._problem(p, field_path, size, f"a CSV of at most {MAX_CSV_BYTES} bytes "
                                      "(gridplan.case.readers.MAX_CSV_BYTES); it is not read")
             try:
-                self._cache[p] = pd.read_csv(p)
+                self._cache[p] = pd.read_csv(self._source(rel, p))
             except Exception as exc:  # noqa: BLE001 - any parse failure is a user error
                 return self._problem(p, field_path, rel, f"a readable CSV ({exc.__class__.__name__})")
-            self._check_header(p)
+            self._check_header(p, self._source(rel, p))
         return self._cache[p]
 
-    def _check_header(self, p: Path) -> None:
+    def _check_header(self, p, source) -> None:
         """Column names are distinct: pandas renames a repeated one (``pv`` → ``pv.1``) and the
         first column silently wins, so the header is read here, as written."""
-        with open(p, encoding="utf-8-sig", newline="") as fh:
+        with (open(source, encoding="utf-8-sig", newline="") if isinstance(source, Path) else source) as fh:
             header = next(csv.reader(fh), [])
         repeated = sorted({c for c in header if header.count(c) > 1})
         if repeated:
@@ -135,8 +175,8 @@ class CaseFiles:
         """The CSV's cells as the text written (no NaN or number parsing), for the checks that
         must tell a blank cell from a written ``nan`` (call after :meth:`table` succeeded).
         ``field_path``: the field that names the file (default: the one :meth:`table` read it for)."""
-        return pd.read_csv(self.resolve(rel, field_path or self._fields.get(rel, rel)), dtype=str,
-                           keep_default_na=False)
+        p = self.resolve(rel, field_path or self._fields.get(rel, rel))
+        return pd.read_csv(self._source(rel, p), dtype=str, keep_default_na=False)
 
     def column(self, prof: Profile, field_path: str) -> np.ndarray | None:
         """The profile's column as floats (a cell that is not a number reads as NaN), unscaled."""

@@ -207,7 +207,11 @@ class Line(Strict):
     """Ceiling on rating; default = existing (no expansion)."""
     length_km: NonNeg = 0.0
     reactance_ohm: Optional[Positive] = None
-    """Series reactance; required for every line with `power_flow: dc`."""
+    """Series reactance; required for every line with `power_flow: dc` that is not `controllable`."""
+    controllable: bool = False
+    """A controllable link (an HVDC link or a back-to-back converter): its flow is set by its
+    operator within its rating, so it takes no part in Kirchhoff's voltage law under
+    `power_flow: dc` and needs no reactance (PyPSA's Link). Under `transport` every line is."""
     technology: Name = "line_500kv"
     firm_pu: Fraction = 1.0
     """Security-margin factor: the part of the rating (existing + built) a `firm_capacity` target

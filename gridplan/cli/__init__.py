@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import typer
 
-from . import batch_commands, case_commands
+from . import batch_commands, case_commands, excel_commands, export_commands, import_commands
 from .common import guarded
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Least-cost capacity planning against Chinese carbon-peak targets.")
 
-for command in case_commands.COMMANDS + batch_commands.COMMANDS:
+for command in (case_commands.COMMANDS + batch_commands.COMMANDS + export_commands.COMMANDS
+                + import_commands.COMMANDS + excel_commands.COMMANDS):
     app.command()(guarded(command))

@@ -106,7 +106,7 @@ def compare(
 
 
 def sweep(
-    case: Path = typer.Argument(..., help="Case YAML file"),
+    case: Path = typer.Argument(..., help="Case file (YAML, or an .xlsx workbook from gridplan template)"),
     set_: List[str] = typer.Option(
         [], "--set", help="PATH=V1,V2,... e.g. targets.nf_share_2030.value=0.5,0.6 (repeat; cartesian product)"),
     scenarios: Optional[Path] = typer.Option(

@@ -17,13 +17,13 @@ from rich.table import Table
 from rich.text import Text
 
 from ..case.typical_days import require_k
-from ..errors import TargetsInfeasible
+from ..errors import GridplanError, TargetsInfeasible
 from ..solve import DEFAULT_TIME_LIMIT
 from .common import EXIT_TARGETS, err, fail, out, print_sources, solve_options
 from .tables import print_results
 
 
-def validate(case: Path = typer.Argument(..., help="Case YAML file")):
+def validate(case: Path = typer.Argument(..., help="Case file (YAML, or an .xlsx workbook from gridplan template)")):
     """Check a case file as solve would (schema, references, catalogue, profiles, network, time),
     plus target bounds that need no LP, without solving. Bad input: one ``error:`` line per
     problem, exit 2; hard targets the build ranges cannot meet: one ``error:`` line each, exit 4
@@ -56,7 +56,7 @@ def schema(output: Optional[Path] = typer.Option(None, "--out", "-o", help="Writ
         sys.stdout.write(text + "\n")
 
 
-def targets(case: Path = typer.Argument(..., help="Case YAML file")):
+def targets(case: Path = typer.Argument(..., help="Case file (YAML, or an .xlsx workbook from gridplan template)")):
     """List the case's targets with their sources, without solving."""
     from ..case.load import load_case
     from ..report import targets_table
@@ -75,7 +75,7 @@ def targets(case: Path = typer.Argument(..., help="Case YAML file")):
 
 
 def solve(
-    case: Path = typer.Argument(..., help="Case YAML file"),
+    case: Path = typer.Argument(..., help="Case file (YAML, or an .xlsx workbook from gridplan template)"),
     out_dir: Optional[Path] = typer.Option(
         None, "--out", "-o", help="Write result CSVs, plots, Excel and the solver log into this folder, whole "
         "(a failed run leaves the previous set and puts its log in OUT.failed/)"),
@@ -90,30 +90,61 @@ def solve(
                                 "lines) | on | off"),
     elastic: bool = typer.Option(False, "--elastic", help="Price target shortfalls instead of failing when infeasible"),
     excel: bool = typer.Option(False, "--excel", help="Also write results.xlsx (slower for hourly frames)"),
+    netcdf: bool = typer.Option(False, "--netcdf", help="Also write results.nc (xarray Dataset, netCDF-4; "
+                                "needs gridplan[interop])"),
+    parquet: bool = typer.Option(False, "--parquet", help="Also write parquet/, one Parquet file per frame "
+                                 "with units and provenance (needs gridplan[interop])"),
+    write_lp: Optional[Path] = typer.Option(None, "--write-lp", help="Write the LP HiGHS receives to this "
+                                            ".mps (or .lp) file before solving"),
+    lp_names: bool = typer.Option(True, "--lp-names/--no-lp-names", help="Name columns and rows in the "
+                                  "--write-lp file (gen_p[cd_solar,17]); off: c0, r0..., a little faster"),
+    solver: str = typer.Option("highs", "--solver", help="highs (default, through highspy) or pyomo:NAME, "
+                               "any solver Pyomo can run (pyomo:gurobi_direct, pyomo:cplex, pyomo:appsi_highs)"),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show the solver log"),
 ):
-    """Solve a case: build the LP, solve with HiGHS, print the capacity table."""
+    """Solve a case: build the LP, solve with HiGHS (or --solver pyomo:NAME), print the capacity table."""
+    from ..solve import check_solver, lp_format
     from .common import parse_resolution
 
     res_h = parse_resolution(resolution)
     if typical_days is not None:   # 0 would otherwise mean "the hourly year", silently
         require_k(typical_days, "--typical-days")
-    opts = solve_options(time_limit=time_limit, threads=threads, method=method, dualize=dualize, verbose=verbose)
+    opts = solve_options(time_limit=time_limit, threads=threads, method=method, dualize=dualize, verbose=verbose,
+                         solver=solver)
+    check_solver(opts)
+    if write_lp is not None:
+        lp_format(write_lp, "--write-lp")
+    files = _extra_files(out_dir, excel=excel, netcdf=netcdf, parquet=parquet)
+    lp = {"write_lp": write_lp, "lp_names": lp_names}
     if out_dir is None:
-        return _solve_and_print(case, opts, None, res_h, typical_days, elastic, excel)
+        return _solve_and_print(case, opts, None, res_h, typical_days, elastic, files, lp)
     from ..io import ResultSet
     with ResultSet(out_dir, command="solve", case=str(case.resolve())) as rs:
         opts.log_file = rs.path / "highs.log"
-        _solve_and_print(case, opts, rs, res_h, typical_days, elastic, excel)
+        _solve_and_print(case, opts, rs, res_h, typical_days, elastic, files, lp)
 
 
-def _solve_and_print(case: Path, opts, rs, resolution, typical_days, elastic: bool, excel: bool) -> None:
+def _extra_files(out_dir, **asked) -> set:
+    """The optional outputs asked for; netCDF and Parquet need ``--out`` and the interop extra
+    (checked before solving, not after)."""
+    from ..results import optional_module
+    files = {k for k, v in asked.items() if v}
+    for flag, modules in (("netcdf", ("xarray", "netCDF4")), ("parquet", ("pyarrow.parquet",))):
+        if flag in files:
+            if out_dir is None:
+                raise GridplanError(f"--{flag}: got no --out; expected --out DIR (the file goes into the result set)")
+            for module in modules:
+                optional_module(module, f"--{flag}")
+    return files
+
+
+def _solve_and_print(case: Path, opts, rs, resolution, typical_days, elastic: bool, files: set, lp: dict) -> None:
     """Solve, print the tables and (into the staged result set ``rs``) write the results; exit 4
     when hard targets cannot be met. A set is committed only for an optimal plan."""
     from ..report import diagnosis, missed_hard_targets
     try:
         res = _solve_with_progress(case, opts, resolution=resolution, typical_days=typical_days, elastic=elastic,
-                                   quiet=opts.verbose)
+                                   quiet=opts.verbose, lp=lp)
     except TargetsInfeasible as exc:
         print_results(exc.results)
         err.print(Text.assemble(("infeasible: ", "bold red"),
@@ -125,15 +156,17 @@ def _solve_and_print(case: Path, opts, rs, resolution, typical_days, elastic: bo
             err.print(f"the solver log is in {rs.failed_path}/; {rs.dest}/ was left as it was", highlight=False)
         raise typer.Exit(EXIT_TARGETS)
     print_results(res)
+    if lp["write_lp"] is not None:
+        out.print(f"LP written to {lp['write_lp']}", highlight=False)
     if rs is not None:
-        _write_outputs(res, rs, excel)
+        _write_outputs(res, rs, files)
     _warn(res)
     if elastic and len(res.targets) and len(missed_hard_targets(res)):
         err.print(Text.assemble(("targets not met: ", "bold red"), "\n" + diagnosis(res)))
         raise typer.Exit(EXIT_TARGETS)
 
 
-def _solve_with_progress(path: Path, opts, *, resolution, typical_days, elastic: bool, quiet: bool):
+def _solve_with_progress(path: Path, opts, *, resolution, typical_days, elastic: bool, quiet: bool, lp=None):
     """Load, prepare, build and solve under a spinner; an infeasible case with hard targets is
     re-solved in elastic mode by the library and raises :class:`TargetsInfeasible`."""
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -149,21 +182,28 @@ def _solve_with_progress(path: Path, opts, *, resolution, typical_days, elastic:
         case = load_case(path)
         prog.update(task, description="reading profiles and building the model")
         ctx = build_context(prepare(case, resolution=resolution, typical_days=typical_days), elastic=elastic)
-        prog.update(task, description=f"solving with HiGHS ({ctx.lp.n_rows:,} rows × {ctx.lp.n_cols:,} cols)")
-        return solve(ctx, options=opts, diagnose=True)
+        who = "HiGHS" if opts.solver == "highs" else opts.solver
+        prog.update(task, description=f"solving with {who} ({ctx.lp.n_rows:,} rows × {ctx.lp.n_cols:,} cols)")
+        return solve(ctx, options=opts, diagnose=True, **(lp or {}))
 
 
-def _write_outputs(res, rs, excel: bool) -> None:
+def _write_outputs(res, rs, files: set) -> None:
     """Every result file into the staged set, then the set into place in one step."""
     from .. import plots
     res.write_csv(rs.path)
-    if excel:
+    if "excel" in files:
         res.to_excel(rs.path / "results.xlsx")
+    if "netcdf" in files:
+        res.to_netcdf(rs.path / "results.nc")
+    if "parquet" in files:
+        res.write_parquet(rs.path / "parquet")
     plots.capacity_by_bus(res, rs.path / "capacity.png")
     plots.dispatch_week(res, rs.path / "dispatch.png")
     # the same input hashes as Results.to_csv writes: one function, one set of settings
     rs.commit(status=res.status, total_cost_cny=res.objective, inputs=res.input_hashes())
-    out.print(f"results written to {rs.dest}/ (CSV{', Excel' if excel else ''}, capacity.png, "
+    also = "".join(f", {label}" for key, label in (("excel", "Excel"), ("netcdf", "results.nc"),
+                                                    ("parquet", "parquet/")) if key in files)
+    out.print(f"results written to {rs.dest}/ (CSV{also}, capacity.png, "
               "dispatch.png, highs.log, manifest.json)", highlight=False)
 
 

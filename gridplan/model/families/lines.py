@@ -8,7 +8,9 @@ For l ∈ L (bus0 → bus1), t ∈ T:
 
     cost = ann_l · length_l · build_l  (+ fixed O&M of existing)
 
-C is the cycle basis of the bus graph (networkx), x the series reactance. With
+C is the cycle basis of the bus graph (networkx) without the ``controllable`` lines (HVDC
+links: their flow is dispatched within the rating, so no cycle runs through them and they
+need no reactance), x the series reactance. With
 expansion, reactance is held at its existing value (a linear approximation; a
 reinforced corridor in reality lowers x). Injection: -f at bus0, +f at bus1
 (lossless: the flow the balance sees at either end is f).

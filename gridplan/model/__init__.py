@@ -1,0 +1,1 @@
+"""The LP: vectorised blocks, the registries, one module per constraint family, compilation for HiGHS."""
