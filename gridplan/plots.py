@@ -13,6 +13,10 @@
 * :func:`network_map` — one solved case's buses, lines and exchanges on
   longitude × latitude (capacity, prices, ratings, what is built, annual flows),
   returned as a ``Figure`` for notebooks.
+
+Colours belong to the technology, not to the plot: every plot that colours by technology or
+series takes it from :func:`colour_of` (the table :data:`TECHNOLOGY_COLOURS`, then a colour made
+from the name itself), so a technology looks the same in every chart of every case.
 """
 from __future__ import annotations
 
@@ -26,6 +30,87 @@ import pandas as pd
 from .results import CAPACITY_COMPONENTS   # power capacity (MW) the capacity plots show
 
 _ORDER = ("coal", "gas", "oil", "nuclear", "biomass", "hydro", "wind", "solar", "storage", "battery", "pumped")
+
+TECHNOLOGY_COLOURS: dict[str, str] = {
+    # hydro: blues, darkest for the pumped storage
+    "hydro_reservoir": "#1f5fa8",
+    "hydro_ror": "#4f9bd9",
+    "hydro_small": "#9ccbee",
+    "pumped_hydro": "#0b2559",
+    # wind teal, solar yellow to orange
+    "onshore_wind": "#1a9988",
+    "solar_utility": "#f2c400",
+    "solar_distributed": "#f08a24",
+    # fossil: gas brown and red, coal dark grey and black
+    "gas_ccgt": "#8c5a3c",
+    "gas_ocgt": "#c8432b",
+    "coal_usc": "#555555",
+    "coal_subcritical": "#1c1c1c",
+    "biomass": "#7a8b2a",            # green-brown
+    # batteries: purples
+    "battery_li": "#6a3d9a",
+    "flow_battery_v": "#a47cc9",
+    "flow_battery_znbr": "#d3b8ea",
+    "line_500kv": "#8a99b0",         # slate: a line, not a plant
+    # series that are not technologies
+    "shed": "#e6007e",               # unserved load: a colour no plant has
+    "import": "#b8b8b8",
+    "export": "#8e8e8e",
+    "charge": "#9fa8da",
+    "discharge": "#3f51b5",
+    "demand_response": "#f7a1b4",
+    "electrification": "#00c2d6",
+    "curtailment": "#f3e3a0",
+}
+"""One colour per technology of data/technologies.csv and per non-technology series the plots
+draw (``shed`` is the dispatch's unserved load, ``import`` its net exchange with the outside
+grid). Look colours up with :func:`colour_of`, which also covers names not in the table."""
+
+_ALIASES = {"shedding": "shed", "unserved": "shed", "load_shedding": "shed", "imports": "import",
+            "exports": "export", "storage_charge": "charge", "storage_discharge": "discharge",
+            "curtailed": "curtailment", "spill": "curtailment"}
+
+# a name not in the table: a shade in its family's range of hues, picked from the name itself
+# (first keyword found wins: storage words before "hydro", so "pumped_hydro_x" reads as storage)
+_FAMILIES = (  # keyword, hue range, saturation, lightness range (HLS, 0..1)
+    (("pumped",), (0.60, 0.64), 0.75, (0.15, 0.30)),
+    (("battery", "storage", "flow"), (0.73, 0.80), 0.45, (0.35, 0.70)),
+    (("hydro", "ror", "reservoir"), (0.56, 0.61), 0.65, (0.35, 0.70)),
+    (("wind",), (0.45, 0.50), 0.60, (0.30, 0.60)),
+    (("solar", "pv"), (0.08, 0.14), 0.90, (0.45, 0.60)),
+    (("gas", "ocgt", "ccgt"), (0.00, 0.06), 0.55, (0.30, 0.50)),
+    (("coal", "lignite"), (0.00, 1.00), 0.00, (0.10, 0.40)),
+    (("biomass", "bio"), (0.17, 0.22), 0.50, (0.30, 0.45)),
+)
+
+
+def colour_of(name) -> str:
+    """The colour (``#rrggbb``) a plot draws technology or series ``name`` in.
+
+    :data:`TECHNOLOGY_COLOURS` first (exact name, then lower-case and aliases such as
+    ``shedding`` → ``shed``); any other name gets a colour made from its own characters (a stable
+    hash, not Python's salted ``hash``), in its family's hues when it names one (``offshore_wind``
+    a teal, ``nuclear`` anywhere on the wheel): the same name always gets the same colour, in
+    every plot and every process, whatever else the plot shows.
+    """
+    import colorsys
+    import hashlib
+    text = str(name)
+    if text in TECHNOLOGY_COLOURS:
+        return TECHNOLOGY_COLOURS[text]
+    key = text.strip().lower()
+    key = _ALIASES.get(key, key)
+    if key in TECHNOLOGY_COLOURS:
+        return TECHNOLOGY_COLOURS[key]
+    digest = hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest()
+    u, v = digest[0] / 255.0, digest[1] / 255.0
+    hues, sat, light = (0.0, 1.0), 0.55, (0.40, 0.60)
+    for words, h, s, lt in _FAMILIES:
+        if any(w in key for w in words):
+            hues, sat, light = h, s, lt
+            break
+    r, g, b = colorsys.hls_to_rgb(hues[0] + u * (hues[1] - hues[0]), light[0] + v * (light[1] - light[0]), sat)
+    return "#{:02x}{:02x}{:02x}".format(*(round(c * 255) for c in (r, g, b)))
 
 
 def _figure(w, h):
@@ -73,9 +158,7 @@ def capacity_mix(capacities: pd.DataFrame, table: pd.DataFrame, path) -> Path:
         ["existing", "built"]].sum()
     top = piv.groupby(level="case").sum().sum(axis=1).max() if len(piv) else 0.0
     scale, unit = (1e3, "GW") if top >= 5000 else (1.0, "MW")
-    from matplotlib import colormaps
-    cmap = colormaps["tab20"]
-    colors = {t: cmap(i % 20) for i, t in enumerate(techs)}
+    colors = {t: colour_of(t) for t in techs}
     x = range(len(cases))
     bottoms = [0.0] * len(cases)
     for t in techs:
@@ -307,8 +390,7 @@ def dispatch_week(res, path, bus=None) -> Path:
     x = list(range(len(sel)))
     pos = wide.clip(lower=0)
     neg = wide.clip(upper=0)
-    cmap = __import__("matplotlib").colormaps["tab20"]
-    colours = {t: cmap(i % 20) for i, t in enumerate(wide.columns)}
+    colours = {t: colour_of(t) for t in wide.columns}
     ax.stackplot(x, *[pos[c].to_numpy() for c in pos.columns], labels=list(pos.columns),
                  colors=[colours[c] for c in pos.columns], alpha=0.9)
     ax.stackplot(x, *[neg[c].to_numpy() for c in neg.columns], colors=[colours[c] for c in neg.columns], alpha=0.9)
@@ -335,14 +417,13 @@ def capacity_by_bus(res, path) -> Path:
     buses = list(dict.fromkeys(c["bus"]))
     fig = _figure(max(6, 1.3 * len(buses) + 3), 4.5)
     ax = fig.add_subplot(111)
-    cmap = __import__("matplotlib").colormaps["tab20"]
     bottom = pd.Series(0.0, index=buses)
-    for i, t in enumerate(techs):
+    for t in techs:
         sub = c[c["technology"] == t].groupby("bus")[["existing", "built"]].sum().reindex(buses).fillna(0)
-        ax.bar(buses, sub["existing"], bottom=bottom, color=cmap(i % 20), hatch="//", edgecolor="white",
+        ax.bar(buses, sub["existing"], bottom=bottom, color=colour_of(t), hatch="//", edgecolor="white",
                label=f"{t} (existing)" if sub["existing"].any() else None)
         bottom += sub["existing"]
-        ax.bar(buses, sub["built"], bottom=bottom, color=cmap(i % 20), label=f"{t} (built)" if sub["built"].any() else None)
+        ax.bar(buses, sub["built"], bottom=bottom, color=colour_of(t), label=f"{t} (built)" if sub["built"].any() else None)
         bottom += sub["built"]
     ax.set_ylabel("MW")
     ax.set_title(f"{res.case.name}: capacity by bus (hatched = existing, solid = built)")

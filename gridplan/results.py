@@ -111,8 +111,48 @@ class Results:
 
     @property
     def snapshots(self) -> pd.DataFrame:
+        """First hour of the year and weight (h) of each snapshot, indexed by snapshot (for merging
+        onto the tidy frames); the full table, as written to ``snapshots.csv``, is :attr:`snapshot_table`."""
         return pd.DataFrame({"hour": self.data.snapshot_hour, "weight": self.data.weights},
                             index=self.data.snapshots)
+
+    @cached_property
+    def snapshot_table(self) -> pd.DataFrame:
+        """One row per snapshot: where the index the other frames use (``snapshot``) sits in time.
+
+        * ``weight_h``: hours of the year the snapshot stands for (they sum to the case's hours);
+        * ``duration_h``: hours one snapshot spans (the resolution; 1 with typical days);
+        * ``start``: chronological runs: the timestamp of its first hour in the case's year
+          (hour 0 = 1 January 00:00); empty with typical days, whose snapshots stand for many days;
+        * typical days only (empty otherwise): ``representative_day``, the date whose hours the
+          snapshot's typical day is taken from (its medoid day: ``snapshot_hour`` // 24),
+          ``hour_of_day`` and ``days_represented`` (calendar days whose ``day_sequence`` is its
+          typical day).
+
+        All read from the prepared :class:`~gridplan.case.prepare.CaseData`, nothing recomputed.
+        """
+        d = self.data
+        T = d.T
+        hour = np.asarray(d.snapshot_hour, dtype=np.int64)
+        jan1 = pd.Timestamp(year=int(self.case.year), month=1, day=1)
+        empty_time = pd.Series(pd.NaT, index=pd.RangeIndex(T), dtype="datetime64[ns]")
+        empty_int = pd.Series(pd.array([pd.NA] * T, dtype="Int64"))
+        frame = pd.DataFrame({"snapshot": np.arange(T), "weight_h": np.asarray(d.weights, float),
+                              "duration_h": np.asarray(d.duration, float)})
+        if d.typical_day_of is None:
+            frame["start"] = (jan1 + pd.to_timedelta(hour, unit="h")).astype("datetime64[ns]")
+            frame["representative_day"] = empty_time
+            frame["hour_of_day"] = empty_int
+            frame["days_represented"] = empty_int
+        else:
+            from .case.typical_days import HOURS_PER_DAY   # local, as in prepare(): scipy only when clustered
+            typical = np.asarray(d.typical_day_of, dtype=np.int64)
+            days = np.bincount(np.asarray(d.day_sequence, dtype=np.int64), minlength=int(typical.max()) + 1)
+            frame["start"] = empty_time
+            frame["representative_day"] = (jan1 + pd.to_timedelta(hour // HOURS_PER_DAY, unit="D")).astype("datetime64[ns]")
+            frame["hour_of_day"] = pd.array(hour % HOURS_PER_DAY, dtype="Int64")
+            frame["days_represented"] = pd.array(days[typical], dtype="Int64")
+        return frame
 
     # ------------------------------------------------------------------ capacities
     @cached_property
@@ -200,18 +240,28 @@ class Results:
             return chronological_levels(self, block)
         return self.value(block)
 
+    @property
+    def level_step(self) -> str:
+        """The step column of :attr:`storage_levels`: ``snapshot`` (chronological runs), or
+        ``hour`` of the year (0–8759) with typical days, whose levels are rebuilt hour by hour."""
+        return "hour" if self.data.typical_day_of is not None else "snapshot"
+
     @cached_property
     def storage_levels(self) -> pd.DataFrame:
-        """Storage and reservoir levels (MWh), tidy; hourly over the year with typical days."""
+        """Storage and reservoir levels (MWh), tidy, per ``snapshot``; with typical days hourly over
+        the year, per ``hour`` of the year (:attr:`level_step`: not the snapshot index of the
+        other frames)."""
         d = self.data
+        step = self.level_step
         parts = []
         if not d.storage.empty:
             parts.append(self._tidy(self.level("storage_soc"), d.storage.index, "level_mwh", component="storage"))
         if not d.reservoirs.empty:
             parts.append(self._tidy(self.level("reservoir_level"), d.reservoirs.index, "level_mwh",
                                     component="reservoir"))
-        return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
-            columns=["snapshot", "name", "level_mwh", "component"])
+        if not parts:
+            return pd.DataFrame(columns=[step, "name", "level_mwh", "component"])
+        return pd.concat(parts, ignore_index=True).rename(columns={"snapshot": step})
 
     @cached_property
     def flows(self) -> pd.DataFrame:
@@ -441,6 +491,7 @@ class Results:
         "shedding": lambda r: r.shedding.reset_index(), "prices": lambda r: r.prices.reset_index(),
         "electrification": lambda r: r.electrification.reset_index(),
         "city_accounts": lambda r: r.city_accounts.reset_index(), "dispatch": lambda r: r.dispatch, "storage_levels": lambda r: r.storage_levels, "flows": lambda r: r.flows,
+        "snapshots": lambda r: r.snapshot_table,
     }
     """Every output frame by name (one CSV / sheet each)."""
 
@@ -504,7 +555,11 @@ class Results:
         * over ``snapshot`` × ...: ``dispatch`` (``element`` × snapshot, MW), ``prices`` (``bus`` ×
           snapshot, CNY/MWh), ``flows`` (``line`` × snapshot, MW), ``storage_levels`` (``store`` ×
           snapshot, MWh; × ``hour`` of the year with typical days, rebuilt hour by hour);
-          ``snapshot_weight`` (h each snapshot stands for) and ``snapshot_hour`` are coordinates;
+          ``snapshot_weight`` (h each snapshot stands for) and ``snapshot_hour`` are coordinates, and
+          so are the columns of the ``snapshots`` frame that apply (:attr:`snapshot_table`):
+          ``snapshot_duration`` (h) and ``snapshot_start`` (datetime) in chronological runs;
+          ``snapshot_duration``, ``snapshot_representative_day`` (datetime, midnight),
+          ``snapshot_hour_of_day`` and ``snapshot_days_represented`` with typical days;
         * ``energy`` (``bus`` × ``energy_technology``, MWh);
         * one variable ``<frame>_<column>`` per number of a table frame, over the frame's own
           dimension: ``capacities_*`` over ``asset``, ``costs_*`` over ``cost_term``, ``targets_*``
@@ -526,6 +581,7 @@ class Results:
         coords["snapshot"] = ("snapshot", np.arange(d.T))
         coords["snapshot_weight"] = ("snapshot", np.asarray(d.weights, float), {"units": "h"})
         coords["snapshot_hour"] = ("snapshot", np.asarray(d.snapshot_hour, float), {"units": "h"})
+        coords.update(_snapshot_coords(frames["snapshots"]))
         coords["bus"] = ("bus", np.asarray(d.buses, dtype=str))
         for name, get in SERIES.items():
             var = get(self, frames[name])
@@ -616,6 +672,7 @@ FRAME_UNITS = {
                       "electricity_final_share": "1"},
     "dispatch": {"mw": "MW"}, "storage_levels": {"level_mwh": "MWh"}, "flows": {"flow_mw": "MW"},
     "energy": {"*": "MWh/yr"}, "prices": {"*": "CNY/MWh"},
+    "snapshots": {"weight_h": "h", "duration_h": "h", "hour_of_day": "h"},
 }
 """The unit of every number column of :attr:`Results.FRAMES` (``*``: every column but the keys);
 ``see <column>``: the unit is given row by row in that column. Summary units follow the names."""
@@ -682,13 +739,14 @@ TABLES = {
 not repeated as a coordinate)."""
 
 
-def _grid(frame: pd.DataFrame, keys: np.ndarray, steps: int, value: str) -> tuple[np.ndarray, np.ndarray]:
+def _grid(frame: pd.DataFrame, keys: np.ndarray, steps: int, value: str,
+          step: str = "snapshot") -> tuple[np.ndarray, np.ndarray]:
     """A tidy (name × step) frame as a 2-D array: unique keys in order of appearance × steps."""
     order, pos = np.unique(keys, return_index=True)
     first = order[np.argsort(pos)]
     idx = pd.Index(first).get_indexer(keys)
     out = np.full((len(first), steps), np.nan)
-    out[idx, frame["snapshot"].to_numpy(int)] = frame[value].to_numpy(float)
+    out[idx, frame[step].to_numpy(int)] = frame[value].to_numpy(float)
     return first, out
 
 
@@ -723,10 +781,25 @@ def _levels(res, frame):
     import xarray as xr
     if frame.empty:
         return None
-    step = "hour" if res.data.typical_day_of is not None else "snapshot"
+    step = res.level_step
     keys = _keyed(frame["component"], frame["name"])
-    first, grid = _grid(frame, keys, int(frame["snapshot"].max()) + 1, "level_mwh")
+    first, grid = _grid(frame, keys, int(frame[step].max()) + 1, "level_mwh", step)
     return xr.DataArray(grid, dims=("store", step), attrs={"units": "MWh"}, coords={"store": first})
+
+
+def _snapshot_coords(frame: pd.DataFrame) -> dict:
+    """The ``snapshots`` frame's columns as coordinates over ``snapshot`` (``snapshot_<column>``;
+    ``weight_h`` is ``snapshot_weight`` already); columns that are empty in this run are left out.
+    Datetimes carry no ``units`` attribute: netCDF's time encoding writes its own."""
+    out = {"snapshot_duration": ("snapshot", frame["duration_h"].to_numpy(float), {"units": "h"})}
+    for col in ("start", "representative_day"):
+        if frame[col].notna().all():
+            out[f"snapshot_{col}"] = ("snapshot", frame[col].to_numpy("datetime64[ns]"))
+    for col in ("hour_of_day", "days_represented"):
+        if frame[col].notna().all():
+            out[f"snapshot_{col}"] = ("snapshot", frame[col].to_numpy(np.int64),
+                                      {"units": "h"} if col == "hour_of_day" else {})
+    return out
 
 
 def _energy(res, frame):

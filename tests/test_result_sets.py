@@ -30,7 +30,7 @@ GAS_ONLY = 100 * 1e6 * 0.06 / (1 - 1.06 ** -10) + 2400 * 360.0
 SET = {"summary.csv", "capacities.csv", "costs.csv", "targets.csv", "energy.csv", "emissions.csv",
        "curtailment.csv", "curtailment_by_technology.csv", "shedding.csv", "prices.csv", "electrification.csv", "city_accounts.csv", "dispatch.csv",
        "storage_levels.csv",
-       "flows.csv",
+       "flows.csv", "snapshots.csv",
        "capacity.png", "dispatch.png", "highs.log", "manifest.json"}
 
 

@@ -83,7 +83,8 @@ def test_values_equal_the_csv_frames(solved):
     assert list(ds["targets_binding"].values) == list(csv["targets"]["binding"])
     assert list(ds["target_quote"].values) == list(csv["targets"]["quote"].fillna(""))
     lv = csv["storage_levels"]
-    lgrid = lv.assign(key=lv["component"] + "/" + lv["name"]).pivot(index="key", columns="snapshot",
+    assert "snapshot" not in lv.columns          # hours of the year, not the 0-47 snapshots
+    lgrid = lv.assign(key=lv["component"] + "/" + lv["name"]).pivot(index="key", columns="hour",
                                                                     values="level_mwh")
     np.testing.assert_allclose(ds["storage_levels"].sel(store=list(lgrid.index)).values, lgrid.to_numpy(),
                                rtol=1e-12, atol=1e-9)

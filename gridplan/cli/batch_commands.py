@@ -21,7 +21,8 @@ from .common import EXIT_SOME_FAILED, err, out, parse_resolution, solve_options
 RESUME_HELP = ("Skip runs that finished optimally with the same inputs and settings "
                "(SHA-256 in OUT/cases/<run>/meta.json); failed runs are retried")
 ELASTIC_HELP = "Price target shortfalls instead of failing when infeasible"
-RESOLUTION_HELP = "Hours per snapshot, e.g. 1h or 3h. Default 3h for batch runs; 'case' = {}"
+RESOLUTION_HELP = ("Hours per snapshot, e.g. 1h or 3h, or 'case': {} time settings "
+                   "(default 3h; with --typical-days, {} resolution)")
 TYPICAL_DAYS_HELP = "Cluster the year into K typical days"
 TIME_LIMIT_HELP = "Solver time limit per run, seconds (default 6 h; inf: none)"
 
@@ -88,7 +89,7 @@ def compare(
     cases: List[Path] = typer.Argument(..., help="Case YAML files"),
     out_dir: Path = typer.Option(Path("comparison"), "--out", "-o", help="Output folder"),
     workers: Optional[int] = typer.Option(None, help="Parallel runs (default: min(cases, CPUs))"),
-    resolution: Optional[str] = typer.Option(None, help=RESOLUTION_HELP.format("each case's own")),
+    resolution: Optional[str] = typer.Option(None, help=RESOLUTION_HELP.format("each case's own", "each case's")),
     typical_days: Optional[int] = typer.Option(None, "--typical-days", help=TYPICAL_DAYS_HELP),
     resume: bool = typer.Option(False, "--resume", help=RESUME_HELP),
     scheduler: Optional[str] = typer.Option(
@@ -98,7 +99,12 @@ def compare(
 ):
     """Solve several cases in parallel and compare them (tables, plots, index.html).
 
-    Runs at 3-hour resolution unless --resolution or --typical-days is given.
+    Time: 3 h snapshots unless --resolution or --typical-days is given
+    (--resolution case: each case's own time settings; --typical-days K:
+    K days clustered from each case's own resolution).
+
+    Exit codes: 0 every run optimal; 5 some runs failed (listed with their
+    error); 2 bad input or option; 130 interrupted; 1 internal error.
     """
     run_batch(list(cases), out_dir=out_dir, workers=workers, resolution=resolution, typical_days=typical_days,
               resume=resume, scheduler=scheduler, elastic=elastic, time_limit=time_limit,
@@ -113,7 +119,7 @@ def sweep(
         None, "--scenarios", help="CSV: header = override paths (optional 'name' column), one scenario per row"),
     out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Output folder (default sweep-<case>)"),
     workers: Optional[int] = typer.Option(None, help="Parallel runs (default: min(runs, CPUs))"),
-    resolution: Optional[str] = typer.Option(None, help=RESOLUTION_HELP.format("the case's own")),
+    resolution: Optional[str] = typer.Option(None, help=RESOLUTION_HELP.format("the case's own", "the case's")),
     typical_days: Optional[int] = typer.Option(None, "--typical-days", help=TYPICAL_DAYS_HELP),
     resume: bool = typer.Option(False, "--resume", help=RESUME_HELP),
     scheduler: Optional[str] = typer.Option(None, help="Dask scheduler address: run on that cluster"),
@@ -129,6 +135,13 @@ def sweep(
     their name/id (generators.cd_solar.max_mw, targets.nf_share_2030.value,
     technologies.overrides.solar_utility.capex_cny_per_kw). Values are YAML
     scalars. Every run is validated like the case file.
+
+    Time: 3 h snapshots unless --resolution or --typical-days is given
+    (--resolution case: the case's own time settings; --typical-days K:
+    K days clustered from the case's own resolution).
+
+    Exit codes: 0 every run optimal; 5 some runs failed (listed with their
+    error); 2 bad input or option; 130 interrupted; 1 internal error.
     """
     from ..batch import sweep_runs
 

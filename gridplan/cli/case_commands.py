@@ -79,8 +79,10 @@ def solve(
     out_dir: Optional[Path] = typer.Option(
         None, "--out", "-o", help="Write result CSVs, plots, Excel and the solver log into this folder, whole "
         "(a failed run leaves the previous set and puts its log in OUT.failed/)"),
-    resolution: Optional[str] = typer.Option(None, help="Hours per snapshot, e.g. 3h (overrides the case)"),
-    typical_days: Optional[int] = typer.Option(None, "--typical-days", help="Cluster the year into K typical days"),
+    resolution: Optional[str] = typer.Option(
+        None, help="Hours per snapshot, e.g. 3h (default: the case's time.resolution, 1 h unless set)"),
+    typical_days: Optional[int] = typer.Option(
+        None, "--typical-days", help="Cluster the year into K typical days (default: the case's time.typical_days)"),
     time_limit: Optional[float] = typer.Option(
         None, "--time-limit", help=f"Solver time limit in seconds (default {DEFAULT_TIME_LIMIT:.0f}; inf: none)"),
     threads: Optional[int] = typer.Option(None, help="Solver threads"),
@@ -91,18 +93,26 @@ def solve(
     elastic: bool = typer.Option(False, "--elastic", help="Price target shortfalls instead of failing when infeasible"),
     excel: bool = typer.Option(False, "--excel", help="Also write results.xlsx (slower for hourly frames)"),
     netcdf: bool = typer.Option(False, "--netcdf", help="Also write results.nc (xarray Dataset, netCDF-4; "
-                                "needs gridplan[interop])"),
+                                "needs gridplan\\[interop])"),
     parquet: bool = typer.Option(False, "--parquet", help="Also write parquet/, one Parquet file per frame "
-                                 "with units and provenance (needs gridplan[interop])"),
+                                 "with units and provenance (needs gridplan\\[interop])"),
     write_lp: Optional[Path] = typer.Option(None, "--write-lp", help="Write the LP HiGHS receives to this "
                                             ".mps (or .lp) file before solving"),
     lp_names: bool = typer.Option(True, "--lp-names/--no-lp-names", help="Name columns and rows in the "
-                                  "--write-lp file (gen_p[cd_solar,17]); off: c0, r0..., a little faster"),
+                                  "--write-lp file (gen_p\\[cd_solar,17]); off: c0, r0..., a little faster"),
     solver: str = typer.Option("highs", "--solver", help="highs (default, through highspy) or pyomo:NAME, "
                                "any solver Pyomo can run (pyomo:gurobi_direct, pyomo:cplex, pyomo:appsi_highs)"),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show the solver log"),
 ):
-    """Solve a case: build the LP, solve with HiGHS (or --solver pyomo:NAME), print the capacity table."""
+    """Solve a case: build the LP, solve with HiGHS (or --solver pyomo:NAME), print the capacity table.
+
+    Time: the case's own time settings (time.resolution, hourly unless set;
+    time.typical_days, none unless set); --resolution or --typical-days
+    override them. (compare and sweep default to 3 h instead.)
+
+    Exit codes: 0 optimal; 2 bad input or option; 3 solver failure (no optimum);
+    4 hard targets cannot be met; 130 interrupted; 1 internal error.
+    """
     from ..solve import check_solver, lp_format
     from .common import parse_resolution
 
