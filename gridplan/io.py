@@ -111,7 +111,7 @@ def check_output_folder(dest, option: str = "--out") -> Path:
     return dest
 
 
-def _folder_error(dest: Path, exc: OSError) -> GridplanError:
+def folder_error(dest: Path, exc: OSError) -> GridplanError:
     """An OSError making or locking an output folder as one line (permission denied, read-only
     file system, a parent that is a file)."""
     where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
@@ -154,7 +154,7 @@ class FolderLock:
             fd = self._lock(fcntl)
         except OSError as exc:
             self._remove_parents()
-            raise _folder_error(self.dest, exc) from None
+            raise folder_error(self.dest, exc) from None
         self.fd = fd
         return self
 
@@ -291,10 +291,13 @@ class ResultSet:
     an earlier failure there; a later complete set removes ``DIR.failed/``. Nothing else is
     left behind, and a folder the run had to create for its lock is removed again.
     ``lock=False``: the caller already holds the folder's lock (a batch run's folder).
+    ``keep_failed=False``: a failed run keeps nothing (a folder that is an input, such as an
+    imported case, has no log worth keeping).
     """
 
-    def __init__(self, dest, lock: bool = True, **facts):
-        self.dest = check_output_folder(dest)
+    def __init__(self, dest, lock: bool = True, keep_failed: bool = True, option: str = "--out", **facts):
+        self.dest = check_output_folder(dest, option)
+        self.keep_failed = keep_failed
         self.facts = facts
         self.lock = FolderLock(self.dest) if lock else None
         self.path: Path | None = None
@@ -308,7 +311,7 @@ class ResultSet:
             try:
                 self.dest.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
-                raise _folder_error(self.dest, exc) from None
+                raise folder_error(self.dest, exc) from None
         try:
             clean_stale(self.dest)
             clean_stale(self.failed_path)
@@ -334,7 +337,7 @@ class ResultSet:
         """Keep what the failed run wrote in ``DIR.failed/`` (nothing written: nothing kept)."""
         if self.path is None or self.committed or not self.path.exists():
             return
-        if any(self.path.iterdir()):
+        if self.keep_failed and any(self.path.iterdir()):
             write_manifest(self.path, **self.facts, status="failed", error=error,
                            wall_s=round(time.time() - self.started, 3))
             swap_in(self.path, self.failed_path)

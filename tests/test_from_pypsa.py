@@ -193,8 +193,9 @@ def test_a_failed_write_leaves_no_half_case(monkeypatch, tmp_path):
     """A write that fails halfway (a full disk at case.yaml, the last file) is one line naming the
     folder; a new folder is not left at all (nor its parents made for it, nor the hidden staging
     folder), an existing case written over with ``overwrite`` is left as it was. A failure while
-    the files are moved into an existing folder leaves no case.yaml there: never a folder that
-    looks complete but mixes two imports."""
+    the new set is swapped in (gridplan.io.ResultSet: the old folder renamed aside, the new one
+    renamed in) leaves no case.yaml there: never a folder that looks complete but mixes two
+    imports; the next import puts the old set back first, then completes."""
     import errno
     import os
 
@@ -225,20 +226,20 @@ def test_a_failed_write_leaves_no_half_case(monkeypatch, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["old"]
 
     monkeypatch.setattr(fp, "atomic_text", real)
-    real_replace, calls = os.replace, []
+    import gridplan.io as gio
+    real_rename, calls = os.rename, []
 
-    def fails_second(src, dst):         # the second file moved from the staging folder into old/
-        if Path(dst).parent == old and Path(src).parent != old:
+    def fails_moving_in(src, dst):      # the staging folder renamed onto old/: the second rename
+        if Path(dst) == old:
             calls.append(dst)
-        if len(calls) == 2:
             raise OSError(errno.EIO, "Input/output error", str(dst))
-        return real_replace(src, dst)
-    monkeypatch.setattr(fp.os, "replace", fails_second)
+        return real_rename(src, dst)
+    monkeypatch.setattr(gio.os, "rename", fails_moving_in)
     with pytest.raises(GridplanError, match="Input/output error"):
         from_pypsa(n, old, overwrite=True)
-    monkeypatch.setattr(fp.os, "replace", real_replace)
-    assert len(calls) == 2 and not (old / "case.yaml").exists()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["old"]
+    monkeypatch.setattr(gio.os, "rename", real_rename)
+    assert len(calls) == 1 and not (old / "case.yaml").exists()
+    assert [p.name for p in tmp_path.iterdir() if not p.name.startswith(".")] == []
     rep = from_pypsa(n, old, overwrite=True)           # and a later import completes it
     gridplan.validated_data(rep.case_path)
     assert gridplan.load_case(rep.case_path) is not None

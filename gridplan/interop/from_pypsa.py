@@ -58,9 +58,7 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 import re
-import shutil
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,7 +69,7 @@ import yaml
 
 from ..case.convert import crf
 from ..errors import GridplanError
-from ..io import atomic_text, check_output_folder, folder_mode, make_staging
+from ..io import ResultSet, atomic_text, check_output_folder, folder_error
 
 DISCOUNT_RATE = 0.05
 """Discount rate written into the case; with a lifetime of 1 year the annuity is 1.05."""
@@ -185,7 +183,8 @@ def from_pypsa(network, out_dir, *, name: str | None = None, allow_unmapped: boo
     Refuses (one :class:`GridplanError` line) a non-empty ``out_dir`` unless ``overwrite``, and a
     network with something that changes the optimum and cannot be mapped unless
     ``allow_unmapped`` (then it is left out or approximated as the report says). The folder is
-    written whole or not at all (:func:`write_case_folder`); one that cannot be made or written
+    written whole or not at all (:class:`gridplan.io.ResultSet`: staged, then swapped in; with its
+    ``manifest.json``); one that cannot be made or written
     (under a file, permission denied, a full disk) is one line naming it. A network
     given as an object gets PyPSA's dependent values computed (``calculate_dependent_values``,
     as ``n.optimize`` does); nothing else of it changes.
@@ -203,55 +202,15 @@ def from_pypsa(network, out_dir, *, name: str | None = None, allow_unmapped: boo
         more = f" (and {len(blocking) - 1} more)" if len(blocking) > 1 else ""
         raise GridplanError(f"cannot import the network exactly: {blocking[0]}{more}; pass --allow-unmapped / "
                             "allow_unmapped=True to import the rest")
-    rep.case_path = write_case_folder(out, b.write)
-    return rep
-
-
-def write_case_folder(out: Path, write) -> Path:
-    """Call ``write(folder)`` on a hidden staging folder beside ``out`` and move what it wrote
-    into ``out`` (returns ``out / "case.yaml"``): the case folder is written whole or not at all.
-
-    A folder that does not exist yet is renamed into place in one step. Into an existing folder
-    (empty, or ``overwrite``) the files are moved one by one, the old ``case.yaml`` removed
-    first and the new one moved last, so a failure halfway never leaves a folder that looks
-    like a complete case; other files there are kept. Any OSError (permission denied, a full or
-    read-only disk) is one :class:`GridplanError` line naming the path; what was made for the
-    write (the staging folder, missing parent folders) is removed again.
-    """
-    made, p = [], out.parent
-    while not p.exists():
-        made.append(p)
-        p = p.parent
-    staging = None
+    # the project's result-set mechanism: staged, locked, swapped in whole with a manifest
     try:
-        for p in reversed(made):
-            p.mkdir(mode=folder_mode())
-        staging = make_staging(out)
-        write(staging)
-        if not out.exists():
-            os.rename(staging, out)
-            staging = None
-        else:
-            names = sorted(x.name for x in staging.iterdir())
-            old_case = out / "case.yaml"
-            if old_case.exists() or old_case.is_symlink():
-                old_case.unlink()
-            for fname in [x for x in names if x != "case.yaml"] + ["case.yaml"]:
-                os.replace(staging / fname, out / fname)
-    except OSError as exc:
-        where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
-        raise GridplanError(f"{out}: output folder: got {exc.strerror or exc.__class__.__name__}{where}; "
-                            "expected a folder this user can create and write") from None
-    finally:
-        if staging is not None:
-            shutil.rmtree(staging, ignore_errors=True)
-        if not out.exists():
-            for p in made:          # innermost first; only folders this call made, only if empty
-                try:
-                    p.rmdir()
-                except OSError:
-                    break
-    return out / "case.yaml"
+        with ResultSet(out, keep_failed=False, option="output folder", source=str(network)[:200]) as rs:
+            b.write(rs.path)
+            rs.commit(status="imported")
+    except OSError as exc:      # a full disk, a failed rename: one line naming the folder
+        raise folder_error(out, exc) from None
+    rep.case_path = out / "case.yaml"
+    return rep
 
 
 def load_network(network):
