@@ -113,7 +113,7 @@ def solve(
     Exit codes: 0 optimal; 2 bad input or option; 3 solver failure (no optimum);
     4 hard targets cannot be met; 130 interrupted; 1 internal error.
     """
-    from ..solve import check_solver, lp_format
+    from ..solve import lp_format
     from .common import parse_resolution
 
     res_h = parse_resolution(resolution)
@@ -121,7 +121,6 @@ def solve(
         require_k(typical_days, "--typical-days")
     opts = solve_options(time_limit=time_limit, threads=threads, method=method, dualize=dualize, verbose=verbose,
                          solver=solver)
-    check_solver(opts)
     if write_lp is not None:
         lp_format(write_lp, "--write-lp")
     files = _extra_files(out_dir, excel=excel, netcdf=netcdf, parquet=parquet)

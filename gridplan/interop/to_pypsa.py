@@ -314,6 +314,7 @@ def _add_generators(n, data, sns, carriers, k: float) -> None:
     g = data.gens
     if g.empty:
         return
+    from ..case.convert import efficiency
     from ..model.families.generators import derated, outage_rates
     ex = g["existing_mw"].to_numpy(float)
     bmin, bmax = g["build_min"].to_numpy(float), g["build_max"].to_numpy(float)
@@ -322,7 +323,7 @@ def _add_generators(n, data, sns, carriers, k: float) -> None:
     mr = g["must_run"].to_numpy(float)
     floor = np.where(mr[:, None] > 0, np.minimum(np.minimum(mr[:, None], up),
                                                  ((1.0 - forced) * (1.0 - planned))[:, None]), 0.0)
-    eff = np.array([_efficiency(data.tech, t) for t in g["technology"]])
+    eff = np.array([efficiency(data.tech.loc[t]) for t in g["technology"]])   # gridplan's own rule
     for tech, co2, e in zip(g["technology"], g["co2_t_per_mwh"].to_numpy(float), eff):
         carriers[tech] = co2 * e
     names = _unique(n, "Generator", g.index)
@@ -331,11 +332,6 @@ def _add_generators(n, data, sns, carriers, k: float) -> None:
           capital_cost=g["ann_cost"].to_numpy(float) * k, efficiency=eff,
           marginal_cost=(g["fuel_cost"] + g["vom"] + g["co2_cost"]).to_numpy(float) * k,
           p_max_pu=_series(up, sns, names), p_min_pu=_series(floor, sns, names))
-
-
-def _efficiency(tech: pd.DataFrame, name: str) -> float:
-    e = float(tech.loc[name, "efficiency"]) if "efficiency" in tech.columns else np.nan
-    return e if np.isfinite(e) and e > 0 else 1.0
 
 
 def _add_storage(n, data, sns, carriers, k: float) -> None:
