@@ -65,16 +65,25 @@ def city_accounts_table(ca: pd.DataFrame) -> Table:
     return t
 
 
+SENSE_SIGNS = {">=": "≥", "<=": "≤", "==": "="}
+
+
 def targets_table(tg: pd.DataFrame) -> Table:
-    t = Table(title="targets", title_justify="left")
-    for c in ("id", "required", "achieved", "met", "binding", "dual"):
-        t.add_column(c, justify="right" if c in ("required", "achieved", "dual") else "left", overflow="fold")
+    """One row per target: the plan's figure with its hedge (左右 → about: the model holds the
+    lower edge of the band, so ``required`` can sit below the quote's number), the row the model
+    holds (sense, value, unit), what the plan achieves, and the dual."""
+    t = Table(title="targets (plan: the plan's figure and hedge; required: what the model holds)",
+              title_justify="left")
+    for c in ("id", "plan", "required", "achieved", "met", "binding", "dual"):
+        t.add_column(c, justify="right" if c in ("plan", "required", "achieved", "dual") else "left", overflow="fold")
     for _, r in tg.iterrows():
         share = r["unit"] == "share"
-        f = (lambda v: f"{100 * v:.1f}%") if share else (lambda v: number(v))
+        f = (lambda v: f"{100 * v:.1f}%") if share else (lambda v: f"{number(v)} {r['unit']}")
         dual = f"{number(r['dual'])} {r['dual_unit']}" if r["dual"] else "0"
         met = "yes" if r["met"] else ("[yellow]no (strive)[/]" if r["hedge"] == "strive" else "[red]NO[/]")
-        t.add_row(Text(r["id"]), f(r["required"]), f(r["achieved"]), met, "yes" if r["binding"] else "", dual)
+        plan = f(r["value"]) + ("" if r["hedge"] == "hard" else f" ({r['hedge']})")
+        required = f"{SENSE_SIGNS.get(r['sense'], r['sense'])} {f(r['required'])}"
+        t.add_row(Text(r["id"]), plan, required, f(r["achieved"]), met, "yes" if r["binding"] else "", dual)
     return t
 
 
