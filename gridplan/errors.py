@@ -113,3 +113,27 @@ class TargetsInfeasible(SolveError):
 class NumericalFailure(SolveError):
     """HiGHS ended in an error status (not infeasible, unbounded or stopped by a limit),
     also after the dual-simplex fallback: a numerical failure, not a property of the plan."""
+
+
+# --------------------------------------------------------------------------- solver statuses
+
+STATUS_KINDS = {
+    "Optimal": "optimal",
+    "Infeasible": "infeasible", "Primal infeasible or unbounded": "infeasible",
+    "Unbounded": "unbounded",
+    "Time limit reached": "limit", "Iteration limit reached": "limit", "Bound on objective reached": "limit",
+    "Target for objective reached": "limit", "Solution limit reached": "limit",
+    "Memory limit reached": "limit", "Interrupted by user": "limit", "Interrupted by HiGHS": "limit",
+    "Load error": "refused", "Model error": "refused", "Empty": "refused",
+    "Not Set": "error", "Presolve error": "error", "Solve error": "error", "Postsolve error": "error",
+    "Unknown": "error",
+}
+"""HiGHS model status → what it says: ``optimal``; ``infeasible`` / ``unbounded`` (the model);
+``limit`` (a limit the user set, or an interrupt); ``refused`` (HiGHS did not accept the LP);
+``error`` (the algorithm failed numerically: the only kind re-run with :data:`gridplan.solve.FALLBACK`)."""
+
+
+def status_kind(status: str) -> str:
+    """The kind of a HiGHS model status (:data:`STATUS_KINDS`); a status HiGHS adds later
+    counts as an ``error``, so it is re-run rather than passed on."""
+    return STATUS_KINDS.get(status, "error")

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from .case.targets import kind_of, value_of
+from .errors import status_kind
 
 
 COLUMNS = ["id", "kind", "scope", "hedge", "sense", "value", "required", "achieved", "unit", "met",
@@ -134,6 +135,42 @@ def target_report(res) -> pd.DataFrame:
     out["source_line"] = out["source_line"].astype("Int64")
     out[["met", "binding"]] = out[["met", "binding"]].astype(bool)   # also when there are no targets
     return out
+
+
+# --------------------------------------------------------------------------- the outcome of a run
+
+OUTCOMES = {
+    "optimal": (0, "an optimum that meets every target"),
+    "strive missed": (0, "an optimum that meets every hard target; a strive (力争) target is missed, "
+                         "its shortfall priced at its penalty"),
+    "targets missed": (4, "the hard targets cannot all be met: an elastic solution, each shortfall priced "
+                          "at the elastic penalty (what the plan would take, not a plan that meets them)"),
+    "infeasible": (3, "no operation meets the demand within the network's limits, targets aside"),
+    "solver failure": (3, "the solver stopped without an optimum (a time limit, numerical trouble)"),
+    "input error": (2, "the case could not be read or built"),
+}
+"""Every run ends in one of these outcomes, with the CLI exit code that goes with it and what it
+means. The CLI, :attr:`gridplan.Results.outcome`, ``summary.csv``, the comparison tables and the
+HTML page all use these words; ``status`` keeps HiGHS' own model status beside it."""
+
+FAILED = ("infeasible", "solver failure", "input error")
+"""Outcomes with no solution to report (a batch counts them as failed runs)."""
+
+
+def outcome_of(res) -> str:
+    """The outcome (:data:`OUTCOMES`) of a :class:`gridplan.Results` of any status."""
+    if not res.ok:
+        return "infeasible" if status_kind(res.status) == "infeasible" else "solver failure"
+    tg = res.targets
+    missed = tg[~tg["met"]]
+    if (missed["hedge"] != "strive").any():
+        return "targets missed"
+    return "strive missed" if len(missed) else "optimal"
+
+
+def exit_code(outcome: str) -> int:
+    """The CLI exit code of an outcome (:data:`OUTCOMES`)."""
+    return OUTCOMES[outcome][0]
 
 
 def unmet_targets(res) -> pd.DataFrame:

@@ -49,7 +49,7 @@ from typing import Literal, Optional
 import highspy
 import numpy as np
 
-from .errors import GridplanError, NumericalFailure, SolveError, TargetsInfeasible
+from .errors import STATUS_KINDS, GridplanError, NumericalFailure, SolveError, TargetsInfeasible, status_kind  # noqa: F401
 from .io import atomic_write
 from .model.build import build_context
 from .model.compile import coefficient_ranges, compile_lp
@@ -332,32 +332,11 @@ def _solve_context(ctx, opts: SolveOptions, write_lp=None, lp_names: bool = True
 
 # --------------------------------------------------------------------------- statuses
 
-STATUS_KINDS = {
-    "Optimal": "optimal",
-    "Infeasible": "infeasible", "Primal infeasible or unbounded": "infeasible",
-    "Unbounded": "unbounded",
-    "Time limit reached": "limit", "Iteration limit reached": "limit", "Bound on objective reached": "limit",
-    "Target for objective reached": "limit", "Solution limit reached": "limit",
-    "Memory limit reached": "limit", "Interrupted by user": "limit", "Interrupted by HiGHS": "limit",
-    "Load error": "refused", "Model error": "refused", "Empty": "refused",
-    "Not Set": "error", "Presolve error": "error", "Solve error": "error", "Postsolve error": "error",
-    "Unknown": "error",
-}
-"""HiGHS model status → what it says: ``optimal``; ``infeasible`` / ``unbounded`` (the model);
-``limit`` (a limit the user set, or an interrupt); ``refused`` (HiGHS did not accept the LP);
-``error`` (the algorithm failed numerically: the only kind re-run with :data:`FALLBACK`)."""
-
 FALLBACK = {"solver": "simplex", "presolve": "on"}
 """HiGHS options of the one re-run after an ``error`` status: dual simplex, the most robust
 algorithm HiGHS has, with presolve on (the interior point's failures seen here came out of
 presolve-substituted LPs with huge coefficients, or an interior point that stopped imprecise).
 A time limit applies to each of the two runs."""
-
-
-def status_kind(status: str) -> str:
-    """The kind of a HiGHS model status (:data:`STATUS_KINDS`); a status HiGHS adds later
-    counts as an ``error``, so it is re-run rather than passed on."""
-    return STATUS_KINDS.get(status, "error")
 
 
 def _option(h: highspy.Highs, name: str):

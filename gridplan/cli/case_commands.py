@@ -20,6 +20,7 @@ from ..case.typical_days import require_k
 from ..errors import GridplanError, TargetsInfeasible
 from ..solve import DEFAULT_TIME_LIMIT
 from .common import EXIT_TARGETS, err, fail, out, print_sources, solve_options
+from .progress import solve_with_progress
 from .tables import print_results
 
 
@@ -152,7 +153,7 @@ def _solve_and_print(case: Path, opts, rs, resolution, typical_days, elastic: bo
     when hard targets cannot be met. A set is committed only for an optimal plan."""
     from ..report import diagnosis, missed_hard_targets
     try:
-        res = _solve_with_progress(case, opts, resolution=resolution, typical_days=typical_days, elastic=elastic,
+        res = solve_with_progress(case, opts, resolution=resolution, typical_days=typical_days, elastic=elastic,
                                    quiet=opts.verbose, lp=lp)
     except TargetsInfeasible as exc:
         print_results(exc.results)
@@ -173,27 +174,6 @@ def _solve_and_print(case: Path, opts, rs, resolution, typical_days, elastic: bo
     if elastic and len(res.targets) and len(missed_hard_targets(res)):
         err.print(Text.assemble(("targets not met: ", "bold red"), "\n" + diagnosis(res)))
         raise typer.Exit(EXIT_TARGETS)
-
-
-def _solve_with_progress(path: Path, opts, *, resolution, typical_days, elastic: bool, quiet: bool, lp=None):
-    """Load, prepare, build and solve under a spinner; an infeasible case with hard targets is
-    re-solved in elastic mode by the library and raises :class:`TargetsInfeasible`."""
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
-    from ..case.load import load_case
-    from ..case.prepare import prepare
-    from ..model.build import build_context
-    from ..solve import solve
-
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                  console=err, transient=True, disable=quiet) as prog:
-        task = prog.add_task(f"loading {path}")
-        case = load_case(path)
-        prog.update(task, description="reading profiles and building the model")
-        ctx = build_context(prepare(case, resolution=resolution, typical_days=typical_days), elastic=elastic)
-        who = "HiGHS" if opts.solver == "highs" else opts.solver
-        prog.update(task, description=f"solving with {who} ({ctx.lp.n_rows:,} rows × {ctx.lp.n_cols:,} cols)")
-        return solve(ctx, options=opts, diagnose=True, **(lp or {}))
 
 
 def _write_outputs(res, rs, files: set) -> None:
