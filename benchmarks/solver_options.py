@@ -99,7 +99,7 @@ def solve_with(clp, rp, cp, options: dict, time_limit: float):
     dt = time.perf_counter() - t
     info = h.getInfo()
     return dict(status=h.modelStatusToString(h.getModelStatus()), solve_s=dt,
-                objective=float(info.objective_function_value), iterations=int(info.simplex_iteration_count),
+                objective=float(info.objective_function_value), simplex_iterations=int(info.simplex_iteration_count),
                 ipm_iterations=int(info.ipm_iteration_count),
                 crossover_iterations=int(getattr(info, "crossover_iteration_count", 0)))
 
@@ -153,7 +153,7 @@ def main(argv=None):
             r.update(config=name, order=order, label=label, load=open("/proc/loadavg").read().split()[:3])
             results.append(r)
             print(f"{order:>15} | {name:<32} | {r['status']:<18} | {r['solve_s']:8.2f} s | "
-                  f"obj {r['objective']:.10g} | it {r['iterations']} ipm {r['ipm_iterations']} | load {r['load']}",
+                  f"obj {r['objective']:.10g} | simplex it {r['simplex_iterations']} ipm {r['ipm_iterations']} | load {r['load']}",
                   flush=True)
     ref = next((r["objective"] for r in results if r["status"] == "Optimal"), None)
     lines = [f"coefficient ranges ({label}): " + ", ".join(f"{k} [{v[0]:.3g}, {v[1]:.3g}]" for k, v in rng.items()), "",
@@ -161,7 +161,7 @@ def main(argv=None):
              "|---|---|---|---|---|---|---|"]
     for r in results:
         rel = abs(r["objective"] - ref) / abs(ref) if ref and r["status"] == "Optimal" else float("nan")
-        lines.append(f"| {r['order']} | {r['config']} | {r['status']} | {r['solve_s']:.2f} | {r['iterations']} | "
+        lines.append(f"| {r['order']} | {r['config']} | {r['status']} | {r['solve_s']:.2f} | {r['simplex_iterations']} | "
                      f"{r['ipm_iterations']} | {rel:.1e} |")
     print("\n".join(lines))
     if a.out:

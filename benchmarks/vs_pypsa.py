@@ -207,7 +207,7 @@ def _run(h, out, hooks=(), ctx=None):
     info = h.getInfo()
     out["status"] = h.modelStatusToString(h.getModelStatus())
     out["objective"] = float(info.objective_function_value)
-    out["iterations"] = int(info.simplex_iteration_count)
+    out["simplex_iterations"] = int(info.simplex_iteration_count)
     out["ipm_iterations"] = int(info.ipm_iteration_count)
     sol = h.getSolution()
     x = np.array(sol.col_value)

@@ -14,6 +14,8 @@ Python entry points::
 ``gridplan.solve`` is the module :mod:`gridplan.solve`, callable as its function
 :func:`gridplan.solve.solve` (so ``gridplan.solve.SolveOptions`` works too).
 """
+import logging as _logging
+
 from . import solve   # the callable module, not the function: see the end of gridplan/solve.py
 from .batch import Comparison, compare, sweep
 from .case.load import case_from_dict, load_case
@@ -23,6 +25,8 @@ from .errors import CaseError, GridplanError, NumericalFailure, SolveError, Targ
 from .model.build import build_context, build_model
 from .results import Results
 from .solve import Resolver, SolveOptions, write_lp
+
+_logging.getLogger(__name__).addHandler(_logging.NullHandler())  # messages only where the application sends them
 
 __all__ = ["Case", "CaseData", "Comparison", "compare", "sweep", "CaseError", "GridplanError", "NumericalFailure",
            "Resolver", "Results", "SolveError", "SolveOptions", "TargetsInfeasible", "build_context",

@@ -15,7 +15,10 @@ Columns of ``res.targets`` (one row per target, in the case's order):
   shares), CNY per kW-yr of capacity (capacity kinds), CNY per t CO2, CNY per
   MWh (generation); ``cost_per_pp`` for shares, CNY per percentage point;
 * ``binding`` the row is active and its dual is non-zero; ``met`` achieved
-  reaches ``required``.
+  reaches ``required``. A missed target (``met`` false: a strive target, or any
+  target of an elastic run that cannot be met) is never ``binding`` and has no
+  ``dual`` or ``cost_per_pp`` (NaN): its row's dual is the penalty it pays, which
+  is what ``penalty`` states, not what the target costs.
 
 Dual sign convention: the reported dual is the increase of the annual cost
 (CNY) when the target is tightened by one unit (one more MWh of non-fossil
@@ -35,9 +38,9 @@ from .errors import status_kind
 
 COLUMNS = ["id", "kind", "scope", "hedge", "sense", "value", "required", "achieved", "unit", "met",
            "slack", "shortfall", "shortfall_row", "row_unit", "binding", "dual", "dual_unit", "cost_per_pp",
-           "penalty", "penalty_cny", "source_file", "source_line", "quote"]
+           "penalty", "penalty_cny", "plan", "source_file", "source_line", "quote"]
 TABLE_COLUMNS = ["id", "kind", "scope", "hedge", "sense", "value", "unit", "tolerance", "penalty", "strict",
-                 "description", "source_file", "source_line", "quote"]
+                 "description", "plan", "source_file", "source_line", "quote"]
 
 DUAL_TOL = 1e-6      # CNY per row unit: below this a dual is solver noise
 
@@ -55,7 +58,11 @@ def _scope(t) -> str:
 
 
 def _source(t) -> dict:
-    return {"source_file": t.source.file if t.source else "",
+    """Where the target comes from: ``plan`` is the cited plan's city and title from the shipped
+    index (:mod:`gridplan.case.plans`), "" for a file not in it (a user case's own document)."""
+    from .case.plans import plan_title
+    return {"plan": plan_title(t.source.file) if t.source else "",
+            "source_file": t.source.file if t.source else "",
             "source_line": t.source.line if t.source else None,
             "quote": t.source.quote if t.source else ""}
 
@@ -86,7 +93,7 @@ def target_report(res) -> pd.DataFrame:
     x = res.x
     if x is None:       # not solved to optimality: what is required, nothing achieved
         out = targets_table(res.case)[["id", "kind", "scope", "hedge", "sense", "value", "unit",
-                                       "source_file", "source_line", "quote"]]
+                                       "plan", "source_file", "source_line", "quote"]]
         return out.reindex(columns=COLUMNS)
     rows = []
     for tid, r in ctx.target_rows.items():
@@ -118,6 +125,8 @@ def target_report(res) -> pd.DataFrame:
         # a hard row holds at an optimum; a soft one is met when its shortfall is nil
         # (this also covers shares of an empty denominator, where `achieved` is NaN)
         met = short_row == 0.0
+        if not met:      # the dual of a missed target is its penalty, not what the target costs
+            dual, cost_pp = float("nan"), (float("nan") if cost_pp is not None else None)
         slack = (achieved - r.required) if ge else (r.required - achieved)
         row_act = _val(r.lhs, x) + (short_row if ge else -short_row)
         active = abs(row_act - r.rhs) <= 1e-6 * scale
@@ -127,7 +136,7 @@ def target_report(res) -> pd.DataFrame:
             "met": met, "slack": (max(slack, 0.0) if np.isfinite(slack) else slack) if met else 0.0,
             "shortfall": max(shortfall, 0.0),
             "shortfall_row": short_row, "row_unit": r.row_unit,
-            "binding": bool(active and dual > 0),
+            "binding": bool(met and active and dual > 0),
             "dual": dual * r.dual_factor, "dual_unit": r.dual_unit, "cost_per_pp": cost_pp,
             "penalty": r.penalty_dual if r.soft else None, "penalty_cny": short_row * r.penalty,
             **_source(t)})
@@ -148,12 +157,13 @@ OUTCOMES = {
     "infeasible": (3, "no operation meets the demand within the network's limits, targets aside"),
     "solver failure": (3, "the solver stopped without an optimum (a time limit, numerical trouble)"),
     "input error": (2, "the case could not be read or built"),
+    "internal error": (1, "gridplan itself failed (a bug: please report it with the case)"),
 }
 """Every run ends in one of these outcomes, with the CLI exit code that goes with it and what it
 means. The CLI, :attr:`gridplan.Results.outcome`, ``summary.csv``, the comparison tables and the
 HTML page all use these words; ``status`` keeps HiGHS' own model status beside it."""
 
-FAILED = ("infeasible", "solver failure", "input error")
+FAILED = ("infeasible", "solver failure", "input error", "internal error")
 """Outcomes with no solution to report (a batch counts them as failed runs)."""
 
 
@@ -171,6 +181,28 @@ def outcome_of(res) -> str:
 def exit_code(outcome: str) -> int:
     """The CLI exit code of an outcome (:data:`OUTCOMES`)."""
     return OUTCOMES[outcome][0]
+
+
+def outcome_of_error(exc: BaseException) -> str:
+    """The outcome of a run that raised ``exc`` instead of returning Results: hard targets out of
+    reach (the elastic re-solve's diagnosis), an infeasible operation, a solver that stopped, bad
+    input, or a bug."""
+    from .errors import GridplanError, SolveError, TargetsInfeasible
+    if isinstance(exc, TargetsInfeasible):
+        return "targets missed"
+    if isinstance(exc, SolveError):
+        return "infeasible" if status_kind(exc.status) == "infeasible" else "solver failure"
+    return "input error" if isinstance(exc, GridplanError) else "internal error"
+
+
+def outcome_counts(outcomes) -> str:
+    """"6 runs: 4 optimal, 1 strive missed, 1 targets missed, 0 failed": every outcome that
+    occurs, in :data:`OUTCOMES` order, the failed ones (:data:`FAILED`) counted together."""
+    outcomes = list(outcomes)
+    n = len(outcomes)
+    parts = [f"{outcomes.count(o)} {o}" for o in OUTCOMES if o not in FAILED and (outcomes.count(o) or o == "optimal")]
+    failed = sum(outcomes.count(o) for o in FAILED)
+    return f"{n} run{'s' if n != 1 else ''}: " + ", ".join(parts + [f"{failed} failed"])
 
 
 def unmet_targets(res) -> pd.DataFrame:
@@ -202,3 +234,144 @@ def diagnosis(res) -> str:
         lines.append(f"{r['id']} ({r['kind']}, {r['hedge']}): requires {r['sense']} {fmt(r['required'])}, "
                      f"plan reaches {fmt(r['achieved'])}; shortfall {short}{src}")
     return "\n".join(lines) if lines else "all targets met"
+
+
+# --------------------------------------------------------------------------- a notebook's view
+
+_OUTCOME_COLOURS = {"optimal": "#1b7f3b", "strive missed": "#b36b00", "targets missed": "#c0392b",
+                    "infeasible": "#c0392b", "solver failure": "#c0392b", "input error": "#c0392b"}
+
+
+def _fmt_target(v, unit) -> str:
+    if v is None or (isinstance(v, float) and not np.isfinite(v)):
+        return "—"
+    return f"{100 * v:.2f} %" if unit == "share" else f"{v:,.6g} {unit}"
+
+
+def results_html(res) -> str:
+    """``Results._repr_html_``: the outcome (coloured, with its meaning), the headline figures,
+    capacity by bus and technology, and the targets (met yes/no; a missed target's shortfall,
+    never its penalty as a cost). Plain HTML tables, no assets, for a notebook cell."""
+    import html
+    o = outcome_of(res)
+    head = (f'<p><b>{html.escape(res.case.name)}</b> ({res.case.year}): <b style="color:'
+            f'{_OUTCOME_COLOURS[o]}">{html.escape(o)}</b> — {html.escape(OUTCOMES[o][1])}</p>')
+    if not res.ok:
+        return head + f"<p>HiGHS status: {html.escape(res.status)}</p>"
+    s = res.summary()
+    facts = pd.DataFrame({"": [f"{s['system_cost_cny'] / 1e8:,.2f} 亿 CNY/yr", f"{s['cost_per_mwh_cny']:,.1f} CNY/MWh",
+                               f"{s['demand_mwh'] / 1e6:,.2f} TWh", f"{s['emissions_t'] / 1e6:,.3f} Mt CO2",
+                               f"{100 * s['non_fossil_electricity_share']:.1f} %", f"{s['shed_mwh']:,.0f} MWh"]},
+                         index=["system cost (annualised, penalties excluded)", "net cost per MWh of demand",
+                                "demand", "emissions", "non-fossil share of electricity", "load shed"])
+    tg = res.targets
+    rows = pd.DataFrame({
+        "target": tg["id"], "kind": tg["kind"], "required": [f"{'≥' if r.sense == '>=' else '≤'} {_fmt_target(r.required, r.unit)}"
+                                                              for r in tg.itertuples()],
+        "achieved": [_fmt_target(r.achieved, r.unit) for r in tg.itertuples()],
+        "met": np.where(tg["met"], "yes", "no"),
+        "shortfall": [("" if r.met else f"{100 * r.shortfall:.2f} pp" if r.unit == "share" else
+                       _fmt_target(r.shortfall, r.unit)) for r in tg.itertuples()],
+        "marginal cost": [f"{r.dual:,.4g} {r.dual_unit}" if r.binding else ("—" if not r.met else "0")
+                          for r in tg.itertuples()]})
+    return (head + facts.to_html(header=False) + "<p><b>capacity by bus (MW)</b></p>"
+            + res.capacity_by_bus().round(1).to_html() + "<p><b>targets</b></p>" + rows.to_html(index=False))
+
+
+# --------------------------------------------------------------------------- the result set's guide
+
+def _day(day) -> str:
+    """'29 Dec' for a date."""
+    return f"{day.day} {day.strftime('%b')}"
+
+
+def stress_lines(days, top: int = 3) -> list[str]:
+    """The ``top`` most stressed days of ``Results.days`` (most load shed, then the highest bus
+    price, then the highest demand) as short lines; the days of one typical day are one line."""
+    lines = ["most stressed days (by load shed, highest price, demand; every day in days.csv):"]
+    for _, group in list(days.groupby("stress_rank", sort=True))[:top]:
+        d = group.iloc[0]
+        when = _day(d["date"]) + (f" + {len(group) - 1} like it (typical day {d['typical_day']})"
+                                  if len(group) > 1 else "")
+        shed = f"{d['shed_mwh']:,.0f} MWh shed; " if d["shed_mwh"] > 0 else ""
+        lines.append(f"  {when}: {shed}up to {d['peak_price_cny_per_mwh']:,.0f} CNY/MWh "
+                     f"({d['peak_price_bus']} {d['peak_price_time']}); peak {d['peak_demand_mw']:,.0f} MW")
+    return lines
+
+
+FILES = {
+    "summary.csv": "the headline figures: outcome, costs (CNY/yr), demand (MWh), emissions (t CO2), shares",
+    "targets.csv": "one row per target: required, achieved, met, shortfall, binding, dual in plain units "
+                   "(dual_unit), cost_per_pp for shares, the plan's file, line and words",
+    "capacities.csv": "every asset: existing, built, total (MW; storage energy in MWh)",
+    "costs.csv": "the annualised cost by term (CNY/yr)",
+    "days.csv": "one row per calendar day: peak demand, highest price (where, when), load shed, stress_rank",
+    "snapshots.csv": "where each snapshot of the hourly frames sits in time, and its weight (h)",
+    "dispatch.csv": "what every unit injects per snapshot (MW; charging and exports negative)",
+    "prices.csv": "the marginal cost of electricity per snapshot and bus (CNY/MWh)",
+    "flows.csv": "line flows per snapshot (MW, bus0 → bus1 positive)",
+    "storage_levels.csv": "storage and reservoir levels (MWh), per snapshot or per hour of the year",
+    "energy.csv": "annual energy per unit (MWh/yr)", "emissions.csv": "annual CO2 per unit (t/yr)",
+    "curtailment.csv": "available, generated and curtailed energy per unit (MWh/yr)",
+    "curtailment_by_technology.csv": "the same per technology, with the share curtailed",
+    "shedding.csv": "load not served per bus (MWh/yr, hours, MW)",
+    "electrification.csv": "electrification chosen per bus (MWh/yr) and the fossil tce it displaces",
+    "city_accounts.csv": "each city's statistics: demand, non-fossil electricity, CO2, energy shares",
+    "capacity.png": "capacity by bus and technology (hatched existing, solid built)",
+    "dispatch.png": "supply by technology over the most stressed week or the typical days, with prices",
+    "network.png": "the buses on a map with what is built and the lines' flows (network cases)",
+    "highs.log": "the solver's log", "manifest.json": "what made these files: inputs (SHA-256), settings, version",
+}
+"""What each file of a result set holds (README.md of the set lists those present)."""
+
+
+def _target_line(r) -> str:
+    fmt = (lambda v: f"{100 * v:.2f} %") if r["unit"] == "share" else (lambda v: f"{v:,.6g} {r['unit']}")
+    sense = "≥" if r["sense"] == ">=" else "≤"
+    line = f"- `{r['id']}` ({r['kind']}): required {sense} {fmt(r['required'])}, achieved {fmt(r['achieved'])}"
+    if not r["met"]:
+        short = f"{100 * r['shortfall']:.2f} pp" if r["unit"] == "share" else fmt(r["shortfall"])
+        return line + f"; **short by {short}**"
+    if r["binding"]:
+        cost = (f"{r['cost_per_pp']:,.0f} CNY/yr per percentage point" if r["unit"] == "share"
+                and pd.notna(r["cost_per_pp"]) else f"{r['dual']:,.4g} {r['dual_unit']}")
+        return line + f"; binding, tightening it costs {cost}"
+    return line
+
+
+def result_guide(res, files=()) -> str:
+    """README.md of a result set: the outcome in words, the targets missed and binding (with
+    what tightening each costs), what is built where, the stressed days, and what each file in
+    ``files`` holds — so the folder reads without gridplan."""
+    o = outcome_of(res)
+    lines = [f"# {res.case.name} ({res.case.year}): {o}", "", OUTCOMES[o][1][0].upper() + OUTCOMES[o][1][1:] + ".", ""]
+    if not res.ok:
+        return "\n".join(lines + [f"HiGHS status: {res.status}.", ""])
+    d = res.data
+    how = (f"{d.clustering.k} typical days linked across the year" if d.typical_day_of is not None
+           else f"{d.T} snapshots of {float(d.duration[0]):g} h")
+    s = res.summary()
+    lines += [f"Solved over {how}{' with every hard target elastic' if res.elastic else ''}; HiGHS status "
+              f"{res.status}. System cost {s['system_cost_cny'] / 1e8:,.2f} 亿 CNY/yr (penalties excluded), "
+              f"{s['emissions_t'] / 1e6:,.3f} Mt CO2, load shed {s['shed_mwh']:,.0f} MWh.", ""]
+    tg = res.targets
+    lines += ["## Targets", ""]
+    if not len(tg):
+        lines += ["(none in this case)", ""]
+    for title, part in (("Missed", tg[~tg["met"]]), ("Binding (met, with a cost at the margin)", tg[tg["binding"]]),
+                        ("Met with room to spare", tg[tg["met"] & ~tg["binding"]])):
+        if len(part):
+            lines += [f"{title}:", "", *[_target_line(r) for _, r in part.iterrows()], ""]
+    built = res.capacities
+    built = built[(built["built"] > 0.5) & (built["unit"] == "MW")]
+    lines += ["## What the plan builds (MW)", ""]
+    lines += [f"- {r['bus']}: {r['technology']} +{r['built']:,.0f} MW (to {r['total']:,.0f})"
+              for _, r in built.groupby(["bus", "technology"], as_index=False)[["built", "total"]].sum().iterrows()] \
+        or ["- nothing new"]
+    lines += ["", "## When the system is stressed", "", *[ln.strip() if i == 0 else "- " + ln.strip()
+                                                         for i, ln in enumerate(stress_lines(res.days))], ""]
+    present = [f for f in FILES if f in set(files)]
+    if present:
+        lines += ["## Files", "", "| file | what it holds |", "|---|---|",
+                  *[f"| {f} | {FILES[f]} |" for f in present], ""]
+    return "\n".join(lines)

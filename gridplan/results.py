@@ -88,7 +88,35 @@ class Results:
 
     @property
     def ok(self) -> bool:
+        """A solution to report (HiGHS found an optimum). It may still miss targets: see :attr:`outcome`."""
         return self.status == "Optimal" and self.x is not None
+
+    @property
+    def outcome(self) -> str:
+        """What this run is, in the words every output uses (:data:`gridplan.report.OUTCOMES`):
+        ``optimal``, ``strive missed``, ``targets missed`` (an elastic solution), ``infeasible``
+        or ``solver failure``."""
+        from .report import outcome_of
+        return outcome_of(self)
+
+    @property
+    def elastic(self) -> bool:
+        """Solved with every hard target made elastic (its shortfall priced instead of forbidden)."""
+        return bool(self.ctx.elastic)
+
+    def __repr__(self) -> str:
+        head = f"<gridplan.Results {self.case.name} ({self.case.year}): {self.outcome}"
+        if not self.ok:
+            return head + f", HiGHS status {self.status!r}>"
+        s = self.summary()
+        return (head + f"{', elastic' if self.elastic else ''}; system cost {s['system_cost_cny'] / 1e8:,.2f} 亿 CNY/yr,"
+                f" {s['emissions_t'] / 1e6:,.3f} Mt CO2, {len(self.targets)} targets"
+                f" ({int((~self.targets['met']).sum())} missed, {int(self.targets['binding'].sum())} binding)>")
+
+    def _repr_html_(self) -> str:
+        """A notebook's view: the outcome, the headline figures, capacity by bus and the targets."""
+        from .report import results_html
+        return results_html(self)
 
     @property
     def objective(self) -> float:
@@ -270,6 +298,54 @@ class Results:
             return pd.DataFrame(columns=["snapshot", "name", "flow_mw", "bus0", "bus1"])
         return self._tidy(self.value("line_flow"), d.lines.index, "flow_mw",
                           bus0=d.lines["bus0"], bus1=d.lines["bus1"])
+
+    @cached_property
+    def days(self) -> pd.DataFrame:
+        """One row per calendar day of the case's year: when the system is stressed.
+
+        ``date``; ``typical_day`` (typical-day runs: the typical day that stands for it, whose
+        figures the day takes; empty otherwise); ``peak_demand_mw`` (all buses, base demand);
+        ``peak_price_cny_per_mwh`` with its ``peak_price_bus`` and ``peak_price_time`` (the
+        highest bus price of the day: where and when capacity or a line is short); ``shed_mwh``
+        (load not served that day); ``stress_rank`` (1 = most stressed: most load shed, then the
+        highest price, then the highest demand; days of one typical day share a rank).
+        """
+        d = self.data
+        hour = np.asarray(d.snapshot_hour, dtype=np.int64)
+        prices = self.prices.to_numpy(float)                     # snapshot × bus
+        demand = d.demand.sum(axis=0)
+        shed_mw = self.value("shed").sum(axis=0)
+        if d.typical_day_of is None:       # chronological: a snapshot's day is its first hour's
+            group = hour // 24
+            calendar_group = np.arange(hour.max() // 24 + 1)
+            energy_h = np.asarray(d.duration, float)             # hours each snapshot lasts
+        else:                              # typical days: a calendar day takes its typical day's hours
+            group = np.asarray(d.typical_day_of, dtype=np.int64)
+            calendar_group = np.asarray(d.day_sequence, dtype=np.int64)
+            energy_h = np.ones(len(hour))                        # one representative hour each
+        n = int(group.max()) + 1
+        bus_of = prices.argmax(axis=1)
+        per = pd.DataFrame({"g": group, "demand": demand, "price": prices.max(axis=1),
+                            "bus": np.asarray(self.prices.columns)[bus_of], "hod": hour % 24,
+                            "shed": shed_mw * energy_h})
+        top = per.loc[per.groupby("g")["price"].idxmax()].set_index("g").reindex(range(n))
+        agg = per.groupby("g").agg(peak=("demand", "max"), shed=("shed", "sum")).reindex(range(n))
+        jan1 = pd.Timestamp(year=int(self.case.year), month=1, day=1)
+        frame = pd.DataFrame({
+            "date": (jan1 + pd.to_timedelta(np.arange(len(calendar_group)), unit="D")).date,
+            "typical_day": pd.array(calendar_group if d.typical_day_of is not None else [pd.NA] * len(calendar_group),
+                                    dtype="Int64"),
+            "peak_demand_mw": agg["peak"].to_numpy()[calendar_group],
+            "peak_price_cny_per_mwh": top["price"].to_numpy()[calendar_group],
+            "peak_price_bus": top["bus"].to_numpy()[calendar_group],
+            "peak_price_time": [f"{int(h):02d}:00" for h in top["hod"].to_numpy()[calendar_group]],
+            "shed_mwh": _clean(agg["shed"].to_numpy()[calendar_group], 1e-3)})
+        stress = ["shed_mwh", "peak_price_cny_per_mwh", "peak_demand_mw"]
+        order = frame.sort_values(stress, ascending=False)
+        key = list(zip(*(order[c].round(3) for c in stress)))
+        ranks = pd.Series(pd.factorize(pd.Series(key, dtype=object))[0] + 1, index=order.index)
+        frame["stress_rank"] = ranks.reindex(frame.index).astype(int)
+        return frame
 
     @cached_property
     def curtailment(self) -> pd.DataFrame:
@@ -460,26 +536,39 @@ class Results:
         return float(c.loc[c["term"] == "target_shortfall", "cny"].sum())
 
     def summary(self) -> dict:
-        """Headline numbers. ``demand_mwh`` is the base demand + electrification (both also given
-        apart, with the tce of fossil final energy electrification displaces); ``cost_per_mwh_cny``
-        divides by it. ``system_cost_cny`` is the objective without target penalties (what the
-        plan costs to build and run, VoLL of any shed load included); ``total_cost_cny`` is the
-        objective itself."""
+        """Headline numbers. ``outcome`` is :attr:`outcome`, ``status`` HiGHS' model status.
+        ``demand_mwh`` is the base demand + electrification (both also given apart, with the tce of
+        fossil final energy electrification displaces). ``system_cost_cny`` is the objective
+        without target penalties (what the plan costs to build and run, VoLL of any shed load
+        included, export revenue deducted); ``total_cost_cny`` is the objective itself.
+        ``cost_per_mwh_cny`` = system cost / demand: the *net* cost per MWh of the city's own
+        demand, after export revenue (for a net exporter of hydro it can be small or negative,
+        and is not a supply cost); ``gross_cost_per_mwh_cny`` = (system cost + export revenue) /
+        (demand + exported MWh): what each MWh the system supplies, at home or exported, costs
+        before it is sold."""
         shed = self.shedding["shed_mwh"].sum()
         penalty = self.target_penalty
         system = self.objective - penalty
+        exported = self.exchanged_mwh("export_p")
+        c = self.costs
+        export_revenue = -float(c.loc[c["term"] == "export", "cny"].sum())
+        supplied = self.demand_mwh + exported
         return {
-            "case": self.case.name, "year": self.case.year, "status": self.status,
+            "case": self.case.name, "year": self.case.year, "outcome": self.outcome, "status": self.status,
+            "elastic": self.elastic,
             "total_cost_cny": self.objective, "system_cost_cny": system, "target_penalty_cny": penalty,
             "demand_mwh": self.demand_mwh, "base_demand_mwh": self.base_demand_mwh,
             "electrification_mwh": self.total("electrification"), "displaced_fossil_tce": self.total("displaced_fossil"),
             "cost_per_mwh_cny": system / self.demand_mwh if self.demand_mwh else float("nan"),
+            "export_revenue_cny": export_revenue,
+            "gross_cost_per_mwh_cny": (system + export_revenue) / supplied if supplied else float("nan"),
             "emissions_t": float(self.emissions["t_co2"].sum()) if len(self.emissions) else 0.0,
             "non_fossil_electricity_share": self.non_fossil_electricity_share,
             "curtailed_mwh": float(self.curtailment["curtailed_mwh"].sum()) if len(self.curtailment) else 0.0,
             "import_mwh": self.exchanged_mwh("import_p"), "export_mwh": self.exchanged_mwh("export_p"),
             "shed_mwh": float(shed),
-            **{k: v for k, v in self.facts.items() if k not in ("coefficient_ranges",)},
+            # the facts, less the objective in model money (kCNY; total_cost_cny is the same in CNY)
+            **{k: v for k, v in self.facts.items() if k not in ("coefficient_ranges", "objective", "status")},
         }
 
     # ------------------------------------------------------------------ output
@@ -491,7 +580,7 @@ class Results:
         "shedding": lambda r: r.shedding.reset_index(), "prices": lambda r: r.prices.reset_index(),
         "electrification": lambda r: r.electrification.reset_index(),
         "city_accounts": lambda r: r.city_accounts.reset_index(), "dispatch": lambda r: r.dispatch, "storage_levels": lambda r: r.storage_levels, "flows": lambda r: r.flows,
-        "snapshots": lambda r: r.snapshot_table,
+        "snapshots": lambda r: r.snapshot_table, "days": lambda r: r.days,
     }
     """Every output frame by name (one CSV / sheet each)."""
 
@@ -513,6 +602,15 @@ class Results:
         folder that is itself being staged (:class:`gridplan.io.ResultSet`)."""
         return write_csv_frames(folder, self.frames())
 
+    def write_guide(self, folder) -> Path:
+        """README.md into ``folder``: the outcome, the targets missed and binding, what is built,
+        the stressed days and what each file there holds (:func:`gridplan.report.result_guide`)."""
+        from .report import result_guide
+        folder = Path(folder)
+        names = [p.name for p in folder.iterdir()] + ["highs.log", "manifest.json"]
+        return atomic_write(folder / "README.md",
+                            lambda tmp: Path(tmp).write_text(result_guide(self, names), encoding="utf-8"))
+
     def to_csv(self, folder) -> Path:
         """One CSV per frame in ``folder``, written whole or not at all: staged beside it and
         moved into place in one step with ``manifest.json`` (:class:`gridplan.io.ResultSet`; a
@@ -520,7 +618,8 @@ class Results:
         with ResultSet(folder, case=str(getattr(self.case, "_path", None) or self.case.name),
                        inputs=self.input_hashes()) as rs:
             self.write_csv(rs.path)
-            return rs.commit(status=self.status, total_cost_cny=self.objective)
+            self.write_guide(rs.path)
+            return rs.commit(status=self.status, outcome=self.outcome, total_cost_cny=self.objective)
 
     def input_hashes(self) -> dict:
         """SHA-256 of the case file and every file it names, as the CLI's manifest and a batch

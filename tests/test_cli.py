@@ -24,7 +24,7 @@ def test_solve_five_city_case_prints_table_and_writes_results(tmp_path):
     out = tmp_path / "out"
     p = run("solve", FIVE, "--resolution", "24h", "--out", out, "--excel")
     assert p.returncode == 0, p.stderr
-    assert "capacity (MW)" in p.stdout
+    assert "capacity (MW" in p.stdout
     assert "total annualised cost" in p.stdout
     for name in ("chengdu", "panzhihua", "sichuan_grid"):
         assert name in p.stdout
@@ -35,6 +35,12 @@ def test_solve_five_city_case_prints_table_and_writes_results(tmp_path):
     assert ((caps["existing"] + caps["built"] - caps["total"]).abs() < 1e-3).all()
     assert (out / "highs.log").exists()
     assert (out / "capacity.png").stat().st_size > 10_000 and (out / "dispatch.png").stat().st_size > 10_000
+    assert (out / "network.png").stat().st_size > 10_000              # a network case: its map
+    assert summary.loc[0, "outcome"] == "optimal"
+    guide = (out / "README.md").read_text(encoding="utf-8")
+    assert guide.startswith("# sichuan5_2030 (2030): optimal") and "## When the system is stressed" in guide
+    days = pd.read_csv(out / "days.csv")
+    assert len(days) == 365 and days["stress_rank"].min() == 1
     assert pd.read_excel(out / "results.xlsx", sheet_name="capacities").shape == caps.shape
     # no temporary files left behind by the atomic writes
     assert not list(out.glob(".*.tmp*"))
@@ -129,14 +135,27 @@ def _infeasible_share_case(tmp_path: Path) -> Path:
 
 
 def test_infeasible_targets_exit_4_with_the_diagnosis(tmp_path):
+    """Both routes to "targets missed" exit 4, print the 10-pp shortfall (derived in
+    :func:`_infeasible_share_case`) and, with --out, write the elastic solution as a whole set
+    labelled "targets missed" (summary.csv, manifest.json, targets.csv met = False)."""
     f = _infeasible_share_case(tmp_path)
-    p = run("solve", f)
-    assert p.returncode == 4, p.stderr
-    assert "infeasible: the hard targets of gas_solar cannot all be met" in p.stderr
-    assert "nf_share" in p.stderr and "shortfall 10.00 pp" in p.stderr
-    assert "capacity (MW)" in p.stdout                      # the elastic plan is printed
-    p = run("solve", f, "--elastic")
-    assert p.returncode == 4 and "targets not met:" in p.stderr and "shortfall 10.00 pp" in p.stderr
+    for flags in ((), ("--elastic",)):
+        out = tmp_path / f"out{len(flags)}"
+        p = run("solve", f, "--out", out, *flags)
+        assert p.returncode == 4, p.stderr
+        assert "targets missed:" in p.stderr and "gas_solar" in p.stderr
+        assert "nf_share" in p.stderr and "shortfall 10.00 pp" in p.stderr
+        assert "capacity (MW" in p.stdout                       # the elastic plan is printed
+        assert "the elastic solution" in p.stdout
+        manifest = json.loads((out / "manifest.json").read_text())
+        assert manifest["outcome"] == "targets missed" and manifest["elastic"] is True
+        summary = pd.read_csv(out / "summary.csv")
+        assert summary.loc[0, "outcome"] == "targets missed" and bool(summary.loc[0, "elastic"])
+        tg = pd.read_csv(out / "targets.csv").set_index("id")
+        assert not tg.loc["nf_share", "met"] and tg.loc["nf_share", "shortfall"] == pytest.approx(0.10, abs=1e-6)
+        assert pd.isna(tg.loc["nf_share", "dual"])              # a penalty, not a cost
+        guide = (out / "README.md").read_text(encoding="utf-8")
+        assert guide.startswith("# gas_solar (2030): targets missed") and "short by 10.00 pp" in guide
 
 
 def test_fail_prints_one_error_line_per_problem(capsys):

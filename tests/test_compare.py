@@ -109,7 +109,7 @@ def test_sweep_runs_from_sets_and_csv(cases, tmp_path):
     assert [r.overrides for r in runs] == [
         {"targets.nf_share.value": v, "technologies.overrides.gas.capex_cny_per_kw": c}
         for v in (0.3, 0.4) for c in (1000, 1200)]
-    assert runs[0].name == "gas_solar__value=0.3_capex_cny_per_kw=1000"
+    assert runs[0].name == "gas_solar__nf_share.value=0.3_gas.capex_cny_per_kw=1000"
     csv = tmp_path / "scen.csv"
     csv.write_text("name,targets.nf_share.value,generators.town_solar.max_mw\nlow,0.3,\nhigh,0.4,90\n")
     runs = sweep_runs(cases / "gas_solar.yaml", scenarios=csv)
@@ -187,7 +187,10 @@ def test_failures_are_reported_and_do_not_stop_the_batch(batch):
     assert pd.isna(t.loc["broken", "total_cost_cny"])
     meta = json.loads((out / "cases" / "broken" / "meta.json").read_text())
     assert meta["status"] == "error" and not meta["ok"] and "max_mw" in meta["error"]
-    assert "Failed runs" in cmp.markdown() and "broken" in cmp.markdown()
+    assert t.loc["broken", "outcome"] == "input error" and t.loc["too_green", "outcome"] == "targets missed"
+    assert "shortfall" in t.loc["too_green", "error"]          # the elastic diagnosis, not a bare status
+    assert "Runs without a solution" in cmp.markdown() and "broken" in cmp.markdown()
+    assert cmp.exit_code == 5                                  # a run failed (broken): 5 before 4
 
 
 def test_output_folder(batch):
@@ -237,7 +240,7 @@ def test_sweep_cost_difference(cases, tmp_path):
     assert t["total_cost_cny"].iloc[1] - t["total_cost_cny"].iloc[0] == pytest.approx(0.1 * 2400 * DUAL, rel=1e-7)
     assert t["built_mw_solar"].tolist() == pytest.approx([60, 80])
     assert cmp.targets["targets.nf_share.value"].tolist() == [0.3, 0.4]
-    assert (tmp_path / "cases" / "gas_solar__value=0.4" / "meta.json").exists()
+    assert (tmp_path / "cases" / "gas_solar__nf_share.value=0.4" / "meta.json").exists()
 
 
 def test_dask_cluster_gives_the_same_table(batch, cases, tmp_path):

@@ -30,7 +30,7 @@ GAS_ONLY = 100 * 1e6 * 0.06 / (1 - 1.06 ** -10) + 2400 * 360.0
 SET = {"summary.csv", "capacities.csv", "costs.csv", "targets.csv", "energy.csv", "emissions.csv",
        "curtailment.csv", "curtailment_by_technology.csv", "shedding.csv", "prices.csv", "electrification.csv", "city_accounts.csv", "dispatch.csv",
        "storage_levels.csv",
-       "flows.csv", "snapshots.csv",
+       "flows.csv", "snapshots.csv", "days.csv", "README.md",
        "capacity.png", "dispatch.png", "highs.log", "manifest.json"}
 
 
@@ -60,18 +60,33 @@ def test_solve_writes_the_whole_set_with_a_manifest(tmp_path):
     assert leftovers(tmp_path, "out") == []
 
 
-def test_infeasible_run_leaves_the_previous_set_and_its_log_beside_it(tmp_path):
+def test_targets_out_of_reach_write_the_elastic_set_labelled(tmp_path):
+    """Exit 4 still writes a whole set: the elastic solution, labelled "targets missed" in the
+    manifest and summary.csv (issue #19), in place of the previous optimal set."""
+    out = tmp_path / "out"
+    assert cli("solve", GOOD, "--out", out).exit_code == 0
+    r = cli("solve", INFEASIBLE, "--out", out)
+    assert r.exit_code == 4
+    assert "the elastic solution" in " ".join(r.output.split())
+    assert {p.name for p in out.iterdir()} == SET
+    m = json.loads((out / "manifest.json").read_text())
+    assert m["outcome"] == "targets missed" and m["elastic"] is True and m["status"] == "Optimal"
+    assert pd.read_csv(out / "summary.csv").loc[0, "outcome"] == "targets missed"
+    assert not (tmp_path / "out.failed").exists() and leftovers(tmp_path, "out") == []
+
+
+def test_solver_failure_leaves_the_previous_set_and_its_log_beside_it(tmp_path):
     out = tmp_path / "out"
     assert cli("solve", GOOD, "--out", out).exit_code == 0
     before = listing(out)
-    r = cli("solve", INFEASIBLE, "--out", out)
-    assert r.exit_code == 4
+    r = cli("solve", GOOD, "--out", out, "--time-limit", "0.000001")
+    assert r.exit_code == 3
     assert f"the solver log is in {out}.failed/; {out}/ was left as it was" in " ".join(r.output.split())
     assert listing(out) == before
     failed = tmp_path / "out.failed"
     assert {p.name for p in failed.iterdir()} == {"highs.log", "manifest.json"}
     m = json.loads((failed / "manifest.json").read_text())
-    assert m["status"] == "failed" and m["error"] == "solver status 'Infeasible': the hard targets cannot all be met"
+    assert m["status"] == "failed" and "Time limit reached" in m["error"]
     assert leftovers(tmp_path, "out") == []
     assert cli("solve", GOOD, "--out", out).exit_code == 0     # a complete set again: the failure is gone
     assert not failed.exists()
@@ -83,7 +98,7 @@ def test_a_frame_that_raises_leaves_the_previous_set(tmp_path, monkeypatch):
     out = tmp_path / "res"
     res.to_csv(out)
     before = listing(out)
-    assert set(before) == {f"{n}.csv" for n in res.FRAMES} | {"manifest.json"}
+    assert set(before) == {f"{n}.csv" for n in res.FRAMES} | {"manifest.json", "README.md"}
 
     def broken(r):
         raise RuntimeError("disk full")

@@ -23,6 +23,7 @@ the target by one unit, >= 0.
 """
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -434,7 +435,9 @@ def test_strive(make, penalty, strict, met, solar):
         assert r["shortfall_row"] == pytest.approx(720.0) and r["row_unit"] == "MWh"
         assert r["penalty"] == 500.0
         assert r["penalty_cny"] == pytest.approx(720.0 * 500.0)
-        assert r["dual"] == pytest.approx(500.0)
+        # the row's dual is the penalty, reported as such, never as the target's cost
+        assert np.isnan(r["dual"]) and np.isnan(r["cost_per_pp"]) and not r["binding"]
+        assert res.outcome == "strive missed"
         costs = res.costs.set_index("term")["cny"]
         assert costs["target_shortfall"] == pytest.approx(360_000.0)
         assert list(unmet_targets(res)["id"]) == ["nf"]
@@ -446,6 +449,7 @@ def test_strive(make, penalty, strict, met, solar):
         assert r["achieved"] == pytest.approx(0.3)
         assert r["shortfall"] == 0.0 and r["penalty_cny"] == 0.0
         assert r["dual"] == pytest.approx(SOLAR_EXTRA)
+        assert res.outcome == "optimal"
 
 
 def test_strive_capacity_penalty_in_dual_units(make):
@@ -460,7 +464,8 @@ def test_strive_capacity_penalty_in_dual_units(make):
     r = _row(res, "wind_floor")
     assert _cap(res, "wind_a") == pytest.approx(0.0)
     assert not r["met"] and r["shortfall"] == pytest.approx(50.0)
-    assert r["penalty_cny"] == pytest.approx(100_000.0) and r["dual"] == pytest.approx(2.0)
+    assert r["penalty_cny"] == pytest.approx(100_000.0) and r["penalty"] == pytest.approx(2.0)
+    assert np.isnan(r["dual"])        # its row's dual is that penalty, not a cost of the target
     res = gridplan.solve(make(generators=[GAS, WIND], targets=[dict(t, penalty=3.0)]))
     assert _cap(res, "wind_a") == pytest.approx(50.0) and _row(res, "wind_floor")["met"]
     assert _row(res, "wind_floor")["dual"] == pytest.approx(2.84)

@@ -11,6 +11,7 @@ from typing import Sequence
 import pandas as pd
 
 from ..io import MANIFEST, atomic_text, write_csv_frames, write_excel_sheets, write_manifest
+from ..report import FAILED, outcome_counts
 from .runs import FACT_FIELDS, SUMMARY_FIELDS, TARGET_COLUMNS
 
 
@@ -21,8 +22,11 @@ def _marginal(row) -> tuple[float, str]:
     """The cost of tightening a target, in plain units.
 
     Share targets: CNY per year per percentage point (dual × row units per pp);
-    others: the dual in its own unit (CNY/kW-yr, CNY/MWh, CNY/t, CNY/tce).
+    others: the dual in its own unit (CNY/kW-yr, CNY/MWh, CNY/t, CNY/tce). A missed target has
+    none (NaN): what its row's dual measures is the shortfall's penalty.
     """
+    if row.get("met") is False or row.get("met") == 0:   # a missed target's dual is its penalty, not a cost
+        return float("nan"), ""
     cpp = row.get("cost_per_pp")
     if row.get("unit") == "share" and cpp is not None and pd.notna(cpp):
         return float(cpp), "CNY/yr per pp"
@@ -54,8 +58,26 @@ class Comparison:
         return len(self.records)
 
     def __repr__(self) -> str:
-        ok = sum(bool(r.get("ok")) for r in self.records)
-        return f"<Comparison: {len(self.records)} runs, {ok} optimal, {len(self.records) - ok} failed>"
+        return f"<Comparison: {self.counts}>"
+
+    @property
+    def outcomes(self) -> list[str]:
+        """Each run's outcome (:data:`gridplan.report.OUTCOMES`), in run order."""
+        return [r.get("outcome") or "internal error" for r in self.records]
+
+    @property
+    def counts(self) -> str:
+        """"6 runs: 4 optimal, 1 strive missed, 1 targets missed, 0 failed"."""
+        return outcome_counts(self.outcomes)
+
+    @property
+    def exit_code(self) -> int:
+        """The CLI's exit code for the batch: 5 when a run failed (:data:`gridplan.report.FAILED`:
+        no solution), else 4 when a run misses hard targets (an elastic solution, or their
+        diagnosis), else 0 (every run optimal, or missing only strive targets)."""
+        if any(o in FAILED for o in self.outcomes):
+            return 5
+        return 4 if "targets missed" in self.outcomes else 0
 
     def _scenario(self, rec) -> dict:
         sc = rec.get("scenario") or {}
@@ -70,7 +92,8 @@ class Comparison:
             tg = rec.get("targets")
             tg = tg if isinstance(tg, pd.DataFrame) else pd.DataFrame()
             row = {"case": rec.get("name"), **self._scenario(rec), "case_name": rec.get("case_name"),
-                   "buses": rec.get("buses"), "year": rec.get("year"), "status": rec.get("status"),
+                   "buses": rec.get("buses"), "year": rec.get("year"),
+                   "outcome": rec.get("outcome") or "internal error", "status": rec.get("status"),
                    "ok": bool(rec.get("ok")), "error": rec.get("error") or "", "warning": rec.get("warning") or ""}
             for k in SUMMARY_FIELDS:
                 row[k] = s.get(k)
@@ -98,7 +121,8 @@ class Comparison:
         if caps:  # a technology absent from a solved case has 0 MW there; failed cases stay blank
             df[caps] = df[caps].astype(float)
             df.loc[df["ok"], caps] = df.loc[df["ok"], caps].fillna(0.0)
-        for c in ("year", "targets", "targets_binding", "targets_missed", "rows", "cols", "nonzeros", "iterations"):
+        for c in ("year", "targets", "targets_binding", "targets_missed", "rows", "cols", "nonzeros",
+                  "ipm_iterations", "crossover_iterations", "simplex_iterations"):
             if c in df.columns:
                 df[c] = pd.to_numeric(df[c], errors="coerce").astype("Int64")
         head = [c for c in df.columns if not c.startswith(("existing_", "built_")) and c not in FACT_FIELDS
@@ -145,6 +169,8 @@ class Comparison:
 
     @property
     def failed(self) -> pd.DataFrame:
+        """The runs with no solution to show: failed ones, and hard targets out of reach without
+        ``elastic`` (their error names the shortfalls)."""
         t = self.table
         return t[~t["ok"]] if len(t) else t
 
@@ -163,10 +189,12 @@ class Comparison:
                 row[c.split(".")[-1] if sum(x.split(".")[-1] == c.split(".")[-1] for x in self.scenario_columns) == 1
                     else c] = r[c]
             row.update({
-                "status": r["status"],
+                "outcome": r["outcome"],
                 "cost (亿 CNY/yr)": num(r.get("system_cost_cny", r["total_cost_cny"]), lambda v: f"{v / 1e8:,.3f}"),
+                # net: after export revenue (small or negative for a net exporter); gross: per MWh supplied
                 "CNY/MWh": num(r["cost_per_mwh_cny"], lambda v: f"{v:,.1f}"),
-                "non-fossil share": num(r["non_fossil_electricity_share"], lambda v: f"{100 * v:.1f}%"),
+                "CNY/MWh supplied": num(r.get("gross_cost_per_mwh_cny"), lambda v: f"{v:,.1f}"),
+                "non-fossil share of electricity": num(r["non_fossil_electricity_share"], lambda v: f"{100 * v:.1f}%"),
                 "CO2 (Mt)": num(r["emissions_t"], lambda v: f"{v / 1e6:,.3f}"),
                 "curtailed (GWh)": num(r["curtailed_mwh"], lambda v: f"{v / 1e3:,.1f}"),
                 "imports (GWh)": num(r.get("import_mwh"), lambda v: f"{v / 1e3:,.1f}"),
@@ -184,22 +212,37 @@ class Comparison:
             df["error"] = df["error"].fillna("")
         return df
 
-    def markdown(self) -> str:
-        """A short Markdown summary: headline table, then failed runs and warnings as lists."""
+    def markdown(self, compact: bool = False) -> str:
+        """A short Markdown summary: headline table, then failed runs and warnings as lists.
+        ``compact`` (the terminal): the binding and missed targets as counts, so the table fits
+        80 columns without cutting case names (summary.md keeps their ids)."""
         s = self.settings
         res = s.get("resolution")
         how = (f"{s['typical_days']} typical days" if s.get("typical_days") else
                f"{res} h snapshots" if res else "each case's own time settings")
-        ok = sum(bool(r.get("ok")) for r in self.records)
-        lines = [f"**{len(self.records)} runs, {ok} optimal, {len(self.records) - ok} failed** ({how})", ""]
+        lines = [f"**{self.counts}** ({how})", ""]
         sf = self.summary_frame()
-        keep = [c for c in sf.columns if c not in ("error", "CO2 (Mt)", "curtailed (GWh)", "imports (GWh)",
-                                                   "exports (GWh)", "shed (MWh)", "solve s")]
+        drop = ["error", "CO2 (Mt)", "curtailed (GWh)", "imports (GWh)", "exports (GWh)", "shed (MWh)", "solve s"]
+        if compact and len(sf):
+            t = self.table
+            sf["binding"] = [str(int(n)) if pd.notna(n) else "" for n in t["targets_binding"]]
+            sf["missed"] = [str(int(n)) if pd.notna(n) else "" for n in t["targets_missed"]]
+            sf = sf.rename(columns={"cost (亿 CNY/yr)": "亿 CNY/yr", "non-fossil share of electricity": "NF elec."})
+            drop.append("CNY/MWh supplied")
+        keep = [c for c in sf.columns if c not in drop]
         lines.append(_md_table(sf[keep]) if len(sf) else "(no runs)")
+        if compact:     # the ids the counts stand for, as lines that wrap at spaces
+            t = self.table
+            named = [f"- `{r['case']}`: " + "; ".join(f"{what} {r[col]}" for what, col in
+                                                     (("missed", "missed_targets"), ("binding", "binding_targets"))
+                                                     if r[col])
+                     for _, r in t.iterrows() if r["ok"] and (r["missed_targets"] or r["binding_targets"])]
+            lines += ["", "Targets missed and binding:", "", *named] if named else []
         failed = self.failed
         if len(failed):
-            lines += ["", "Failed runs:", ""]
-            lines += [f"- `{r['case']}` ({r['status']}): {r['error']}" for _, r in failed.iterrows()]
+            lines += ["", "Runs without a solution:", ""]
+            lines += [f"- `{r['case']}` ({r['outcome']}; HiGHS status {r['status']}): {r['error']}"
+                      for _, r in failed.iterrows()]
         t = self.table
         warned = t[t["ok"] & (t["warning"] != "")] if len(t) else t
         if len(warned):
@@ -223,6 +266,7 @@ class Comparison:
         try:
             self._write_tables(staging)
             write_manifest(staging, runs=len(self.records), failed=len(self.failed),
+                           outcomes=dict(zip([r.get("name") for r in self.records], self.outcomes)),
                            settings=self.settings)
             for p in sorted(staging.iterdir(), key=lambda p: p.name == MANIFEST):
                 os.replace(p, folder / p.name)

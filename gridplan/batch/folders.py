@@ -24,7 +24,7 @@ from .runs import SMALL_FRAMES, Job, plain
 
 META = "meta.json"
 META_FORMAT = 1
-TEXT_COLUMNS = ["id", "kind", "scope", "hedge", "sense", "unit", "dual_unit", "row_unit", "source_file", "quote",
+TEXT_COLUMNS = ["id", "kind", "scope", "hedge", "sense", "unit", "dual_unit", "row_unit", "plan", "source_file", "quote",
                 "component", "name", "bus", "technology", "term"]
 """Columns that are text: CSV turns their empty strings into NaN, which :func:`load_finished` undoes."""
 
@@ -43,8 +43,8 @@ def meta_of(rec: dict, job: Job, previous: dict | None) -> dict:
         "year": rec.get("year"), "buses": rec.get("buses"),
         "sha256": job.hash["sha256"], "case_sha256": job.hash["case_sha256"], "files": job.hash["files"],
         "overrides": job.run.overrides, "scenario": job.run.scenario, "settings": job.settings,
-        "status": rec.get("status"), "ok": bool(rec.get("ok")), "error": rec.get("error"),
-        "warning": rec.get("warning"), "summary": rec.get("summary", {}), "wall_s": rec.get("wall_s"),
+        "status": rec.get("status"), "outcome": rec.get("outcome"), "ok": bool(rec.get("ok")),
+        "error": rec.get("error"), "warning": rec.get("warning"), "summary": rec.get("summary", {}), "wall_s": rec.get("wall_s"),
         "host": rec.get("host"),
         "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "solve_count": int((previous or {}).get("solve_count", 0)) + 1,
@@ -54,9 +54,9 @@ def meta_of(rec: dict, job: Job, previous: dict | None) -> dict:
 def load_finished(folder: Path, key: str) -> dict | None:
     """The record of a finished run from its folder, if its hash matches and it was optimal."""
     meta = read_meta(folder)
-    if not meta or meta.get("sha256") != key or not meta.get("ok"):
-        return None
-    rec = {k: meta.get(k) for k in ("file", "status", "ok", "error", "warning", "case_name", "year", "buses",
+    if not meta or meta.get("sha256") != key or not meta.get("ok") or not meta.get("outcome"):
+        return None      # (a folder written before outcomes were recorded is solved again)
+    rec = {k: meta.get(k) for k in ("file", "status", "outcome", "ok", "error", "warning", "case_name", "year", "buses",
                                    "summary", "wall_s", "host")}
     for name in SMALL_FRAMES:
         p = folder / f"{name}.csv"

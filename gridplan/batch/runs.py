@@ -17,6 +17,7 @@ from typing import Optional, Sequence, Union
 from ..case.input_hash import input_hashes
 from ..io import write_csv_frames
 from ..report import COLUMNS as REPORT_COLUMNS
+from ..report import outcome_of_error
 from .settings import DEFAULT_RESOLUTION
 
 SMALL_FRAMES = ("capacities", "targets", "costs")
@@ -24,9 +25,11 @@ SMALL_FRAMES = ("capacities", "targets", "costs")
 
 TARGET_COLUMNS = [c for c in REPORT_COLUMNS if c not in ("shortfall_row", "row_unit", "penalty")]
 """The target report's columns a batch keeps (the row-unit details stay in each run's targets.csv)."""
-SUMMARY_FIELDS = ["total_cost_cny", "system_cost_cny", "target_penalty_cny", "demand_mwh", "cost_per_mwh_cny", "non_fossil_electricity_share",
+SUMMARY_FIELDS = ["total_cost_cny", "system_cost_cny", "target_penalty_cny", "demand_mwh", "cost_per_mwh_cny", "gross_cost_per_mwh_cny",
+                  "export_revenue_cny", "non_fossil_electricity_share",
                   "emissions_t", "curtailed_mwh", "import_mwh", "export_mwh", "shed_mwh"]
-FACT_FIELDS = ["solver", "solve_s", "prepare_s", "build_s", "handoff_s", "rows", "cols", "nonzeros", "iterations"]
+FACT_FIELDS = ["solver", "solve_s", "prepare_s", "build_s", "handoff_s", "rows", "cols", "nonzeros",
+               "ipm_iterations", "crossover_iterations", "simplex_iterations"]
 
 # --------------------------------------------------------------------------- runs
 
@@ -138,7 +141,18 @@ def one_line(exc: BaseException, limit: int = 400) -> str:
 def failed_record(job: Job, msg: str, status: str = "error") -> dict:
     """The record of a job whose worker died (the worker itself never raises)."""
     return {"name": job.name, "file": "<dict>" if isinstance(job.run.case, dict) else str(job.run.case),
-            "status": status, "ok": False, "error": msg, "summary": {}, "wall_s": None}
+            "status": status, "outcome": "internal error", "ok": False, "error": msg, "summary": {},
+            "wall_s": None}
+
+
+def _solve_error_line(exc) -> str:
+    """A solve that ended without Results, as one line; hard targets out of reach name each
+    shortfall (the elastic diagnosis) so the table says what the plan would miss."""
+    from ..errors import GridplanError, TargetsInfeasible
+    if isinstance(exc, TargetsInfeasible):
+        shortfalls = "; ".join(exc.diagnosis.splitlines())
+        return one_line(GridplanError(f"the hard targets cannot all be met; elastic shortfalls: {shortfalls}"), limit=600)
+    return one_line(exc)
 
 
 def plain(v):
@@ -168,7 +182,8 @@ def run_case(case, overrides: dict | None = None, resolution: int | None = DEFAU
     """
     t0 = time.perf_counter()
     rec: dict = {"name": name, "file": "<dict>" if isinstance(case, dict) else str(Path(case).resolve()),
-                 "status": "error", "ok": False, "error": None, "case_name": None, "year": None,
+                 "status": "error", "outcome": "internal error", "ok": False, "error": None,
+                 "case_name": None, "year": None,
                  "buses": None, "summary": {}, "host": _host(), "pid": os.getpid()}
     try:
         from ..errors import SolveError
@@ -180,14 +195,16 @@ def run_case(case, overrides: dict | None = None, resolution: int | None = DEFAU
             if resolver is not None:
                 res = resolver.solve(c, resolution=resolution, typical_days=typical_days, elastic=elastic)
             else:
+                # diagnose: hard targets out of reach are re-solved elastic, so the record names
+                # each shortfall (outcome "targets missed") instead of a bare "infeasible"
                 res = solve(c, resolution=resolution, typical_days=typical_days, elastic=elastic,
-                            options=SolveOptions(**(options or {})))
+                            diagnose=True, options=SolveOptions(**(options or {})))
         except SolveError as exc:
-            rec.update(status=exc.status, error=one_line(exc))
+            rec.update(status=exc.status, outcome=outcome_of_error(exc), error=_solve_error_line(exc))
             return rec
         _add_results(rec, res, out_dir, return_frames)
     except Exception as exc:  # noqa: BLE001 - every failure becomes a record
-        rec.update(status="error", ok=False, error=one_line(exc))
+        rec.update(status="error", outcome=outcome_of_error(exc), ok=False, error=one_line(exc))
     finally:
         rec["wall_s"] = time.perf_counter() - t0
     return rec
@@ -205,7 +222,7 @@ def _add_results(rec: dict, res, out_dir: str | None, return_frames: bool) -> No
     """Status, summary and small frames into the record; the full frames written or attached."""
     summary = {k: plain(v) for k, v in res.summary().items()
                if isinstance(plain(v), (int, float, str, bool)) or v is None}
-    rec.update(status=res.status, ok=bool(res.ok), summary=summary,
+    rec.update(status=res.status, outcome=res.outcome, ok=bool(res.ok), summary=summary,
                capacities=res.capacities, targets=res.targets, costs=res.costs)
     warnings = [res.facts["fallback"]] if res.facts.get("fallback") else []
     if out_dir or return_frames:

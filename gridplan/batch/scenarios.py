@@ -6,8 +6,8 @@ row, blank cell = not overridden, an optional ``name`` column naming the run); b
 give every CSV row × every combination of ``sets``. Paths are those of
 :mod:`gridplan.overrides`.
 
-Run names: ``<stem>__<name>`` for named rows; otherwise ``<stem>__<last path part>=<value>...``
-when that fits in 60 characters, else ``<stem>__s<number>``; numbered throughout if two
+Run names: ``<stem>__<name>`` for named rows; otherwise ``<stem>__<last two path parts>=<value>...``
+(``gas_solar__nf_share.value=0.4_gas.capex_cny_per_kw=1000``) when that fits in 60 characters, else ``<stem>__s<number>``; numbered throughout if two
 names would collide.
 """
 from __future__ import annotations
@@ -67,7 +67,9 @@ def _name_runs(runs: list[Run], stem: str) -> None:
         if r.name:
             r.name = f"{stem}__{safe_name(r.name)}"
             continue
-        desc = "_".join(f"{split_path(k)[-1]}={v}" for k, v in r.overrides.items())
+        # the last two parts name the parameter ("gas.capex_cny_per_kw", "nf_share.value",
+        # "hydrology.year"): the last alone would drop which technology or target it is
+        desc = "_".join(f"{'.'.join(split_path(k)[-2:])}={v}" for k, v in r.overrides.items())
         short = desc and len(desc) <= MAX_NAME_DESCRIPTION
         r.name = f"{stem}__{safe_name(desc)}" if short else f"{stem}__s{i + 1:0{width}d}"
     if len({r.name for r in runs}) < len(runs):

@@ -36,6 +36,7 @@ parent: unpack it in a folder of its own.
 from __future__ import annotations
 
 import difflib
+import logging
 import re
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,8 @@ from ..errors import CaseError, Described, shown
 from .checks import check_references, raise_problems
 from .schema import MAX_ROOT_UP, Case
 from .yaml_file import read_case_data
+
+log = logging.getLogger(__name__)
 
 
 def _loc_to_path(data: Any, loc: tuple) -> str:
@@ -175,6 +178,8 @@ def load_case(path: str | Path, overrides: dict | None = None) -> Case:
     if book is not None:
         book.attach(case)   # its profile references checked against its sheets, which it then carries
         case._places = book.places   # later checks' field paths read as sheet, row and column
+    log.info("loaded %s (%s): %d buses, %d generators, %d targets", case.name, path.name, len(case.buses),
+             len(case.generators), len(case.targets))
     return case
 
 

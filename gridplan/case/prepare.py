@@ -20,6 +20,7 @@
 """
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, field
 
@@ -34,6 +35,8 @@ from .readers import (CATALOGUE_COLUMNS, CATALOGUE_NUMERIC, FUEL_COLUMNS, FUEL_N
 from ..errors import CaseError
 from .schema import Case
 from .targets import energy_groups, prepare_targets
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -287,4 +290,6 @@ def prepare(case: Case, resolution: int | None = None, typical_days: int | None 
         # hold their annual energy exactly on the typical days' weights
         data.electrification_shape = annual_shape(data.electrification_shape, data.weights)
     data.prepare_s = time.perf_counter() - t_start
+    log.info("prepared %s: %s snapshots%s in %.2f s", case.name, f"{data.T:,}", f" ({k} typical days)" if k else "",
+             data.prepare_s)
     return data

@@ -40,6 +40,7 @@ rebuilt in :mod:`gridplan.results`.
 """
 from __future__ import annotations
 
+import logging
 import warnings
 from dataclasses import dataclass, field, replace
 
@@ -49,6 +50,8 @@ from scipy.spatial.distance import cdist
 from ..errors import CaseError, GridplanError
 from .components import COMPONENTS
 from .readers import case_path
+
+log = logging.getLogger(__name__)
 
 HOURS_PER_DAY = 24
 DAYS = 365
@@ -259,6 +262,7 @@ def apply_typical_days(data, k: int):
         reduced[s] = typ.reshape(len(x), k * HOURS_PER_DAY)
         if s in CLIP:
             _warn_clipped(s, getattr(data, table).index, info.residual[s], x.sum(axis=1))
+    log.info("clustered the 365 days into %d typical days (the peak day kept as its own)", k)
     return replace(data, **_typical_day_snapshots(info, data.snapshot_hour.dtype), **reduced, clustering=info)
 
 

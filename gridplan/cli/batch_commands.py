@@ -3,7 +3,8 @@
 Both commands solve their runs in parallel (processes, or a Dask cluster with
 ``--scheduler``), show a progress bar, write the comparison into ``--out``
 (CSV, Excel, Markdown, PNG, index.html; per-run results in ``OUT/cases/``) and
-print the Markdown summary. Exit status: 0 when every run is optimal, 5 when
+print the Markdown summary. Exit status (:attr:`gridplan.batch.Comparison.exit_code`): 0 when
+every run is optimal (or misses only strive targets), 4 when some miss hard targets, 5 when
 some failed (they are listed in the table with their error), 2 for bad options.
 Time settings follow :func:`gridplan.batch.time_policy`; this module only reads the flags.
 """
@@ -16,7 +17,7 @@ import typer
 
 from ..errors import GridplanError
 from ..io import FolderLock, check_output_folder
-from .common import EXIT_SOME_FAILED, err, out, parse_resolution, solve_options
+from .common import err, out, parse_resolution, solve_options
 
 RESUME_HELP = ("Skip runs that finished optimally with the same inputs and settings "
                "(SHA-256 in OUT/cases/<run>/meta.json); failed runs are retried")
@@ -45,15 +46,19 @@ def _progress_line(rec: dict, console) -> str:
     name = escape(str(rec.get("name")))
     if rec.get("resumed"):
         return f"{name}: reused (unchanged since the last run)"
+    outcome = escape(str(rec.get("outcome")))
     if rec.get("ok"):
-        return f"{name}: {rec.get('status')} in {rec.get('wall_s') or 0:.1f} s"
-    console.print(f"[red]failed[/] {name}: {escape(str(rec.get('error')))}", highlight=False, soft_wrap=True)
-    return f"[red]{name}: {escape(str(rec.get('status')))}[/]"
+        colour = "green" if rec.get("outcome") == "optimal" else ("yellow" if rec.get("outcome") == "strive missed"
+                                                                  else "red")
+        return f"{name}: [{colour}]{outcome}[/] in {rec.get('wall_s') or 0:.1f} s"
+    console.print(f"[red]{outcome}[/] {name}: {escape(str(rec.get('error')))}", highlight=False, soft_wrap=True)
+    return f"[red]{name}: {outcome}[/]"
 
 
 def run_batch(runs, *, out_dir: Path, workers, resolution, typical_days, resume, scheduler, elastic, time_limit,
               title: str, warm_start: bool = False):
-    """Solve ``runs`` under a progress bar, print the summary; exit 5 when some failed."""
+    """Solve ``runs`` under a progress bar, print the summary; exit with the batch's code
+    (:attr:`gridplan.batch.Comparison.exit_code`: 5 some failed, 4 hard targets missed)."""
     from rich.markdown import Markdown
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -79,10 +84,10 @@ def run_batch(runs, *, out_dir: Path, workers, resolution, typical_days, resume,
                       executor="warm" if warm_start else ("dask" if scheduler else "process"),
                       scheduler=scheduler, resume=resume, elastic=elastic, options=options, progress=progress,
                       out_lock=lock)
-    out.print(Markdown(cmp.markdown()))
+    out.print(Markdown(cmp.markdown(compact=True)))
     out.print(f"comparison written to {out_dir}/ (open {out_dir / 'index.html'})", highlight=False)
-    if len(cmp.failed):
-        raise typer.Exit(EXIT_SOME_FAILED)
+    if cmp.exit_code:
+        raise typer.Exit(cmp.exit_code)
 
 
 def compare(
@@ -103,8 +108,10 @@ def compare(
     (--resolution case: each case's own time settings; --typical-days K:
     K days clustered from each case's own resolution).
 
-    Exit codes: 0 every run optimal; 5 some runs failed (listed with their
-    error); 2 bad input or option; 130 interrupted; 1 internal error.
+    Exit codes: 0 every run optimal (or missing only strive targets); 4 some
+    runs miss hard targets (with --elastic: their elastic solutions, shortfalls
+    priced; without: the diagnosis); 5 some runs failed (no solution, listed
+    with their error); 2 bad input or option; 130 interrupted; 1 internal error.
     """
     run_batch(list(cases), out_dir=out_dir, workers=workers, resolution=resolution, typical_days=typical_days,
               resume=resume, scheduler=scheduler, elastic=elastic, time_limit=time_limit,
@@ -140,8 +147,10 @@ def sweep(
     (--resolution case: the case's own time settings; --typical-days K:
     K days clustered from the case's own resolution).
 
-    Exit codes: 0 every run optimal; 5 some runs failed (listed with their
-    error); 2 bad input or option; 130 interrupted; 1 internal error.
+    Exit codes: 0 every run optimal (or missing only strive targets); 4 some
+    runs miss hard targets (with --elastic: their elastic solutions, shortfalls
+    priced; without: the diagnosis); 5 some runs failed (no solution, listed
+    with their error); 2 bad input or option; 130 interrupted; 1 internal error.
     """
     from ..batch import sweep_runs
 

@@ -1,9 +1,10 @@
 """``gridplan solve``, ``validate``, ``targets`` and ``schema``: the commands on one case.
 
-``solve`` exits 0 when optimal, 3 when the solver fails, 4 when hard targets cannot be met:
-the plain LP is infeasible (the elastic diagnosis, :class:`gridplan.TargetsInfeasible`, is
-printed) or, with ``--elastic``, the plan misses one
-(:func:`gridplan.report.missed_hard_targets`).
+``solve`` exits with its outcome's code (:data:`gridplan.report.OUTCOMES`): 0 optimal (or only
+strive targets missed), 3 solver failure or an infeasible operation, 4 hard targets cannot be
+met — the plain LP is infeasible (the library's elastic re-solve,
+:class:`gridplan.TargetsInfeasible`, is printed and, with ``--out``, written, labelled) or, with
+``--elastic``, the plan misses one.
 """
 from __future__ import annotations
 
@@ -17,9 +18,9 @@ from rich.table import Table
 from rich.text import Text
 
 from ..case.typical_days import require_k
-from ..errors import GridplanError, TargetsInfeasible
+from ..errors import GridplanError, SolveError, TargetsInfeasible
 from ..solve import DEFAULT_TIME_LIMIT
-from .common import EXIT_TARGETS, err, fail, out, print_sources, solve_options
+from .common import EXIT_TARGETS, err, fail, out, print_sources, print_wrapped, solve_options
 from .progress import solve_with_progress
 from .tables import print_results
 
@@ -61,18 +62,23 @@ def targets(case: Path = typer.Argument(..., help="Case file (YAML, or an .xlsx 
     """List the case's targets with their sources, without solving."""
     from ..case.load import load_case
     from ..report import targets_table
+    from .common import print_heading
+    from .tables import SENSE_SIGNS, in_unit
     tt = targets_table(load_case(case))
     if tt.empty:
         out.print("no targets in this case")
         return
-    t = Table(title=f"targets of {case}", title_justify="left")
-    for c in ("id", "kind", "scope", "hedge", "sense", "value"):
-        t.add_column(c, overflow="fold")
-    for _, r in tt.iterrows():
-        t.add_row(Text(r["id"]), r["kind"], Text(r["scope"]), r["hedge"], r["sense"], str(r["value"]))
+    # keyed by #, like solve's targets table: the ids, whole, are on the source lines below
+    t = Table()
+    for c in ("#", "kind", "scope", "hedge", "target"):
+        t.add_column(c, justify="right" if c in ("#", "target") else "left", no_wrap=c != "scope")
+    for key, (_, r) in enumerate(tt.iterrows(), 1):
+        t.add_row(str(key), Text(r["kind"]), Text(r["scope"]), r["hedge"],
+                  f"{SENSE_SIGNS.get(r['sense'], r['sense'])} {in_unit(r['value'], r['unit'])}")
+    print_heading(out, f"targets of {case}")
     out.print(t)
-    out.print("sources (file:line and the plan's words):")
-    print_sources(tt, out)
+    print_heading(out, "sources (plan, file:line and the plan's words):")
+    print_sources(tt, out, kinds=False)
 
 
 def solve(
@@ -111,8 +117,10 @@ def solve(
     time.typical_days, none unless set); --resolution or --typical-days
     override them. (compare and sweep default to 3 h instead.)
 
-    Exit codes: 0 optimal; 2 bad input or option; 3 solver failure (no optimum);
-    4 hard targets cannot be met; 130 interrupted; 1 internal error.
+    Exit codes: 0 optimal (strive targets may be missed: listed); 2 bad input
+    or option; 3 solver failure (no optimum); 4 hard targets cannot be met
+    (the elastic solution is printed and, with --out, written, labelled
+    'targets missed'); 130 interrupted; 1 internal error.
     """
     from ..solve import lp_format
     from .common import parse_resolution
@@ -131,7 +139,13 @@ def solve(
     from ..io import ResultSet
     with ResultSet(out_dir, command="solve", case=str(case.resolve())) as rs:
         opts.log_file = rs.path / "highs.log"
-        _solve_and_print(case, opts, rs, res_h, typical_days, elastic, files, lp)
+        try:
+            _solve_and_print(case, opts, rs, res_h, typical_days, elastic, files, lp)
+        except SolveError as exc:       # no optimum: the previous set stays, the log goes beside it
+            rs.fail(f"solver status '{exc.status}': {exc}")
+            err.print(f"the solver log is in {rs.failed_path}/; {rs.dest}/ was left as it was",
+                      highlight=False, soft_wrap=True)
+            raise
 
 
 def _extra_files(out_dir, **asked) -> set:
@@ -149,31 +163,50 @@ def _extra_files(out_dir, **asked) -> set:
 
 
 def _solve_and_print(case: Path, opts, rs, resolution, typical_days, elastic: bool, files: set, lp: dict) -> None:
-    """Solve, print the tables and (into the staged result set ``rs``) write the results; exit 4
-    when hard targets cannot be met. A set is committed only for an optimal plan."""
-    from ..report import diagnosis, missed_hard_targets
+    """Solve, print the tables and (into the staged result set ``rs``) write the results, then
+    exit with the outcome's code (:data:`gridplan.report.OUTCOMES`). Hard targets out of reach
+    still write a set: the elastic solution (each shortfall priced), labelled ``targets missed``
+    in the tables, ``summary.csv`` and ``manifest.json``, so a planner sees what the plan would take."""
+    from ..report import diagnosis, exit_code
     try:
         res = solve_with_progress(case, opts, resolution=resolution, typical_days=typical_days, elastic=elastic,
-                                   quiet=opts.verbose, lp=lp)
-    except TargetsInfeasible as exc:
-        print_results(exc.results)
-        err.print(Text.assemble(("infeasible: ", "bold red"),
-                                f"the hard targets of {exc.results.case.name} cannot all be met; elastic diagnosis "
-                                "(shortfall per target):"))
-        err.print(Text(exc.diagnosis))
-        if rs is not None:
-            rs.fail(f"solver status '{exc.status}': the hard targets cannot all be met")
-            err.print(f"the solver log is in {rs.failed_path}/; {rs.dest}/ was left as it was", highlight=False)
-        raise typer.Exit(EXIT_TARGETS)
+                                  quiet=opts.verbose, lp=lp)
+    except TargetsInfeasible as exc:     # the library re-solved it elastic: exc.results
+        res = exc.results
+        print_results(res)
+        _print_missed(res, exc.diagnosis)
+        _finish(res, rs, files, lp)
+        raise typer.Exit(exit_code(res.outcome)) from None
     print_results(res)
+    _finish(res, rs, files, lp)
+    if res.outcome == "targets missed":
+        _print_missed(res, diagnosis(res))
+    elif res.outcome == "strive missed":
+        err.print(Text.assemble(("strive targets missed (reported, not a failure): ", "bold yellow"),
+                                "\n" + diagnosis(res)))
+    if exit_code(res.outcome):
+        raise typer.Exit(exit_code(res.outcome))
+
+
+def _print_missed(res, shortfalls: str) -> None:
+    err.print(Text.assemble(("targets missed: ", "bold red"),
+                            f"the hard targets of {res.case.name} cannot all be met; the elastic solution "
+                            "prices each shortfall (shortfall per target):"), soft_wrap=True)
+    err.print(Text(shortfalls), soft_wrap=True)
+
+
+def _finish(res, rs, files: set, lp: dict) -> None:
+    """What every solved case gets: the stressed days, the LP file's line, the result set, the warnings."""
+    from ..report import stress_lines
+    head, *days = stress_lines(res.days)
+    print_wrapped(out, head)
+    for line in days:
+        print_wrapped(out, line.strip(), indent="    ", first="  ")
     if lp["write_lp"] is not None:
         out.print(f"LP written to {lp['write_lp']}", highlight=False)
     if rs is not None:
         _write_outputs(res, rs, files)
     _warn(res)
-    if elastic and len(res.targets) and len(missed_hard_targets(res)):
-        err.print(Text.assemble(("targets not met: ", "bold red"), "\n" + diagnosis(res)))
-        raise typer.Exit(EXIT_TARGETS)
 
 
 def _write_outputs(res, rs, files: set) -> None:
@@ -188,12 +221,20 @@ def _write_outputs(res, rs, files: set) -> None:
         res.write_parquet(rs.path / "parquet")
     plots.capacity_by_bus(res, rs.path / "capacity.png")
     plots.dispatch_week(res, rs.path / "dispatch.png")
+    pngs = ["capacity.png", "dispatch.png"]
+    if len(res.case.buses) > 1:     # one bus has no network to draw
+        plots.network_map(res).savefig(rs.path / "network.png", dpi=110, bbox_inches="tight")
+        pngs.append("network.png")
+    res.write_guide(rs.path)
     # the same input hashes as Results.to_csv writes: one function, one set of settings
-    rs.commit(status=res.status, total_cost_cny=res.objective, inputs=res.input_hashes())
+    rs.commit(status=res.status, outcome=res.outcome, elastic=res.elastic, total_cost_cny=res.objective,
+              inputs=res.input_hashes())
     also = "".join(f", {label}" for key, label in (("excel", "Excel"), ("netcdf", "results.nc"),
                                                     ("parquet", "parquet/")) if key in files)
-    out.print(f"results written to {rs.dest}/ (CSV{also}, capacity.png, "
-              "dispatch.png, highs.log, manifest.json)", highlight=False)
+    what = ("the elastic solution (hard targets missed, shortfalls priced; outcome 'targets missed' in "
+            "summary.csv and manifest.json)" if res.outcome == "targets missed" else "results")
+    out.print(f"{what} written to {rs.dest}/ (README.md, CSV{also}, {', '.join(pngs)}, highs.log, manifest.json)",
+              highlight=False)
 
 
 def _warn(res) -> None:

@@ -6,6 +6,7 @@ nodal balance once every injection is registered, targets once every contributio
 from __future__ import annotations
 
 import gc
+import logging
 import time
 
 from ..case.prepare import CaseData, prepare
@@ -21,6 +22,8 @@ from .families.reservoirs import add_reservoirs
 from .families.shedding import add_shedding
 from .families.storage import add_storage
 from .families.targets import add_targets
+
+log = logging.getLogger(__name__)
 
 FAMILIES = (
     add_generators,
@@ -54,6 +57,8 @@ def build_context(case_or_data, *, resolution: int | None = None, typical_days: 
         if enabled:
             gc.enable()
     ctx.timings = {"prepare_s": data.prepare_s, "build_s": time.perf_counter() - t1}
+    log.info("built %s: %s rows × %s cols, %s matrix entries in %.2f s", data.case.name, f"{ctx.lp.n_rows:,}",
+             f"{ctx.lp.n_cols:,}", f"{sum(c.vals.size for c in ctx.lp.cons.values()):,}", ctx.timings["build_s"])
     return ctx
 
 

@@ -1,0 +1,148 @@
+"""One status vocabulary (issue #19): every run's outcome, its exit code, and what each output says.
+
+The outcomes are :data:`gridplan.report.OUTCOMES`. The cases are tests/data/compare's one-bus
+town (100 MW flat demand for 24 h; solar available in 12 of them, no storage), so a non-fossil
+share above 50 % cannot be met by any plan: that is the hand derivation every "missed" below
+rests on (a 60 % target is short by at least 10 pp).
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import gridplan
+from gridplan.report import OUTCOMES, exit_code
+
+REPO = Path(__file__).resolve().parents[1]
+TOWN = REPO / "tests" / "data" / "compare"
+
+
+def town(tmp_path: Path, value: float, hedge: str = "hard", name: str = "gas_solar") -> Path:
+    """gas_solar.yaml with its non-fossil share target set to ``value`` and ``hedge``."""
+    for f in ("catalogue.csv", "fuels.csv", "profiles.csv", "gas_only.yaml"):
+        (tmp_path / f).write_text((TOWN / f).read_text())
+    text = (TOWN / "gas_solar.yaml").read_text().replace(
+        "value: 0.3}", f"value: {value}, hedge: {hedge}}}").replace("name: gas_solar", f"name: {name}")
+    (tmp_path / f"{name}.yaml").write_text(text)
+    return tmp_path / f"{name}.yaml"
+
+
+def run(*args, cwd=REPO):
+    return subprocess.run([sys.executable, "-m", "gridplan", *map(str, args)], cwd=cwd,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_every_outcome_has_its_exit_code():
+    assert {o: exit_code(o) for o in OUTCOMES} == {
+        "optimal": 0, "strive missed": 0, "targets missed": 4, "infeasible": 3, "solver failure": 3,
+        "input error": 2, "internal error": 1}
+
+
+def test_strive_missed_is_reported_and_exits_0(tmp_path):
+    """力争 60 %: at most 50 % is possible, so the strive target is missed (≥ 10 pp short) and
+    the run is still a plan: outcome "strive missed", exit 0, the shortfall listed."""
+    f = town(tmp_path, 0.6, "strive")
+    res = gridplan.solve(gridplan.load_case(f))
+    assert res.outcome == "strive missed" and res.summary()["outcome"] == "strive missed"
+    row = res.targets.set_index("id").loc["nf_share"]
+    assert not row["met"] and row["shortfall"] >= 0.1 - 1e-9 and np.isnan(row["dual"])
+    p = run("solve", f)
+    assert p.returncode == 0, p.stderr
+    assert "strive targets missed" in p.stderr and "nf_share" in p.stderr
+
+
+def test_optimal_and_repr(tmp_path):
+    """30 %: met (gas_solar as shipped). The repr and the notebook view name the outcome; the
+    view's met cell reads yes, and a missed target's reads no with its shortfall."""
+    res = gridplan.solve(gridplan.load_case(town(tmp_path, 0.3)))
+    assert res.outcome == "optimal"
+    assert repr(res).startswith("<gridplan.Results gas_solar (2030): optimal;")
+    view = res._repr_html_()
+    assert ">optimal</b>" in view and "<td>yes</td>" in view
+    el = gridplan.solve(gridplan.load_case(town(tmp_path, 0.6)), elastic=True)
+    assert el.outcome == "targets missed" and "elastic" in repr(el)
+    view = el._repr_html_()
+    assert ">targets missed</b>" in view and "<td>no</td>" in view and "10.00 pp" in view
+
+
+def test_solver_failure_outcome(tmp_path):
+    res = gridplan.solve(gridplan.load_case(TOWN / "gas_only.yaml"),
+                         options=gridplan.SolveOptions(time_limit=1e-6), raise_on_failure=False)
+    assert res.status == "Time limit reached" and res.outcome == "solver failure"
+
+
+@pytest.mark.parametrize("elastic", [False, True])
+def test_compare_counts_outcomes_and_exits_4(tmp_path, elastic):
+    """One case meets its targets, one cannot (60 %): "2 runs: 1 optimal, 1 targets missed,
+    0 failed", exit 4 — with --elastic (an elastic solution, whose penalty is no cost) and
+    without (the diagnosis names the shortfall)."""
+    f = town(tmp_path, 0.6)
+    out = tmp_path / f"cmp{int(elastic)}"
+    p = run("compare", tmp_path / "gas_only.yaml", f, "--out", out, "--workers", "1",
+            *(["--elastic"] if elastic else []))
+    assert p.returncode == 4, p.stdout + p.stderr
+    assert "2 runs: 1 optimal, 1 targets missed, 0 failed" in p.stdout
+    t = pd.read_csv(out / "comparison.csv").set_index("case")
+    assert t.loc["gas_solar", "outcome"] == "targets missed" and t.loc["gas_only", "outcome"] == "optimal"
+    assert json.loads((out / "manifest.json").read_text())["outcomes"] == {"gas_only": "optimal",
+                                                                            "gas_solar": "targets missed"}
+    if elastic:
+        tg = pd.read_csv(out / "targets.csv").set_index("id")
+        assert not tg.loc["nf_share", "met"] and pd.isna(tg.loc["nf_share", "marginal_cost"])
+        assert not tg.loc["nf_share", "binding"]
+    else:
+        assert "shortfall 10.00 pp" in t.loc["gas_solar", "error"]
+
+
+@pytest.fixture(scope="module")
+def guangyuan_6h():
+    return gridplan.solve(gridplan.load_case(REPO / "cases" / "guangyuan_2030.yaml"), resolution=6)
+
+
+def test_days_of_a_chronological_run(guangyuan_6h, tmp_path):
+    """days.csv against prices.csv and snapshots.csv read back as files: each date's highest
+    price is the maximum over that date's snapshots (pandas groupby on the start timestamps),
+    and the rank-1 day is the one with the highest price (no load is shed)."""
+    res = guangyuan_6h
+    res.to_csv(tmp_path / "r")
+    prices = pd.read_csv(tmp_path / "r" / "prices.csv").set_index("snapshot")
+    snaps = pd.read_csv(tmp_path / "r" / "snapshots.csv", parse_dates=["start"]).set_index("snapshot")
+    days = pd.read_csv(tmp_path / "r" / "days.csv", parse_dates=["date"])
+    assert len(days) == 365 and days["date"].iloc[0] == pd.Timestamp("2030-01-01")
+    by_date = prices.max(axis=1).groupby(snaps["start"].dt.normalize()).max()
+    assert days.set_index("date")["peak_price_cny_per_mwh"].to_numpy() == pytest.approx(by_date.to_numpy())
+    assert days["shed_mwh"].sum() == 0.0
+    top = days.loc[days["stress_rank"] == 1].iloc[0]
+    assert top["peak_price_cny_per_mwh"] == pytest.approx(by_date.max())
+
+
+def test_days_of_a_typical_day_run(tmp_path):
+    """With typical days every calendar day takes its typical day's figures: the days per
+    typical day equal snapshots.csv's days_represented, sum to 365, and each day's peak demand
+    is the maximum of its typical day's demand (the case's own demand, summed over buses)."""
+    res = gridplan.solve(gridplan.load_case(REPO / "cases" / "guangyuan_2030.yaml"), typical_days=3)
+    days, snaps = res.days, res.snapshot_table
+    per_td = days.groupby("typical_day").size()
+    represented = snaps.groupby(res.data.typical_day_of)["days_represented"].first()
+    assert per_td.sum() == 365 and per_td.to_dict() == {int(k): int(v) for k, v in represented.items()}
+    demand = pd.Series(res.data.demand.sum(axis=0)).groupby(np.asarray(res.data.typical_day_of)).max()
+    assert days.groupby("typical_day")["peak_demand_mw"].first().to_numpy() == pytest.approx(demand.to_numpy())
+
+
+def test_gross_cost_per_mwh_of_a_net_exporter():
+    """Panzhihua 2025 exports more than it uses: its net cost per MWh (after export revenue) is
+    not a supply cost. The gross figure is every cost term but the export revenue, over the
+    MWh served at home plus those exported (read from costs and the energy of the exchanges)."""
+    res = gridplan.solve(gridplan.load_case(REPO / "cases" / "panzhihua_2025.yaml"), typical_days=2)
+    s = res.summary()
+    c = res.costs.set_index("term")["cny"]
+    gross = c.drop(["export", "target_shortfall"]).sum() / (s["demand_mwh"] + s["export_mwh"])
+    assert s["export_mwh"] > s["demand_mwh"] * 0.5
+    assert s["gross_cost_per_mwh_cny"] == pytest.approx(gross, rel=1e-9)
+    assert s["gross_cost_per_mwh_cny"] > s["cost_per_mwh_cny"]
