@@ -1,18 +1,31 @@
 """Plots and the HTML page of a comparison (matplotlib's Agg canvas; no pyplot state).
 
+Every plot function returns its matplotlib ``Figure``; ``path`` is optional: given one, the PNG is
+also written there (atomically), without one nothing touches the disk (a notebook shows the
+figure, a test reads its artists).
+
 * :func:`capacity_mix` — stacked bars of installed capacity per case, by
   technology: hatched pale segments are existing capacity, solid segments
-  capacity built by the plan.
-* :func:`target_costs` — one panel per target that binds in at least one case:
+  capacity built by the plan; a case whose outcome is not ``optimal`` says so above its bar.
+* :func:`target_costs` — one panel per target that is **met and binding** in at least one case:
   the marginal cost of tightening it. Share targets are shown as **CNY per year
   per percentage point** (the dual × the target row's units per pp: what one
   more point of non-fossil share would add to the annual cost); other targets
-  as their dual in plain units (CNY per kW-yr, per MWh, per t CO2, per tce).
+  as their dual in plain units (CNY per kW-yr, per MWh, per t CO2, per tce). A missed target
+  draws no bar (its row's dual is the penalty of its shortfall, not a cost): the figure names it
+  with its shortfall in a note.
 * :func:`index_html` — one self-contained page (tables + images embedded as
-  data URIs) that a planner can open from the output folder.
+  data URIs) that a planner can open from the output folder: the runs counted by outcome
+  (:data:`gridplan.report.OUTCOMES`), a coloured outcome cell per case, missed targets
+  highlighted with their shortfall and penalty instead of a marginal cost.
+* :func:`dispatch_week` — one solved case's supply by technology with demand and price.
+  Chronological runs: the week around the most stressed snapshot (the highest price at any bus,
+  ties going to the highest demand) on a real calendar axis; typical-day runs: the typical days
+  in calendar order, each labelled with its date and the days it stands for.
+* :func:`capacity_by_bus` — one solved case's capacity per bus (MW: generation, reservoirs,
+  storage power, demand-response capability), storage energy (MWh) in a panel of its own.
 * :func:`network_map` — one solved case's buses, lines and exchanges on
-  longitude × latitude (capacity, prices, ratings, what is built, annual flows),
-  returned as a ``Figure`` for notebooks.
+  longitude × latitude (capacity, prices, ratings, what is built, annual flows).
 
 Colours belong to the technology, not to the plot: every plot that colours by technology or
 series takes it from :func:`colour_of` (the table :data:`TECHNOLOGY_COLOURS`, then a colour made
@@ -22,12 +35,19 @@ from __future__ import annotations
 
 import base64
 import html
+import re
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
+from .case.components import DEMAND_RESPONSE, STORAGE_ENERGY
 from .results import CAPACITY_COMPONENTS   # power capacity (MW) the capacity plots show
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 _ORDER = ("coal", "gas", "oil", "nuclear", "biomass", "hydro", "wind", "solar", "storage", "battery", "pumped")
 
@@ -113,6 +133,8 @@ def colour_of(name) -> str:
     return "#{:02x}{:02x}{:02x}".format(*(round(c * 255) for c in (r, g, b)))
 
 
+
+
 def _figure(w, h):
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -126,6 +148,13 @@ def _save(fig, path: Path) -> Path:
     path = Path(path)
     atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", bbox_inches="tight"))
     return path
+
+
+def _done(fig, path) -> "Figure":
+    """The figure, written to ``path`` as a PNG first when a path is given."""
+    if path is not None:
+        _save(fig, path)
+    return fig
 
 
 def _tech_key(t: str):
@@ -142,9 +171,28 @@ def _cases(table: pd.DataFrame) -> list[tuple[str, bool]]:
     return [(str(c), bool(ok)) for c, ok in zip(table["case"], table["ok"])]
 
 
-def capacity_mix(capacities: pd.DataFrame, table: pd.DataFrame, path) -> Path:
-    """Stacked bars per case: existing (hatched) and built (solid) MW by technology."""
+def _outcomes(table: pd.DataFrame) -> dict:
+    """case → outcome word, when the table has the ``outcome`` column (else empty)."""
+    if table is None or table.empty or "outcome" not in table.columns:
+        return {}
+    return {str(c): str(o) for c, o in zip(table["case"], table["outcome"])}
+
+
+_OUTCOME_INK = {"optimal": "#1b7f3b", "strive missed": "#9a5b00", "targets missed": "#b3261e"}
+
+
+def _outcome_ink(outcome: str) -> str:
+    return _OUTCOME_INK.get(outcome, "#b3261e")
+
+
+def capacity_mix(capacities: pd.DataFrame, table: pd.DataFrame, path=None) -> "Figure":
+    """Stacked bars per case: existing (hatched) and built (solid) MW by technology.
+
+    A case whose outcome (``table["outcome"]``, when there) is not ``optimal`` is labelled with it
+    above its bar (a ``targets missed`` plan is an elastic solution, not a plan that meets them);
+    a failed case has no bar, only its outcome."""
     cases = _cases(table)
+    outcome = _outcomes(table)
     cap = capacities[capacities["component"].isin(CAPACITY_COMPONENTS)] if len(capacities) else capacities
     techs = sorted(set(cap["technology"].astype(str)) if len(cap) else set(), key=_tech_key)
     fig = _figure(max(6.0, 0.9 * len(cases) + 4.0), 5.0)
@@ -153,7 +201,7 @@ def capacity_mix(capacities: pd.DataFrame, table: pd.DataFrame, path) -> Path:
         ax.text(0.5, 0.5, "no capacity to show" if cases else "no cases", ha="center", va="center",
                 transform=ax.transAxes)
         ax.set_axis_off()
-        return _save(fig, path)
+        return _done(fig, path)
     piv = cap.assign(technology=cap["technology"].astype(str)).groupby(["case", "technology"])[
         ["existing", "built"]].sum()
     top = piv.groupby(level="case").sum().sum(axis=1).max() if len(piv) else 0.0
@@ -161,6 +209,7 @@ def capacity_mix(capacities: pd.DataFrame, table: pd.DataFrame, path) -> Path:
     colors = {t: colour_of(t) for t in techs}
     x = range(len(cases))
     bottoms = [0.0] * len(cases)
+    drawn = []
     for t in techs:
         for part, style in (("existing", dict(alpha=0.45, hatch="///")), ("built", dict(alpha=1.0))):
             vals = []
@@ -171,11 +220,18 @@ def capacity_mix(capacities: pd.DataFrame, table: pd.DataFrame, path) -> Path:
                 ax.bar(list(x), vals, bottom=bottoms, color=colors[t], edgecolor=colors[t], linewidth=0.6,
                        **style)
                 bottoms = [b + v for b, v in zip(bottoms, vals)]
+                drawn += [t] if t not in drawn else []
     for i, (name, ok) in enumerate(cases):
+        word = outcome.get(name, "optimal" if ok else "failed")
         if not ok:
-            ax.text(i, 0, "failed", ha="center", va="bottom", color="firebrick", rotation=90, fontsize=9)
+            ax.text(i, 0, word, ha="center", va="bottom", color=_outcome_ink(word), rotation=90, fontsize=9)
+        elif word != "optimal":
+            ax.text(i, bottoms[i], word, ha="center", va="bottom", color=_outcome_ink(word), fontsize=7.5,
+                    rotation=90 if len(cases) > 4 else 0)
+    if any(ok and outcome.get(n, "optimal") != "optimal" for n, ok in cases):
+        ax.set_ylim(top=max(bottoms) * 1.18 if max(bottoms) > 0 else 1.0)   # room for the labels
     from matplotlib.patches import Patch
-    handles = [Patch(facecolor=colors[t], edgecolor=colors[t], label=t) for t in reversed(techs)]
+    handles = [Patch(facecolor=colors[t], edgecolor=colors[t], label=t) for t in reversed(drawn)]   # no 0-MW entries
     handles += [Patch(facecolor="lightgrey", edgecolor="grey", hatch="///", alpha=0.6, label="existing (hatched)"),
                 Patch(facecolor="grey", edgecolor="grey", label="built (solid)")]
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
@@ -186,7 +242,7 @@ def capacity_mix(capacities: pd.DataFrame, table: pd.DataFrame, path) -> Path:
     ax.set_title("Capacity mix per case: existing + built (generation, reservoirs, storage power)", fontsize=10)
     ax.grid(axis="y", alpha=0.3)
     ax.set_axisbelow(True)
-    return _save(fig, path)
+    return _done(fig, path)
 
 
 def _scaled(values, unit):
@@ -198,60 +254,106 @@ def _scaled(values, unit):
     return list(values), unit
 
 
-def target_costs(targets: pd.DataFrame, table: pd.DataFrame, path) -> Path:
-    """One panel per target binding somewhere: its marginal cost per case, in plain units."""
+def _amount(v, unit) -> str:
+    """A shortfall (or any target quantity) in words: shares in percentage points."""
+    if v is None or pd.isna(v):
+        return "—"
+    v = float(v)
+    unit = str(unit or "")
+    if unit == "share":
+        return f"{100 * v:.2f} pp"
+    if unit == "MWh" and abs(v) >= 1e4:
+        return f"{v / 1e3:,.0f} GWh"
+    if unit == "t" and abs(v) >= 1e4:
+        return f"{v / 1e6:,.3f} Mt"
+    return f"{v:,.4g} {unit}".strip() if abs(v) < 1e4 else f"{v:,.0f} {unit}".strip()
+
+
+def _met(frame: pd.DataFrame) -> pd.Series:
+    """The ``met`` column as booleans (all met when the frame has none)."""
+    if "met" not in frame.columns:
+        return pd.Series(True, index=frame.index)
+    return frame["met"].fillna(False).astype(bool)
+
+
+def target_costs(targets: pd.DataFrame, table: pd.DataFrame, path=None) -> "Figure":
+    """One panel per target that is met and binding in some case: its marginal cost per case.
+
+    Only met, binding rows draw a bar: a slack target costs nothing at the margin ("slack"), and
+    a missed one (``met`` false: a strive target, or any target of an elastic run that cannot be
+    met) has no marginal cost, its row's dual being the penalty of its shortfall. Missed targets
+    are named, with their shortfall, in a note below the panels ("missed, not a cost")."""
     cases = _cases(table)
-    binding_ids = []
-    if len(targets):
-        b = targets[targets["binding"].astype(bool)]
-        binding_ids = list(dict.fromkeys(b["id"].astype(str)))
-    n = len(binding_ids)
+    ok_cases = {c for c, ok in cases if ok}
+    tg = targets if targets is not None else pd.DataFrame()
+    met = _met(tg) if len(tg) else pd.Series(dtype=bool)
+    costed = tg[tg["binding"].fillna(False).astype(bool) & met] if len(tg) else tg
+    ids = list(dict.fromkeys(costed["id"].astype(str))) if len(costed) else []
+    missed = tg[~met & tg["case"].astype(str).isin(ok_cases)] if len(tg) else tg
+    notes = [f"{r['case']}: {r['id']}, short {_amount(r.get('shortfall'), r.get('unit'))}"
+             for _, r in missed.iterrows()]
+    shown = notes[:10] + ([f"... and {len(notes) - 10} more (targets table)"] if len(notes) > 10 else [])
+    note = ("missed, not a cost (no bar: a missed target's dual is the penalty on its shortfall):\n"
+            + "\n".join(shown)) if notes else ""
+    note_h = 0.17 * (len(shown) + 1) + 0.1 if notes else 0.0
+    n = len(ids)
     if n == 0:
-        fig = _figure(6.0, 2.0)
+        fig = _figure(7.0, 2.0 + note_h)
         ax = fig.add_subplot(1, 1, 1)
-        ax.text(0.5, 0.5, "no target binds in any case (every target is met at no extra cost)",
-                ha="center", va="center", transform=ax.transAxes)
+        ax.text(0.5, 0.6, "no met target binds in any case (every met target is met at no extra cost)"
+                if not notes else "no met target binds in any case", ha="center", va="center",
+                transform=ax.transAxes, fontsize=9)
         ax.set_axis_off()
-        return _save(fig, path)
+        if note:
+            fig.text(0.02, 0.02, note, ha="left", va="bottom", fontsize=8, color="firebrick")
+        return _done(fig, path)
     ncol = min(3, n)
     nrow = (n + ncol - 1) // ncol
     w = max(4.0, 0.55 * len(cases) + 2.5)
-    fig = _figure(w * ncol, 3.4 * nrow + 0.6)
-    for k, tid in enumerate(binding_ids):
+    height = 3.4 * nrow + 0.8 + note_h
+    fig = _figure(w * ncol, height)
+    for k, tid in enumerate(ids):
         ax = fig.add_subplot(nrow, ncol, k + 1)
-        rows = targets[targets["id"].astype(str) == tid].set_index("case")
-        unit = str(rows["marginal_cost_unit"].iloc[0])
-        kind = str(rows["kind"].iloc[0])
-        vals, notes = [], []
-        for name, ok in cases:
+        rows = tg[tg["id"].astype(str) == tid]
+        rows = rows[~rows["case"].duplicated()].set_index(rows["case"].astype(str)[~rows["case"].duplicated()])
+        head = costed[costed["id"].astype(str) == tid].iloc[0]
+        unit = str(head["marginal_cost_unit"])
+        kind = str(head["kind"])
+        xs, vals, labels = [], [], []
+        for i, (name, ok) in enumerate(cases):
             if not ok or name not in rows.index:
-                vals.append(0.0)
-                notes.append("failed" if not ok else "no such target")
+                labels.append((i, "failed" if not ok else "no such target"))
                 continue
             r = rows.loc[name]
-            if isinstance(r, pd.DataFrame):
-                r = r.iloc[0]
-            binding = bool(r["binding"])
-            vals.append(float(r["marginal_cost"]) if binding else 0.0)
-            notes.append("" if binding else ("missed" if not bool(r["met"]) else "slack"))
+            if "met" in r.index and not bool(r["met"]):
+                labels.append((i, "missed"))
+            elif bool(r["binding"]):
+                xs.append(i)
+                vals.append(float(r["marginal_cost"]))
+            else:
+                labels.append((i, "slack"))
         vals, ylabel = _scaled(vals, unit)
-        xs = list(range(len(cases)))
-        ax.bar(xs, vals, color="#4c72b0")
-        for i, note in enumerate(notes):
-            if note:
-                ax.text(i, 0, note, ha="center", va="bottom", fontsize=7, rotation=90,
-                        color="firebrick" if note in ("missed", "failed") else "grey")
-        ax.set_xticks(xs)
+        bars = ax.bar(xs, vals, color="#4c72b0")
+        for i, patch in zip(xs, bars.patches):
+            patch.set_gid(f"{cases[i][0]}|{tid}")   # which case and target a bar stands for
+        for i, text in labels:
+            ax.text(i, 0, text, ha="center", va="bottom", fontsize=7, rotation=90,
+                    color="firebrick" if text in ("missed", "failed") else "grey")
+        ax.set_xlim(-0.6, len(cases) - 0.4)
+        ax.set_xticks(list(range(len(cases))))
         ax.set_xticklabels([c for c, _ in cases], rotation=30 if len(cases) > 2 else 0,
                            ha="right" if len(cases) > 2 else "center", fontsize=7)
         ax.set_title(f"{tid} ({kind})", fontsize=9)
         ax.set_ylabel(ylabel, fontsize=8)
         ax.grid(axis="y", alpha=0.3)
         ax.set_axisbelow(True)
-    fig.suptitle("Marginal cost of each binding target\nshare targets: annual cost of one more percentage "
+    fig.suptitle("Marginal cost of the met, binding targets\nshare targets: annual cost of one more percentage "
                  "point; others: the dual (cost of one more unit)", fontsize=9)
-    fig.tight_layout(rect=(0, 0, 1, 0.92))
-    return _save(fig, path)
+    bottom = (note_h + 0.1) / height if note else 0.0
+    fig.tight_layout(rect=(0, bottom, 1, 1))   # tight_layout leaves the suptitle its room
+    if note:
+        fig.text(0.01, 0.01, note, ha="left", va="bottom", fontsize=8, color="firebrick")
+    return _done(fig, path)
 
 
 # --------------------------------------------------------------------------- HTML
@@ -266,7 +368,23 @@ th{background:#f3f4f6;text-align:center} td:first-child,th:first-child{text-alig
 tr:nth-child(even) td{background:#fafafa} .err{color:#b00020;white-space:normal;text-align:left}
 .note{color:#555;font-size:13px;max-width:1000px} img{max-width:100%;border:1px solid #eee}
 details{margin:8px 0} .scroll{overflow-x:auto}
+.headline{font-size:1.1em;font-weight:600;margin:6px 0}
+td.txt{text-align:left}
+tr.missed td{background:#fbe3e0} tr.missed td.missed-cost{color:#a3231a;font-weight:600}
+td.outcome.outcome{text-align:left;font-weight:600}
+td.outcome.outcome-optimal{background:#e3f4e8;color:#14632d}
+td.outcome.outcome-strive-missed{background:#fff1cc;color:#7a4a00}
+td.outcome.outcome-targets-missed{background:#fbd9d5;color:#a3231a}
+td.outcome.outcome-infeasible,td.outcome.outcome-solver-failure,td.outcome.outcome-input-error,
+td.outcome.outcome-internal-error{background:#c0392b;color:#fff}
+table.legend td{white-space:normal;text-align:left;max-width:760px;padding:1px 6px} table.legend{font-size:11.5px}
 """
+
+
+def outcome_class(outcome) -> str:
+    """The CSS classes of an outcome cell: ``outcome outcome-targets-missed``."""
+    slug = "".join(ch if ch.isalnum() else "-" for ch in str(outcome).strip().lower())
+    return f"outcome outcome-{slug}"
 
 
 def _img(path: Path) -> str:
@@ -285,66 +403,144 @@ def _num(v: float) -> str:
     return f"{v:.4g}"
 
 
-def _table(df: pd.DataFrame) -> str:
+def _fmt(v) -> str:
+    """A cell's text: booleans "yes"/"no" (never blank), numbers by :func:`_num`, missing blank."""
+    if isinstance(v, (bool, np.bool_)):
+        return "yes" if v else "no"
+    if v is None or v is pd.NA or v is pd.NaT:
+        return ""
+    if isinstance(v, (float, np.floating)):
+        return _num(float(v))
+    return str(v)
+
+
+_NUMERIC = re.compile(r"^[-+]?[\d,.]+\s*%?$")   # a number already formatted as text ("21.080", "98.1%")
+
+
+def _table(df: pd.DataFrame, row_class=None, cell=None) -> str:
+    """An HTML table of ``df``. ``row_class(row)``: the ``<tr>``'s class (or None); ``cell(column,
+    row)``: ``(text, class)`` for a cell to write otherwise (or None for the default). A column
+    named ``outcome`` gets :func:`outcome_class` cells; ``error`` cells the class ``err``."""
     if df is None or df.empty:
         return "<p class=note>(none)</p>"
-
-    def fmt(v):
-        if isinstance(v, bool):
-            return "yes" if v else ""
-        if isinstance(v, float):
-            return _num(v)
-        if v is None or v is pd.NA:
-            return ""
-        return str(v)
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in df.columns)
     body = []
     for _, r in df.iterrows():
         cells = []
         for c in df.columns:
-            cls = ' class="err"' if c == "error" and r[c] else ""
-            cells.append(f"<td{cls}>{html.escape(fmt(r[c]))}</td>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
+            got = cell(c, r) if cell is not None else None
+            if got is not None:
+                text, cls = got
+            elif c == "outcome":
+                text, cls = _fmt(r[c]), outcome_class(r[c])
+            else:
+                v = r[c]
+                text = _fmt(v)
+                cls = ("err" if c == "error" and v else
+                       "txt" if isinstance(v, str) and text and not _NUMERIC.match(text) else "")
+            cells.append(f'<td class="{cls}">{html.escape(text)}</td>' if cls else f"<td>{html.escape(text)}</td>")
+        rc = row_class(r) if row_class is not None else None
+        body.append((f'<tr class="{rc}">' if rc else "<tr>") + "".join(cells) + "</tr>")
     return f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>'
 
 
+def _legend() -> str:
+    from .report import FAILED, OUTCOMES
+    rows = "".join(
+        f'<tr><td class="{outcome_class(o)}">{html.escape(o)}</td><td>{html.escape(meaning)}'
+        f'{" (counted as failed)" if o in FAILED else ""}</td><td>exit {code}</td></tr>'
+        for o, (code, meaning) in OUTCOMES.items())
+    return ('<table class="legend"><thead><tr><th>outcome</th><th>meaning</th><th>CLI</th></tr></thead>'
+            f"<tbody>{rows}</tbody></table>")
+
+
+def _target_cell(column, row):
+    """A missed target's cells: no marginal cost ("—"), its shortfall in words."""
+    missed = "met" in row.index and not bool(row["met"])
+    if not missed:
+        return None
+    if column in ("dual", "marginal_cost"):
+        return "—", "missed-cost"
+    if column in ("dual_unit", "marginal_cost_unit"):
+        return "", ""
+    if column == "binding":
+        return "no", ""
+    if column == "shortfall":
+        text = _fmt(row[column])
+        if str(row.get("unit")) == "share" and pd.notna(row[column]):
+            text += f" ({_amount(row[column], 'share')})"
+        return text, "missed-cost"
+    if column == "penalty_cny":
+        return _fmt(row[column]), "missed-cost"
+    return None
+
+
 def index_html(comp, images: dict) -> str:
-    """The comparison as one HTML page with no external assets."""
+    """The comparison as one HTML page with no external assets.
+
+    The headline counts the runs by outcome (``comp.table["outcome"]``,
+    :data:`gridplan.report.OUTCOMES`); the summary and targets tables carry an outcome cell per
+    case (``<td class="outcome outcome-targets-missed">``), explained by a legend; booleans read
+    yes/no; a missed target's row is highlighted (``<tr class="missed">``) and shows "—" for its
+    dual and marginal cost, with its shortfall and penalty (CNY/yr) beside them."""
+    from .report import outcome_counts
     s = comp.settings
     res = s.get("resolution")
     how = (f"{s['typical_days']} typical days" if s.get("typical_days") else
            f"{res}-hour snapshots" if res else "each case's own time settings")
-    n = len(comp.records)
-    ok = sum(bool(r.get("ok")) for r in comp.records)
+    table = comp.table
+    outcomes = list(table["outcome"]) if len(table) else []
+    outcome_of_case = dict(zip(table["case"].astype(str), table["outcome"])) if len(table) else {}
     tg = comp.targets
-    tcols = [c for c in ["case", *comp.scenario_columns, "id", "kind", "hedge", "sense", "required", "achieved",
-                         "unit", "met", "binding", "shortfall", "dual", "dual_unit", "marginal_cost",
-                         "marginal_cost_unit", "penalty_cny"] if c in tg.columns]
+    tcols = [c for c in ["case", "outcome", *comp.scenario_columns, "id", "kind", "met", "sense", "required",
+                         "achieved", "unit", "shortfall", "penalty_cny", "binding", "marginal_cost",
+                         "marginal_cost_unit", "dual", "dual_unit", "hedge", "scope"]
+             if c in tg.columns or c == "outcome"]
+    if len(tg):
+        tg = tg.assign(outcome=tg["case"].astype(str).map(outcome_of_case))[tcols]
+    summary = comp.summary_frame()
+    if len(summary) and "outcome" not in summary.columns:
+        summary.insert(1, "outcome", table["outcome"].to_numpy())
     failed = comp.failed
+    missed = int((~_met(comp.targets)).sum()) if len(comp.targets) else 0
     parts = [
         "<!DOCTYPE html><html lang=en><head><meta charset=utf-8>",
         "<title>gridplan comparison</title>", f"<style>{_CSS}</style></head><body>",
         "<h1>gridplan comparison</h1>",
-        f"<p class=note>{n} runs, {ok} optimal, {n - ok} failed · {html.escape(how)} · written "
-        f"{datetime.now().strftime('%Y-%m-%d %H:%M')}. Costs are annualised (CNY per year; 1 亿 = 10<sup>8</sup>); "
-        "the non-fossil share is of electricity demand.</p>",
-        "<h2>Summary</h2>", _table(comp.summary_frame()),
+        f'<p class="headline" id="headline">{html.escape(outcome_counts(outcomes))}</p>',
+        f"<p class=note>{html.escape(how)} · written {datetime.now().strftime('%Y-%m-%d %H:%M')}. "
+        "Costs are annualised (CNY per year; 1 亿 = 10<sup>8</sup>). The summary's <i>non-fossil share</i> is "
+        "<code>non_fossil_electricity_share</code>: non-fossil electricity as a share of the <b>electricity</b> "
+        "demand (with electrification), whole case. A non-fossil target's <i>achieved</i> (targets table) is in "
+        "the target's own scope: scope <i>energy</i> is the share of <b>total energy consumption</b> (tce, "
+        "coal-equivalent), scope <i>electricity</i> the share of electricity demand; the two numbers differ.</p>",
+        "<h2>Summary</h2>", _table(summary),
+        "<p class=note>The outcomes, coloured as in the tables:</p>", _legend(),
     ]
     if len(failed):
-        parts += ["<h2>Failed runs</h2>", _table(failed[["case", "status", "error"]])]
+        parts += ["<h2>Runs without a solution</h2>",
+                  _table(failed[[c for c in ("case", "outcome", "status", "error") if c in failed.columns]])]
     parts += [
         "<h2>Capacity mix</h2>",
         "<p class=note>Installed capacity per case. Hatched pale segments: existing capacity; solid: built by "
         "the plan. Generation, reservoirs and storage power (MW); storage energy, lines and demand response "
-        "are in the tables below.</p>", _img(images["capacity_mix"]),
-        "<h2>Cost of binding targets</h2>",
-        "<p class=note>For each target that binds in at least one case: what tightening it would add to the "
-        "annual cost. Share targets (non-fossil share, capacity share): CNY per year per percentage point. "
+        "are in the tables below. A case labelled <i>targets missed</i> shows an elastic solution: what the "
+        "plan would take, not a plan that meets its targets.</p>", _img(images["capacity_mix"]),
+        "<h2>Cost of met, binding targets</h2>",
+        "<p class=note>For each target that is met and binds in at least one case: what tightening it would add "
+        "to the annual cost. Share targets (non-fossil share, capacity share): CNY per year per percentage point. "
         "Other targets: the dual in plain units (CNY per kW-yr of capacity, per MWh, per t CO2, per tce). "
-        "A slack target costs nothing at the margin.</p>", _img(images["target_costs"]),
-        "<h2>Targets</h2>", _table(tg[tcols] if len(tg) else tg),
+        "A slack target costs nothing at the margin; a missed target has no bar (its dual is the penalty on "
+        "its shortfall, not a cost) and is named below the panels.</p>", _img(images["target_costs"]),
+        "<h2>Targets</h2>",
+        f"<p class=note>{missed} missed target row{'s' if missed != 1 else ''} (highlighted): "
+        "its dual and marginal cost read “—”; its <i>shortfall</i> (in the target's unit; shares also in "
+        "percentage points) and <i>penalty_cny</i> (CNY/yr the shortfall is charged) are what it stands "
+        "for.</p>" if len(tg) else "",
+        _table(tg, row_class=lambda r: "missed" if "met" in r.index and not bool(r["met"]) else None,
+               cell=_target_cell),
         "<h2>All columns</h2>",
-        "<details><summary>comparison table (one row per run)</summary>", _table(comp.table), "</details>",
+        "<details><summary>comparison table (one row per run)</summary>", _table(table), "</details>",
         "<h2>Files</h2><ul>",
     ]
     for f, what in (("comparison.csv", "one row per run"), ("targets.csv", "one row per run × target"),
@@ -360,75 +556,236 @@ def index_html(comp, images: dict) -> str:
 # --------------------------------------------------------------------------- one solved case
 
 
-def dispatch_week(res, path, bus=None) -> Path:
-    """Stacked supply of the week around the highest-demand snapshot, with demand and price.
+def _steps(x0, x1, values):
+    """A series held over each snapshot's span: (x, y) with two points per snapshot."""
+    x = np.column_stack([np.asarray(x0, float), np.asarray(x1, float)]).ravel()
+    return x, np.repeat(np.asarray(values, float), 2)
 
-    Chronological runs show that week; typical-day runs show the typical days in
-    calendar order (each labelled by the days it stands for). Charging, exports,
-    curtailed load and the load electrification adds are drawn below zero.
-    """
-    d = res.dispatch
-    snaps = res.snapshots
-    data = res.data
-    demand = data.demand.sum(axis=0) if bus is None else data.demand[data.buses.get_loc(bus)]
-    if data.typical_day_of is None:
-        steps_per_day = max(1, round(24 / float(data.duration[0])))
-        peak = int(demand.argmax())
-        lo = max(0, peak - 3 * steps_per_day)
-        sel = list(range(lo, min(len(demand), lo + 7 * steps_per_day)))
-        title = "peak week"
-    else:
-        sel = list(range(len(demand)))
-        title = f"{data.clustering.k} typical days"
+
+def most_stressed(res, bus=None) -> dict:
+    """The snapshot :func:`dispatch_week` centres its week on: the highest price at any bus (or at
+    ``bus``), ties (within 1e-6 relative) going to the highest demand (all buses, or ``bus``'s).
+
+    Returns ``snapshot``, ``bus``, ``price`` (CNY/MWh) and ``tied`` (how many snapshots share
+    that price)."""
+    buses = [str(b) for b in res.data.buses]
+    prices = res.prices.to_numpy(float)
+    demand = np.asarray(res.data.demand, float)
     if bus is not None:
-        d = d[d["bus"] == bus]
-    d = d[d["snapshot"].isin(sel)]
-    wide = d.pivot_table(index="snapshot", columns="technology", values="mw", aggfunc="sum").reindex(sel).fillna(0)
+        i = buses.index(str(bus))
+        prices, demand, buses = prices[:, [i]], demand[[i]], [buses[i]]
+    top_bus = np.nanargmax(prices, axis=1)
+    top = prices[np.arange(len(prices)), top_bus]
+    best = float(np.nanmax(top))
+    tied = np.flatnonzero(top >= best - 1e-6 * max(1.0, abs(best)))
+    snap = int(tied[np.argmax(demand.sum(axis=0)[tied])])
+    return {"snapshot": snap, "bus": buses[int(top_bus[snap])], "price": float(top[snap]), "tied": int(len(tied))}
+
+
+def _day_label(ts) -> str:
+    return f"{ts:%a} {ts.day} {ts:%b}"
+
+
+def dispatch_week(res, path=None, bus=None) -> "Figure":
+    """Stacked supply by technology with demand and price: a ``Figure`` (written to ``path`` if given).
+
+    * Chronological runs: the week (7 calendar days, from midnight three days before) around the
+      most stressed snapshot (:func:`most_stressed`: the highest price at any bus, ties to the
+      highest demand), named in the title; the x axis is the case's calendar (major ticks at
+      midnight, "Wed 24 Jul"; faint lines at day boundaries).
+    * Typical-day runs: every typical day in calendar order, a line at each day boundary, each day
+      labelled with its representative date and the days it stands for ("24 Jul / ×41 d"), ticks
+      at hours 0, 6, 12, 18.
+
+    Each snapshot's values are held over its span (a step). Charging, exports and the load
+    electrification adds are drawn below zero. Price: one bus shown, its price; several, the
+    demand-weighted mean over buses (Σ_b price·demand / Σ_b demand per snapshot) and, thin, the
+    highest bus price of each snapshot.
+    """
+    from matplotlib.dates import date2num
+
+    data = res.data
+    st = res.snapshot_table
+    buses = [str(b) for b in data.buses]
+    prices = res.prices.to_numpy(float)                 # snapshot × bus
+    demand_b = np.asarray(data.demand, float)           # bus × snapshot
+    if bus is not None:
+        i = buses.index(str(bus))
+        prices, demand_b, view = prices[:, [i]], demand_b[[i]], [buses[i]]
+    else:
+        view = buses
+    demand = demand_b.sum(axis=0)
+    dur = st["duration_h"].to_numpy(float)
+    typical = data.typical_day_of is not None
+    fig_w = 11.0
+    if not typical:
+        stress = most_stressed(res, bus)
+        start = pd.to_datetime(st["start"])
+        first = start.iloc[0].normalize()
+        day = ((start - first) // pd.Timedelta(days=1)).to_numpy()
+        n_days = int(day.max()) + 1
+        lo = int(np.clip(day[stress["snapshot"]] - 3, 0, max(0, n_days - 7)))
+        sel = np.flatnonzero((day >= lo) & (day < lo + 7))
+        x0 = date2num(start.iloc[sel].to_numpy())
+        x1 = x0 + dur[sel] / 24.0
+        ts = start.iloc[stress["snapshot"]]
+        d = dur[stress["snapshot"]]
+        when = (f"{ts.day} {ts:%b} (a {d:g}-h snapshot)" if d >= 24 else
+                f"{ts.day} {ts:%b %H:%M}–{ts + pd.Timedelta(hours=d):%H:%M}" if d > 1 else f"{ts.day} {ts:%b %H:%M}")
+        tie = (f"; {stress['tied']} snapshots share that price: the first of highest demand"
+               if stress["tied"] > 1 else "")
+        lead = ("week of the highest price" if n_days >= 7 else
+                f"the whole run ({n_days} day{'s' if n_days != 1 else ''}); the highest price")
+        title2 = f"{lead}: {stress['bus']} {stress['price']:,.0f} CNY/MWh, {when}{tie}"
+    else:
+        rep = pd.to_datetime(st["representative_day"])
+        hod = st["hour_of_day"].astype(int).to_numpy()
+        tday = np.asarray(data.typical_day_of, dtype=np.int64)
+        days_rep = st["days_represented"].astype(int).to_numpy()
+        firsts = pd.DataFrame({"t": tday, "rep": rep, "n": days_rep}).groupby("t").first().sort_values("rep")
+        rank = {t: r for r, t in enumerate(firsts.index)}
+        r_of = np.array([rank[t] for t in tday])
+        sel = np.lexsort((hod, r_of))
+        x0 = 24.0 * r_of[sel] + hod[sel]
+        x1 = x0 + dur[sel]
+        k = len(firsts)
+        fig_w = min(24.0, max(11.0, 4.0 + 0.6 * k))
+        title2 = f"{k} typical days in calendar order"
+    d = res.dispatch
+    if bus is not None:
+        d = d[d["bus"].astype(str) == str(bus)]
+    wide = d.pivot_table(index="snapshot", columns="technology", values="mw", aggfunc="sum").reindex(sel).fillna(0.0)
     wide = wide[sorted(wide.columns, key=_tech_key)]
-    fig = _figure(11, 4.8)
+    pos, neg = wide.clip(lower=0), wide.clip(upper=0)
+    pos = pos.loc[:, (pos > 1e-6).any()]
+    neg = neg.loc[:, (neg < -1e-6).any()]
+    fig = _figure(fig_w, 5.2)
     ax = fig.add_subplot(111)
-    x = list(range(len(sel)))
-    pos = wide.clip(lower=0)
-    neg = wide.clip(upper=0)
-    colours = {t: colour_of(t) for t in wide.columns}
-    ax.stackplot(x, *[pos[c].to_numpy() for c in pos.columns], labels=list(pos.columns),
-                 colors=[colours[c] for c in pos.columns], alpha=0.9)
-    ax.stackplot(x, *[neg[c].to_numpy() for c in neg.columns], colors=[colours[c] for c in neg.columns], alpha=0.9)
-    ax.plot(x, demand[sel], color="black", lw=1.5, label="demand")
+    if len(pos.columns):
+        xs, _ = _steps(x0, x1, pos.iloc[:, 0])
+        ax.stackplot(xs, *[np.repeat(pos[c].to_numpy(), 2) for c in pos.columns], labels=list(pos.columns),
+                     colors=[colour_of(c) for c in pos.columns], alpha=0.9)
+    if len(neg.columns):
+        xs, _ = _steps(x0, x1, neg.iloc[:, 0])
+        ax.stackplot(xs, *[np.repeat(neg[c].to_numpy(), 2) for c in neg.columns],
+                     labels=[c if c not in pos.columns else f"_{c}" for c in neg.columns],
+                     colors=[colour_of(c) for c in neg.columns], alpha=0.9)
+    ax.plot(*_steps(x0, x1, demand[sel]), color="black", lw=1.5,
+            label="demand" + (" (the loads below zero come on top)" if len(neg.columns) else ""))
+    ax.axhline(0.0, color="black", lw=0.5)
     ax.set_ylabel("MW")
-    ax.set_xlabel("snapshot" + (f" (hour of year from {int(snaps['hour'].iloc[sel[0]])})" if data.typical_day_of is None else ""))
-    where = "all buses" if bus is None else bus
-    ax.set_title(f"{res.case.name}: supply by technology, {title}, {where}")
+    where = "all buses" if bus is None else f"bus {bus}"
+    ax.set_title(f"{res.case.name} ({res.case.year}): supply by technology, {where}\n{title2}", fontsize=10,
+                 pad=30 if typical else 6)
+    ax.set_xlim(float(x0[0]), float(x1[-1]))
+    ax.margins(x=0)
+    if not typical:
+        midnights = [first + pd.Timedelta(days=int(i)) for i in range(lo, min(lo + 7, n_days))]
+        ax.set_xticks(date2num(np.array(midnights, dtype="datetime64[ns]")))
+        ax.set_xticklabels([_day_label(m) for m in midnights], fontsize=8.5, ha="left")   # under its day
+        if dur[sel].max() <= 6:
+            hours = [m + pd.Timedelta(hours=h) for m in midnights for h in (6, 12, 18)]
+            ax.set_xticks(date2num(np.array(hours, dtype="datetime64[ns]")), minor=True)
+        for m in midnights[1:]:
+            ax.axvline(date2num(m), color="#888888", lw=0.7, alpha=0.45, zorder=0.5, gid="day boundary")
+        ax.set_xlabel(f"{res.case.year}, local time (each {dur[sel][0]:g}-h snapshot held over its span)"
+                      if dur[sel].max() > 1 else f"{res.case.year}, local time (hourly)")
+    else:
+        step = 6 if k <= 12 else 12 if k <= 24 else 24
+        ticks = [24 * r + h for r in range(k) for h in range(0, 24, step)]
+        ax.set_xticks(ticks)
+        ax.set_xticklabels([str(t % 24) for t in ticks], fontsize=7.5)
+        for r in range(1, k):
+            ax.axvline(24 * r, color="#555555", lw=0.9, alpha=0.7, zorder=2.5, gid="day boundary")
+        total = 0
+        for r, (t, row) in enumerate(firsts.iterrows()):
+            total += int(row["n"])
+            ax.text(24 * r + 12, 1.01, f"{row['rep'].day} {row['rep']:%b}\n×{int(row['n'])} d",
+                    transform=ax.get_xaxis_transform(), ha="center", va="bottom", fontsize=7.5,
+                    gid="typical day label")
+        ax.set_xlabel(f"hour of each typical day; the {k} typical days are weighted by the days they stand for "
+                      f"(×N d, {total} d in all) in every annual total", fontsize=9)
     ax2 = ax.twinx()
-    price = res.prices.iloc[sel].mean(axis=1) if bus is None else res.prices[bus].iloc[sel]
-    ax2.plot(x, price.to_numpy(), color="crimson", lw=1, ls="--", label="price (CNY/MWh)")
+    if len(view) == 1:
+        ax2.plot(*_steps(x0, x1, prices[sel, 0]), color="crimson", lw=1.1, ls="--",
+                 label=f"price at {view[0]} (CNY/MWh)")
+    else:
+        w = demand_b[:, sel]
+        tot = w.sum(axis=0)
+        p = prices[sel].T
+        mean = np.where(tot > 0, (p * w).sum(axis=0) / np.where(tot > 0, tot, 1.0), p.mean(axis=0))
+        ax2.plot(*_steps(x0, x1, mean), color="crimson", lw=1.3, ls="--",
+                 label="price: demand-weighted mean over buses (CNY/MWh)", gid="mean price")
+        ax2.plot(*_steps(x0, x1, p.max(axis=0)), color="crimson", lw=0.6, alpha=0.6,
+                 label="price: highest bus price (CNY/MWh)", gid="highest price")
     ax2.set_ylabel("price, CNY/MWh", color="crimson")
+    lo_p, hi_p = ax2.get_ylim()
+    ax2.set_ylim(min(0.0, lo_p), hi_p + 0.06 * (hi_p - min(0.0, lo_p)))   # a flat price stays off the frame
     h1, l1 = ax.get_legend_handles_labels()
     h2, l2 = ax2.get_legend_handles_labels()
     ax.legend(h1 + h2, l1 + l2, loc="upper left", bbox_to_anchor=(1.08, 1.0), fontsize=8, frameon=False)
-    return _save(fig, path)
+    return _done(fig, path)
 
 
-def capacity_by_bus(res, path) -> Path:
-    """Stacked bars of total capacity per bus by technology: existing hatched, built solid."""
+def capacity_by_bus(res, path=None) -> "Figure":
+    """Stacked bars of capacity per bus by technology, existing hatched, built solid: a ``Figure``.
+
+    MW: generation, reservoirs, storage power and demand-response capability (its own series,
+    ``demand_response``). Storage energy (MWh) is not stacked with them: when a case has any, it
+    gets a panel of its own on the right."""
     c = res.capacities
-    c = c[c["component"].isin(CAPACITY_COMPONENTS)]
-    techs = sorted(c["technology"].unique(), key=_tech_key)
-    buses = list(dict.fromkeys(c["bus"]))
-    fig = _figure(max(6, 1.3 * len(buses) + 3), 4.5)
-    ax = fig.add_subplot(111)
-    bottom = pd.Series(0.0, index=buses)
-    for t in techs:
-        sub = c[c["technology"] == t].groupby("bus")[["existing", "built"]].sum().reindex(buses).fillna(0)
-        ax.bar(buses, sub["existing"], bottom=bottom, color=colour_of(t), hatch="//", edgecolor="white",
-               label=f"{t} (existing)" if sub["existing"].any() else None)
-        bottom += sub["existing"]
-        ax.bar(buses, sub["built"], bottom=bottom, color=colour_of(t), label=f"{t} (built)" if sub["built"].any() else None)
-        bottom += sub["built"]
-    ax.set_ylabel("MW")
-    ax.set_title(f"{res.case.name}: capacity by bus (hatched = existing, solid = built)")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
-    return _save(fig, path)
+    mw = c[c["component"].isin([*CAPACITY_COMPONENTS, DEMAND_RESPONSE.name])]
+    mwh = c[c["component"] == STORAGE_ENERGY.name]
+    buses = [str(b) for b in res.data.buses]
+    energy = len(mwh) and float(mwh["total"].sum()) > 1e-6
+    fig = _figure(max(7.0, 1.3 * len(buses) + 3.5) + (0.55 * len(buses) + 1.5 if energy else 0.0), 4.8)
+    if energy:
+        gs = fig.add_gridspec(1, 2, width_ratios=[max(3.0, 1.3 * len(buses)), max(1.2, 0.55 * len(buses))],
+                              wspace=0.3)
+        ax, ax_e = fig.add_subplot(gs[0]), fig.add_subplot(gs[1])
+    else:
+        ax, ax_e = fig.add_subplot(111), None
+    from matplotlib.patches import Patch
+
+    def stack(axis, frame, suffix, scale):
+        techs = sorted(frame["technology"].astype(str).unique(), key=_tech_key)
+        bottom = pd.Series(0.0, index=buses)
+        drawn = []
+        for t in techs:
+            sub = (frame[frame["technology"].astype(str) == t].assign(bus=lambda f: f["bus"].astype(str))
+                   .groupby("bus")[["existing", "built"]].sum().reindex(buses).fillna(0.0)) / scale
+            for part, style in (("existing", dict(hatch="//", edgecolor="white", alpha=0.8)), ("built", {})):
+                if (sub[part] > 1e-9).any():
+                    axis.bar(buses, sub[part], bottom=bottom, color=colour_of(t), label=f"{t}{suffix} ({part})",
+                             linewidth=0.5, **style)
+                    bottom += sub[part]
+                    if t not in drawn:
+                        drawn.append(t)
+        axis.grid(axis="y", alpha=0.3)
+        axis.set_axisbelow(True)
+        if len(buses) > 4:
+            axis.tick_params(axis="x", labelrotation=30)
+        return drawn
+
+    top = mw.groupby("bus")["total"].sum().max() if len(mw) else 0.0
+    scale, unit = (1e3, "GW") if top >= 1e4 else (1.0, "MW")
+    drawn = stack(ax, mw, "", scale)
+    ax.set_ylabel(f"capacity ({unit})")
+    ax.set_title(f"{res.case.name}: capacity by bus ({unit})\ngeneration, reservoirs, storage power, "
+                 "demand response", fontsize=9.5)
+    handles = [Patch(facecolor=colour_of(t), label=t) for t in reversed(drawn)]
+    if ax_e is not None:
+        etop = mwh.groupby("bus")["total"].sum().max()
+        escale, eunit = (1e3, "GWh") if etop >= 1e4 else (1.0, "MWh")
+        edrawn = stack(ax_e, mwh, " energy", escale)
+        ax_e.set_ylabel(f"storage energy ({eunit})")
+        ax_e.set_title(f"storage energy ({eunit})\nnot stacked with MW", fontsize=9.5)
+        handles += [Patch(facecolor=colour_of(t), label=f"{t} (energy)") for t in reversed(edrawn) if t not in drawn]
+    handles += [Patch(facecolor="lightgrey", edgecolor="white", hatch="//", label="existing (hatched)"),
+                Patch(facecolor="grey", label="built (solid)")]
+    (ax_e if ax_e is not None else ax).legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0),
+                                              fontsize=8, frameon=False)
+    return _done(fig, path)
 
 
 # --------------------------------------------------------------------------- the network on a map
@@ -458,7 +815,6 @@ def _bus_positions(case, buses) -> tuple[dict, set]:
 
 def _annual_mwh(res, values) -> float:
     """MWh per year of an MW series over the snapshots (weights: hours each stands for)."""
-    import numpy as np
     return float(np.dot(np.asarray(values, float), np.asarray(res.data.weights, float)))
 
 
@@ -475,7 +831,7 @@ def _free_side(angles) -> str:
     return max(sides, key=lambda k: gap(sides[k]) - 1e-9 * list(sides).index(k))
 
 
-def network_map(results, ax=None):
+def network_map(results, ax=None, path=None) -> "Figure":
     """The solved network drawn on longitude × latitude: a matplotlib ``Figure``.
 
     * **Buses** at their ``lat``/``lon`` (buses without coordinates, such as a boundary bus, in a
@@ -490,9 +846,9 @@ def network_map(results, ax=None):
       import capability, labelled with the annual import and export.
 
     Plain matplotlib (no basemap, no tiles: it needs no network). ``ax``: draw into these axes
-    (their figure is returned); otherwise a new figure with no pyplot state.
+    (their figure is returned); otherwise a new figure with no pyplot state. ``path``: also write
+    the figure there as a PNG.
     """
-    import numpy as np
     from matplotlib import colormaps
     from matplotlib.colors import Normalize
     from matplotlib.lines import Line2D
@@ -677,4 +1033,4 @@ def network_map(results, ax=None):
     ax.grid(alpha=0.25)
     ax.set_title(f"{res.case.name}: buses, lines and exchanges\nbus area = installed capacity, colour = mean price; "
                  "line width = rating, label = rating (+ built) and net annual flow (arrow: direction)", fontsize=9)
-    return fig
+    return _done(fig, path)

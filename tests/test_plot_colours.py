@@ -1,7 +1,7 @@
 """One colour per technology in every plot (issue #19): the table, the fallback, the figures.
 
-The plot functions write PNGs through ``plots._save(fig, path)``; the tests put a recorder in
-its place and read the colours back from the matplotlib artists of the figures they built:
+The plot functions return their ``Figure`` (and write a PNG only when given a path); the tests
+read the colours back from the matplotlib artists of the figures they return:
 the bars of ``capacity_by_bus`` (labelled "<technology> (existing|built)"), the stacked areas of
 ``dispatch_week`` (labelled by technology) and the legend patches of the comparison's
 ``capacity_mix``. Two shipped cases (Leshan and Guangyuan 2030, 4 typical days) share hydro,
@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from matplotlib.colors import to_hex, to_rgb
+from matplotlib.figure import Figure
 
 import gridplan
 from gridplan import plots
@@ -35,14 +36,11 @@ def hex_of(colour) -> str:
     return to_hex(to_rgb(colour))
 
 
-def figure_of(monkeypatch, plot, *args):
-    """The Figure ``plot(*args, path)`` builds, caught where it would be written."""
-    caught = []
-    monkeypatch.setattr(plots, "_save", lambda fig, path: caught.append(fig) or Path(path))
-    plot(*args, "unused.png")
-    monkeypatch.undo()
-    assert len(caught) == 1
-    return caught[0]
+def figure_of(plot, *args):
+    """The Figure ``plot(*args)`` returns (no path: nothing is written)."""
+    fig = plot(*args)
+    assert isinstance(fig, Figure)
+    return fig
 
 
 def capacity_by_bus_colours(fig) -> dict:
@@ -79,14 +77,13 @@ def solved():
 @pytest.fixture(scope="module")
 def figures(solved):
     """technology → set of colours, per plot of per case."""
-    mp = pytest.MonkeyPatch()
     out = {}
     for name, res in solved.items():
-        out[f"{name} capacity_by_bus"] = capacity_by_bus_colours(figure_of(mp, plots.capacity_by_bus, res))
-        out[f"{name} dispatch_week"] = dispatch_colours(figure_of(mp, plots.dispatch_week, res))
+        out[f"{name} capacity_by_bus"] = capacity_by_bus_colours(figure_of(plots.capacity_by_bus, res))
+        out[f"{name} dispatch_week"] = dispatch_colours(figure_of(plots.dispatch_week, res))
     caps = pd.concat([r.capacities.assign(case=n) for n, r in solved.items()], ignore_index=True)
     table = pd.DataFrame({"case": list(solved), "ok": [True] * len(solved)})
-    mix = legend_colours(figure_of(mp, plots.capacity_mix, caps, table))
+    mix = legend_colours(figure_of(plots.capacity_mix, caps, table))
     out["comparison capacity_mix"] = {t: c for t, c in mix.items() if t in set(caps["technology"])}
     return out
 
@@ -137,7 +134,7 @@ def test_same_technology_same_colour_across_plots_and_cases(figures):
     assert figures["leshan_2030 dispatch_week"]["import"] == {TECHNOLOGY_COLOURS["import"]}
 
 
-def test_unknown_name_gets_the_same_colour_every_time(monkeypatch, write_case):
+def test_unknown_name_gets_the_same_colour_every_time(write_case):
     a, b = colour_of("nuclear_hpr1000"), colour_of("nuclear_hpr1000")
     assert a == b and a.startswith("#") and len(a) == 7
     assert a not in TECHNOLOGY_COLOURS.values()
@@ -150,7 +147,7 @@ def test_unknown_name_gets_the_same_colour_every_time(monkeypatch, write_case):
     # ... and not from its position in a plot: the test catalogue's "coal" and "gas" are not in
     # the table, and a case with both draws each in its own name's colour
     res = gridplan.solve(write_case(two_buses(), {"load": [1.0] * 24}))
-    got = capacity_by_bus_colours(figure_of(monkeypatch, plots.capacity_by_bus, res))
+    got = capacity_by_bus_colours(figure_of(plots.capacity_by_bus, res))
     techs = set(res.capacities[res.capacities["component"].isin(CAPACITY_COMPONENTS)]["technology"])
     assert techs == {"coal", "gas"} and "coal" not in TECHNOLOGY_COLOURS
     assert got == {"coal": {colour_of("coal")}, "gas": {colour_of("gas")}}
