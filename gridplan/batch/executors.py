@@ -1,20 +1,29 @@
 """Where runs execute: a process pool, a Dask cluster, or this process.
 
 Every executor takes the jobs still to solve and yields ``(job, record)`` as each finishes
-(in any order); a worker that dies becomes a failed record, never an exception.
+(in any order); a worker that dies while solving becomes a failed record, never an exception.
+A process pool whose workers cannot start at all is one :class:`GridplanError` line. The
+process pool works from a plain script without ``if __name__ == "__main__":``: its workers
+start with ``__main__`` hidden, so they do not run the script again (:func:`main_hidden`).
 """
 from __future__ import annotations
 
 import contextlib
 import signal
+import sys
 import threading
 import uuid
 from typing import Iterator
 
+from ..errors import GridplanError
 from .runs import Job, failed_record, one_line, run_case
 
 
 def _mp_context():
+    """Forkserver (else spawn), never fork: forking a process that already runs threads (the
+    caller's, BLAS pools, the pool's own manager thread) can deadlock the child. Both re-import
+    the caller's ``__main__`` in every worker unless it is hidden while they start, see
+    :func:`main_hidden`."""
     import multiprocessing as mp
     try:
         ctx = mp.get_context("forkserver")
@@ -74,10 +83,71 @@ def stop_pool(pool, kill: bool) -> None:
             p.join(1)
 
 
-def watch_batch(pid: int, every_s: float = 1.0) -> None:
+_MAIN_LOCK = threading.RLock()
+
+
+@contextlib.contextmanager
+def main_hidden():
+    """While worker processes start, ``__main__`` looks like an interactive session's (no
+    ``__file__``, no ``__spec__``), so that multiprocessing does not re-run the caller's script in
+    every worker: ``spawn.get_preparation_data`` (Python 3.11) sends ``init_main_from_name``
+    (from ``__spec__.name``, ``python -m``) or ``init_main_from_path`` (from ``__file__``) only
+    when they exist, and the child's ``prepare`` runs that module or file again as
+    ``__mp_main__``; a script without ``if __name__ == "__main__":`` would call ``compare``
+    again there. The workers need only gridplan's own importable functions. The attributes are
+    restored at once; the lock keeps two batches of other threads from saving the hidden state."""
+    with _MAIN_LOCK:
+        main = sys.modules.get("__main__")
+        saved = {k: main.__dict__[k] for k in ("__file__", "__spec__") if main is not None and k in main.__dict__}
+        try:
+            if main is not None:
+                main.__dict__.pop("__file__", None)
+                if "__spec__" in saved:
+                    main.__spec__ = None
+            yield
+        finally:
+            if main is not None:
+                main.__dict__.pop("__file__", None)
+                main.__dict__.update(saved)
+
+
+def refers_to_main(obj) -> bool:
+    """Whether pickling ``obj`` refers to something defined in ``__main__`` (a class or function
+    of the caller's script): a worker can unpickle that only by running the script again."""
+    import io
+    import pickle
+
+    found = False
+
+    class Scan(pickle.Pickler):
+        def reducer_override(self, o):
+            nonlocal found
+            if getattr(type(o), "__module__", None) == "__main__" or (
+                    isinstance(o, type) or callable(o)) and getattr(o, "__module__", None) == "__main__":
+                found = True
+            return NotImplemented
+    try:
+        Scan(io.BytesIO(), protocol=pickle.HIGHEST_PROTOCOL).dump(obj)
+    except Exception:  # noqa: BLE001 - unpicklable: the pool reports it as that run's error
+        pass
+    return found
+
+
+def not_started_error(exc: BaseException) -> GridplanError:
+    """The one line for a pool whose workers ended before any of them was ready to run a case."""
+    return GridplanError(
+        f"compare: the worker processes ended before running any case ({one_line(exc, limit=200).rstrip('.')}; "
+        "their own errors are printed above); in a script, put the compare call under "
+        "`if __name__ == \"__main__\":` (a worker runs the script again when compare is given "
+        "objects the script defines), or pass executor=\"inline\" to solve in this process")
+
+
+def watch_batch(pid: int, started=None, every_s: float = 1.0) -> None:
     """Worker initializer: end this worker when the batch process ``pid`` is gone (killed with
     SIGKILL, or by a SIGTERM that came while the pool was still starting its workers, so the
-    pool never learnt their pids). A daemon thread checks once a second."""
+    pool never learnt their pids). A daemon thread checks once a second. ``started`` (an
+    event) is set once the worker is ready, so the batch can tell a pool that never started
+    from one whose worker died while solving."""
     import os
     import time
 
@@ -91,29 +161,65 @@ def watch_batch(pid: int, every_s: float = 1.0) -> None:
             except PermissionError:   # pragma: no cover - pid reused by another user's process
                 os._exit(1)
     threading.Thread(target=watch, daemon=True, name="gridplan-watch-batch").start()
+    if started is not None:
+        started.set()
 
 
 def run_process(jobs: list[Job], workers: int) -> Iterator[tuple[Job, dict]]:
     """Runs in a process pool. Ctrl-C, SIGTERM or a caller that stops reading: queued runs are
-    cancelled and running workers ended (the runs already yielded stay finished)."""
+    cancelled and running workers ended (the runs already yielded stay finished).
+
+    Every job is submitted at once, inside :func:`main_hidden` unless a job's arguments refer to
+    the caller's ``__main__``: ProcessPoolExecutor starts its workers in ``submit`` only (one
+    per call until ``workers``), so no worker starts later with ``__main__`` visible. A pool
+    that cannot start its workers raises one :class:`GridplanError` line; a worker that dies
+    while solving (killed, out of memory) fails the runs it takes down with it."""
     from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
+    import multiprocessing
     import os
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=_mp_context(), initializer=watch_batch,
-                               initargs=(os.getpid(),))
+    # the check multiprocessing makes before it starts a process (spawn._check_not_importing_main),
+    # made before the pool's queues exist, which a worker ending this way would leak
+    if getattr(multiprocessing.current_process(), "_inheriting", False):
+        raise GridplanError("compare: called while a worker process starts, from the caller's script run again "
+                            "in the worker; put the compare call under `if __name__ == \"__main__\":`")
+    ctx = _mp_context()
+    started = ctx.Event()
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=watch_batch,
+                               initargs=(os.getpid(), started))
     finished = False
     with sigterm_as_exit():
         try:
-            futures = {pool.submit(run_case, **job.kwargs(write_here=True)): job for job in jobs}
+            futures = _submit_all(pool, jobs)
             for fut in as_completed(futures):
                 job = futures[fut]
                 try:
                     rec = fut.result()
-                except Exception as exc:  # noqa: BLE001 - e.g. BrokenProcessPool when a worker dies
+                except BrokenProcessPool as exc:
+                    if not started.is_set():
+                        raise not_started_error(exc) from None
+                    rec = failed_record(job, f"worker process failed: {one_line(exc)}")
+                except Exception as exc:  # noqa: BLE001 - e.g. an argument that cannot be pickled
                     rec = failed_record(job, f"worker process failed: {one_line(exc)}")
                 yield job, rec
             finished = True
         finally:
             stop_pool(pool, kill=not finished)
+
+
+def _submit_all(pool, jobs: list[Job]) -> dict:
+    """Every job submitted (its worker started with it); a pool that cannot start is one line."""
+    from concurrent.futures.process import BrokenProcessPool
+    calls = [job.kwargs(write_here=True) for job in jobs]
+    hide = main_hidden() if not refers_to_main(calls) else contextlib.nullcontext()
+    try:
+        with hide:
+            return {pool.submit(run_case, **kw): job for kw, job in zip(calls, jobs)}
+    except BrokenProcessPool as exc:   # the first workers died before the last submit
+        raise not_started_error(exc) from None
+    except (OSError, RuntimeError, AssertionError, EOFError) as exc:   # e.g. inside a daemonic process
+        raise GridplanError(f"compare: could not start worker processes ({one_line(exc, limit=200)}); "
+                            "pass executor=\"inline\" to solve in this process") from exc
 
 
 def run_dask(jobs: list[Job], workers: int, scheduler) -> Iterator[tuple[Job, dict]]:
