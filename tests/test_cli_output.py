@@ -120,8 +120,8 @@ def test_system_table_names_its_measures(guangyuan):
     system = text[text.index("\nsystem\n"):].splitlines()
     assert "outcome" in system[3] and "optimal" in system[3]      # heading, rule, first row
     time = [line for line in system if line.strip().startswith("time:")]
-    assert len(time) == 1 and re.search(r"prepare [\d.]+ s · build [\d.]+ s( · hand-off [\d.]+ s)? · solve [\d.]+ s",
-                                          time[0])   # the hand-off shows when it took 0.05 s or more
+    assert len(time) == 1 and re.search(r"prepare [\d.]+ s( · (build|hand-off) [\d.]+ s)* · solve [\d.]+ s",
+                                          time[0])   # a step under 0.05 s is left out
 
 
 def _missed_share_case(tmp_path: Path) -> Path:
