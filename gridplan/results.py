@@ -308,43 +308,45 @@ class Results:
         ``peak_price_cny_per_mwh`` with its ``peak_price_bus`` and ``peak_price_time`` (the
         highest bus price of the day: where and when capacity or a line is short); ``shed_mwh``
         (load not served that day); ``stress_rank`` (1 = most stressed: most load shed, then the
-        highest price, then the highest demand; days of one typical day share a rank).
+        highest price, then the highest demand at that price — the day whose week
+        :func:`gridplan.plots.dispatch_week` shows; days of one typical day share a rank).
+        Chronological runs give every hour the snapshot covering it, so snapshots longer than a
+        day spread over their days.
         """
         d = self.data
-        hour = np.asarray(d.snapshot_hour, dtype=np.int64)
         prices = self.prices.to_numpy(float)                     # snapshot × bus
-        demand = d.demand.sum(axis=0)
-        shed_mw = self.value("shed").sum(axis=0)
-        if d.typical_day_of is None:       # chronological: a snapshot's day is its first hour's
-            group = hour // 24
-            calendar_group = np.arange(hour.max() // 24 + 1)
-            energy_h = np.asarray(d.duration, float)             # hours each snapshot lasts
-        else:                              # typical days: a calendar day takes its typical day's hours
-            group = np.asarray(d.typical_day_of, dtype=np.int64)
-            calendar_group = np.asarray(d.day_sequence, dtype=np.int64)
-            energy_h = np.ones(len(hour))                        # one representative hour each
-        n = int(group.max()) + 1
-        bus_of = prices.argmax(axis=1)
-        per = pd.DataFrame({"g": group, "demand": demand, "price": prices.max(axis=1),
+        if d.typical_day_of is None:
+            # chronological: every hour of the year takes the snapshot that covers it, so a
+            # snapshot longer than a day (--resolution 48h) still gives each of its days a row
+            steps = np.repeat(np.arange(d.T), np.round(np.asarray(d.duration, float)).astype(int))
+            hour = np.arange(len(steps))
+            group, calendar = hour // 24, np.arange((len(steps) + 23) // 24)
+        else:       # typical days (1-h snapshots): a calendar day takes its typical day's hours
+            steps = np.arange(d.T)
+            hour = np.asarray(d.snapshot_hour, dtype=np.int64)
+            group, calendar = np.asarray(d.typical_day_of, dtype=np.int64), np.asarray(d.day_sequence, dtype=np.int64)
+        bus_of = prices.argmax(axis=1)[steps]
+        per = pd.DataFrame({"g": group, "demand": d.demand.sum(axis=0)[steps], "price": prices.max(axis=1)[steps],
                             "bus": np.asarray(self.prices.columns)[bus_of], "hod": hour % 24,
-                            "shed": shed_mw * energy_h})
-        top = per.loc[per.groupby("g")["price"].idxmax()].set_index("g").reindex(range(n))
-        agg = per.groupby("g").agg(peak=("demand", "max"), shed=("shed", "sum")).reindex(range(n))
+                            "shed": self.value("shed").sum(axis=0)[steps]})          # MW over one hour: MWh
+        # each day's price peak: the highest price (to 0.001 CNY/MWh) and, among its hours at that
+        # price, the one of highest demand — the rule plots.most_stressed picks its week by
+        per["price_key"] = per["price"].round(3)
+        top = per.sort_values(["price_key", "demand"], kind="stable").groupby("g").tail(1).set_index("g").sort_index()
+        agg = per.groupby("g").agg(peak=("demand", "max"), shed=("shed", "sum"))
         jan1 = pd.Timestamp(year=int(self.case.year), month=1, day=1)
         frame = pd.DataFrame({
-            "date": (jan1 + pd.to_timedelta(np.arange(len(calendar_group)), unit="D")).date,
-            "typical_day": pd.array(calendar_group if d.typical_day_of is not None else [pd.NA] * len(calendar_group),
+            "date": (jan1 + pd.to_timedelta(np.arange(len(calendar)), unit="D")).date,
+            "typical_day": pd.array(calendar if d.typical_day_of is not None else [pd.NA] * len(calendar),
                                     dtype="Int64"),
-            "peak_demand_mw": agg["peak"].to_numpy()[calendar_group],
-            "peak_price_cny_per_mwh": top["price"].to_numpy()[calendar_group],
-            "peak_price_bus": top["bus"].to_numpy()[calendar_group],
-            "peak_price_time": [f"{int(h):02d}:00" for h in top["hod"].to_numpy()[calendar_group]],
-            "shed_mwh": _clean(agg["shed"].to_numpy()[calendar_group], 1e-3)})
-        stress = ["shed_mwh", "peak_price_cny_per_mwh", "peak_demand_mw"]
-        order = frame.sort_values(stress, ascending=False)
-        key = list(zip(*(order[c].round(3) for c in stress)))
-        ranks = pd.Series(pd.factorize(pd.Series(key, dtype=object))[0] + 1, index=order.index)
-        frame["stress_rank"] = ranks.reindex(frame.index).astype(int)
+            "peak_demand_mw": agg["peak"].to_numpy()[calendar],
+            "peak_price_cny_per_mwh": top["price"].to_numpy()[calendar],
+            "peak_price_bus": top["bus"].to_numpy()[calendar],
+            "peak_price_time": pd.Series(top["hod"].to_numpy()[calendar]).map("{:02d}:00".format),
+            "shed_mwh": _clean(agg["shed"].to_numpy()[calendar], 1e-3)})
+        key = pd.DataFrame({"shed": frame["shed_mwh"].round(3), "price": top["price_key"].to_numpy()[calendar],
+                            "demand": top["demand"].round(3).to_numpy()[calendar]})
+        frame["stress_rank"] = key.groupby(list(key.columns)).ngroup(ascending=False).to_numpy() + 1
         return frame
 
     @cached_property

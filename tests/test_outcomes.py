@@ -135,6 +135,33 @@ def test_days_of_a_typical_day_run(tmp_path):
     assert days.groupby("typical_day")["peak_demand_mw"].first().to_numpy() == pytest.approx(demand.to_numpy())
 
 
+def test_days_under_snapshots_longer_than_a_day(tmp_path):
+    """48-hour snapshots: each calendar day takes the snapshot covering it, so all 365 days get
+    a row (the first two days share snapshot 0, ...), each with that snapshot's highest bus price
+    as read from prices.csv, and the shed energy of the run is split over the days exactly."""
+    res = gridplan.solve(gridplan.load_case(REPO / "cases" / "guangyuan_2030.yaml"), resolution=48)
+    res.to_csv(tmp_path / "r")
+    prices = pd.read_csv(tmp_path / "r" / "prices.csv").set_index("snapshot").max(axis=1)
+    days = pd.read_csv(tmp_path / "r" / "days.csv")
+    assert len(days) == 365 and days["peak_price_time"].notna().all()
+    covering = np.arange(365) // 2                   # day d lies in snapshot d // 2
+    assert days["peak_price_cny_per_mwh"].to_numpy() == pytest.approx(prices.to_numpy()[covering])
+    shed = pd.read_csv(tmp_path / "r" / "shedding.csv")["shed_mwh"].sum()
+    assert days["shed_mwh"].sum() == pytest.approx(shed, abs=1e-3)
+
+
+def test_the_dispatch_week_holds_the_most_stressed_day():
+    """The plot's week and days.csv's rank-1 day follow one rule: on sichuan5_2030 at 24 h, where
+    many snapshots tie at the top price, the plotted week contains the rank-1 date."""
+    from gridplan import plots
+    res = gridplan.solve(gridplan.load_case(REPO / "cases" / "sichuan5_2030.yaml"), resolution=24)
+    top = pd.Timestamp(res.days.loc[res.days["stress_rank"] == 1, "date"].iloc[0])
+    fig = plots.dispatch_week(res)
+    fig.canvas.draw()
+    labels = [t.get_text() for t in fig.axes[0].get_xticklabels()]
+    assert f"{top:%a} {top.day} {top:%b}" in labels
+
+
 def test_gross_cost_per_mwh_of_a_net_exporter():
     """Panzhihua 2025 exports more than it uses: its net cost per MWh (after export revenue) is
     not a supply cost. The gross figure is every cost term but the export revenue, over the

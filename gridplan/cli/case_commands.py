@@ -233,8 +233,8 @@ def _write_outputs(res, rs, files: set) -> None:
                                                     ("parquet", "parquet/")) if key in files)
     what = ("the elastic solution (hard targets missed, shortfalls priced; outcome 'targets missed' in "
             "summary.csv and manifest.json)" if res.outcome == "targets missed" else "results")
-    out.print(f"{what} written to {rs.dest}/ (README.md, CSV{also}, {', '.join(pngs)}, highs.log, manifest.json)",
-              highlight=False)
+    print_wrapped(out, f"{what} written to {rs.dest}/ (README.md, CSV{also}, {', '.join(pngs)}, highs.log, "
+                       "manifest.json)", indent="  ")
 
 
 def _warn(res) -> None:
