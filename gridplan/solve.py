@@ -46,6 +46,7 @@ import functools
 import logging
 import os
 import sys
+import threading
 import time
 import types
 import typing
@@ -115,6 +116,12 @@ class SolveOptions:
     progress line (:mod:`gridplan.cli.progress`). It runs inside the solve, so it should be quick;
     an exception in it stops the calls, and is raised once HiGHS has finished. HiGHS through
     highspy only (a Pyomo route sends no lines). See :class:`HighsLog` for what listening costs."""
+    capture_console: bool = False
+    """HiPO writes its iteration lines only where it also prints them: with ``True`` (and a
+    ``progress`` hook or DEBUG logging listening), a HiPO solve prints them with the process's
+    standard output pointed at the null device while HiGHS runs, so they reach the hook and the
+    log file, not the terminal — and nothing else written to file descriptor 1 meanwhile shows.
+    For a program that owns its process (the CLI sets it); a library caller keeps its stdout."""
     dualize: Literal["auto", "on", "off"] = "auto"
     """Hand IPX the dual LP (HiGHS ``ipx_dualize_strategy``). ``auto``: on when IPX is the
     interior point and the model has a network (lines), otherwise HiGHS' own rule. Measured (IPX +
@@ -281,7 +288,8 @@ def make_highs(clp, opts: SolveOptions) -> highspy.Highs:
         set_option(h, k, v)
     if listening:
         # HiPO writes its iteration lines only where it also prints them (HighsLog)
-        HighsLog(opts.progress, mute_console=settings["solver"] == "hipo" and not opts.verbose).attach(h)
+        HighsLog(opts.progress, mute_console=(opts.capture_console and settings["solver"] == "hipo"
+                                              and not opts.verbose)).attach(h)
     pass_model(h, clp)
     return h
 
@@ -294,11 +302,12 @@ class HighsLog:
     highspy 1.15 calls a logging callback only while HiGHS' ``output_flag`` is on, so listening
     turns it on even with no log file or console. Lines come whole (HiGHS sends some in pieces:
     IPX's iteration rows and their newlines are two messages). HiPO writes its iteration lines only
-    when it also prints them (``log_to_console``): for a HiPO solve nobody asked to see, the console
-    is switched on and the process's standard output (file descriptor 1, where HiGHS prints) points
-    at the null device while HiGHS runs, so the lines reach the hook, the logger and the log file
-    (which otherwise lacks them) but not the terminal; anything else written to file descriptor 1
-    during the solve is lost.
+    when it also prints them (``log_to_console``): only with ``SolveOptions.capture_console`` (the
+    CLI, which owns its process) is the console switched on for a HiPO solve nobody asked to see,
+    with the process's standard output (file descriptor 1, where HiGHS prints) pointed at the null
+    device while HiGHS runs, so the lines reach the hook, the logger and the log file but not the
+    terminal; anything else written to file descriptor 1 during the solve is lost. A library
+    caller's stdout is never touched (its HiPO runs send the hook the lines HiPO logs without it).
 
     Cost of listening, measured with the CLI's hook (gridplan.cli.progress.SolverLine) on a shared
     2-core machine (load 3-6), solves alternated: sichuan5_2030 at 12 typical days (IPX, 85
@@ -356,25 +365,37 @@ class HighsLog:
             raise failure
 
 
+_MUTE = {"lock": threading.Lock(), "depth": 0, "saved": None}
+"""Solves that overlap in threads share one redirection: the first in points file descriptor 1 at
+the null device, the last out restores it."""
+
+
 @contextlib.contextmanager
 def _stdout_to_null():
     """File descriptor 1 points at the null device inside the block (HiGHS prints there from C,
     past ``sys.stdout``); what Python buffered before is flushed first, so nothing of it is lost."""
-    if sys.stdout is not None:
-        sys.stdout.flush()
+    with _MUTE["lock"]:
+        if _MUTE["depth"] == 0:
+            if sys.stdout is not None:
+                sys.stdout.flush()
+            try:
+                _MUTE["saved"] = os.dup(1)
+            except OSError:          # no standard output at all: nothing to keep off it
+                _MUTE["saved"] = None
+            if _MUTE["saved"] is not None:
+                null = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(null, 1)
+                os.close(null)
+        _MUTE["depth"] += 1
     try:
-        saved = os.dup(1)
-    except OSError:          # no standard output at all: nothing to keep off it
-        yield
-        return
-    null = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(null, 1)
         yield
     finally:
-        os.dup2(saved, 1)
-        os.close(saved)
-        os.close(null)
+        with _MUTE["lock"]:
+            _MUTE["depth"] -= 1
+            if _MUTE["depth"] == 0 and _MUTE["saved"] is not None:
+                os.dup2(_MUTE["saved"], 1)
+                os.close(_MUTE["saved"])
+                _MUTE["saved"] = None
 
 
 def pass_model(h: highspy.Highs, clp) -> None:

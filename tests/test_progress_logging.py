@@ -92,7 +92,8 @@ def test_hipo_lines_reach_the_hook_and_the_log_file_but_not_stdout(tmp_path, cap
     lines: list[str] = []
     log_file = tmp_path / "highs.log"
     res = gridplan.solve(GUANGYUAN, typical_days=2,
-                         options=SolveOptions(method="hipo", progress=lines.append, log_file=log_file))
+                         options=SolveOptions(method="hipo", progress=lines.append, log_file=log_file,
+                                              capture_console=True))
     assert res.facts["solver"] == "hipo" and res.status == "Optimal"
     assert "Running HiPO" in lines
     hipo_rows = _rows(lines[:next(i for i, line in enumerate(lines) if "crossover" in line)])

@@ -134,5 +134,5 @@ def solve_with_progress(path: Path, opts, *, resolution, typical_days, elastic: 
                 prog.update(task, description=f"solving: {line.text}")
 
         if not quiet:
-            opts = dataclasses.replace(opts, progress=progress)
+            opts = dataclasses.replace(opts, progress=progress, capture_console=True)   # the CLI owns its stdout
         return solve(ctx, options=opts, diagnose=True, **(lp or {}))
