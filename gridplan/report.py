@@ -339,6 +339,13 @@ def _target_line(r) -> str:
     return line
 
 
+def _built_corridors(res) -> pd.DataFrame:
+    """Lines and exchanges with the grid outside that the plan builds on (they are not plants,
+    so :meth:`Results.capacity_by_bus` leaves them out)."""
+    c = res.capacities
+    return c[c["component"].isin(["line", "exchange"]) & (c["built"] > 0.5)]
+
+
 def result_guide(res, files=()) -> str:
     """README.md of a result set: the outcome in words, the targets missed and binding (with
     what tightening each costs), what is built where, the stressed days, and what each file in
@@ -362,12 +369,13 @@ def result_guide(res, files=()) -> str:
                         ("Met with room to spare", tg[tg["met"] & ~tg["binding"]])):
         if len(part):
             lines += [f"{title}:", "", *[_target_line(r) for _, r in part.iterrows()], ""]
-    built = res.capacities
-    built = built[(built["built"] > 0.5) & (built["unit"] == "MW")]
+    cb = res.capacity_by_bus().reset_index()          # plants per bus × technology, storage MWh apart
+    built = cb[(cb["built"] > 0.5) & ~cb["technology"].str.endswith(" MWh")]
     lines += ["## What the plan builds (MW)", ""]
     lines += [f"- {r['bus']}: {r['technology']} +{r['built']:,.0f} MW (to {r['total']:,.0f})"
-              for _, r in built.groupby(["bus", "technology"], as_index=False)[["built", "total"]].sum().iterrows()] \
-        or ["- nothing new"]
+              for _, r in built.iterrows()] or ["- nothing new"]
+    lines += [f"- {r['bus']}: {r['component']} {r['name']} +{r['built']:,.0f} MW (to {r['total']:,.0f})"
+              for _, r in _built_corridors(res).iterrows()]
     lines += ["", "## When the system is stressed", "", *[ln.strip() if i == 0 else "- " + ln.strip()
                                                          for i, ln in enumerate(stress_lines(res.days))], ""]
     present = [f for f in FILES if f in set(files)]

@@ -22,7 +22,7 @@ import pandas as pd
 from .case.components import COMPONENTS
 from .case.input_hash import input_hashes
 from .errors import GridplanError
-from .io import ResultSet, atomic_write, gridplan_version, write_csv_frames, write_excel_sheets
+from .io import ResultSet, atomic_text, atomic_write, gridplan_version, write_csv_frames, write_excel_sheets
 
 
 CAPACITY_COMPONENTS = [c.name for c in COMPONENTS if c.counts_as_capacity]
@@ -609,9 +609,15 @@ class Results:
         the stressed days and what each file there holds (:func:`gridplan.report.result_guide`)."""
         from .report import result_guide
         folder = Path(folder)
-        names = [p.name for p in folder.iterdir()] + ["highs.log", "manifest.json"]
-        return atomic_write(folder / "README.md",
-                            lambda tmp: Path(tmp).write_text(result_guide(self, names), encoding="utf-8"))
+        # the files already there, and the manifest the set's commit adds last
+        names = [p.name for p in folder.iterdir()] + ["manifest.json"]
+        return atomic_text(folder / "README.md", result_guide(self, names))
+
+    def manifest_facts(self) -> dict:
+        """What a result set's ``manifest.json`` says of the run, beside its files: the same for
+        :meth:`to_csv`, :meth:`to_parquet` and the CLI's set."""
+        return {"status": self.status, "outcome": self.outcome, "elastic": self.elastic,
+                "total_cost_cny": self.objective}
 
     def to_csv(self, folder) -> Path:
         """One CSV per frame in ``folder``, written whole or not at all: staged beside it and
@@ -621,7 +627,7 @@ class Results:
                        inputs=self.input_hashes()) as rs:
             self.write_csv(rs.path)
             self.write_guide(rs.path)
-            return rs.commit(status=self.status, outcome=self.outcome, total_cost_cny=self.objective)
+            return rs.commit(**self.manifest_facts())
 
     def input_hashes(self) -> dict:
         """SHA-256 of the case file and every file it names, as the CLI's manifest and a batch
@@ -739,7 +745,7 @@ class Results:
         prov = self.provenance()
         with ResultSet(folder, case=prov["case"], inputs=prov["inputs"]) as rs:
             self.write_parquet(rs.path)
-            return rs.commit(status=self.status, total_cost_cny=self.objective)
+            return rs.commit(**self.manifest_facts())
 
 
 # ---------------------------------------------------------------------- export helpers

@@ -223,12 +223,11 @@ def _write_outputs(res, rs, files: set) -> None:
     plots.dispatch_week(res, rs.path / "dispatch.png")
     pngs = ["capacity.png", "dispatch.png"]
     if len(res.case.buses) > 1:     # one bus has no network to draw
-        plots.network_map(res).savefig(rs.path / "network.png", dpi=110, bbox_inches="tight")
+        plots.network_map(res, path=rs.path / "network.png")
         pngs.append("network.png")
     res.write_guide(rs.path)
     # the same input hashes as Results.to_csv writes: one function, one set of settings
-    rs.commit(status=res.status, outcome=res.outcome, elastic=res.elastic, total_cost_cny=res.objective,
-              inputs=res.input_hashes())
+    rs.commit(**res.manifest_facts(), inputs=res.input_hashes())
     also = "".join(f", {label}" for key, label in (("excel", "Excel"), ("netcdf", "results.nc"),
                                                     ("parquet", "parquet/")) if key in files)
     what = ("the elastic solution (hard targets missed, shortfalls priced; outcome 'targets missed' in "
