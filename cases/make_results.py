@@ -316,7 +316,6 @@ def compare_line_of(text: str) -> str:
 def compare_line(paths: list[Path]) -> str:
     """The result of ``gridplan compare <paths> --resolution 6h`` (its Python API): exit code as the
     CLI gives it and each case's status."""
-    from gridplan.cli.common import EXIT_SOME_FAILED
     command = (f"`gridplan compare {' '.join(f'cases/{p.name}' for p in paths)} "
                f"--resolution {COMPARE_RESOLUTION}h`")
     t0 = time.perf_counter()
@@ -324,7 +323,7 @@ def compare_line(paths: list[Path]) -> str:
         cmp = gridplan.compare([str(p) for p in paths], resolution=COMPARE_RESOLUTION)
     except Exception as exc:  # noqa: BLE001
         return f"{COMPARE_PREFIX} {command}: failed ({one_line(exc, 160)})"
-    code = EXIT_SOME_FAILED if len(cmp.failed) else 0
+    code = cmp.exit_code
     log("compare", f"{COMPARE_RESOLUTION} h, {len(paths)} cases", f"exit {code}", time.perf_counter() - t0)
     statuses = ", ".join(f"{r['case']} {r['status']}" for _, r in cmp.table.iterrows())
     return f"{COMPARE_PREFIX} {command} exits {code}: {statuses}."

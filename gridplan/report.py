@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from .case.targets import kind_of, value_of
-from .errors import status_kind
+from .errors import GridplanError, SolveError, TargetsInfeasible, status_kind
 
 
 COLUMNS = ["id", "kind", "scope", "hedge", "sense", "value", "required", "achieved", "unit", "met",
@@ -164,6 +164,9 @@ means. The CLI, :attr:`gridplan.Results.outcome`, ``summary.csv``, the compariso
 HTML page all use these words; ``status`` keeps HiGHS' own model status beside it."""
 
 FAILED = ("infeasible", "solver failure", "input error", "internal error")
+BATCH_FAILED_EXIT = 5
+"""The exit code of a batch in which a run failed (:data:`FAILED`); otherwise a batch exits with
+the highest code of its runs' outcomes."""
 """Outcomes with no solution to report (a batch counts them as failed runs)."""
 
 
@@ -171,11 +174,9 @@ def outcome_of(res) -> str:
     """The outcome (:data:`OUTCOMES`) of a :class:`gridplan.Results` of any status."""
     if not res.ok:
         return "infeasible" if status_kind(res.status) == "infeasible" else "solver failure"
-    tg = res.targets
-    missed = tg[~tg["met"]]
-    if (missed["hedge"] != "strive").any():
+    if len(missed_hard_targets(res)):
         return "targets missed"
-    return "strive missed" if len(missed) else "optimal"
+    return "strive missed" if len(unmet_targets(res)) else "optimal"
 
 
 def exit_code(outcome: str) -> int:
@@ -187,7 +188,6 @@ def outcome_of_error(exc: BaseException) -> str:
     """The outcome of a run that raised ``exc`` instead of returning Results: hard targets out of
     reach (the elastic re-solve's diagnosis), an infeasible operation, a solver that stopped, bad
     input, or a bug."""
-    from .errors import GridplanError, SolveError, TargetsInfeasible
     if isinstance(exc, TargetsInfeasible):
         return "targets missed"
     if isinstance(exc, SolveError):

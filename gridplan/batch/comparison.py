@@ -11,7 +11,7 @@ from typing import Sequence
 import pandas as pd
 
 from ..io import MANIFEST, atomic_text, write_csv_frames, write_excel_sheets, write_manifest
-from ..report import FAILED, outcome_counts
+from ..report import BATCH_FAILED_EXIT, FAILED, exit_code, outcome_counts
 from .runs import FACT_FIELDS, SUMMARY_FIELDS, TARGET_COLUMNS
 
 
@@ -25,13 +25,10 @@ def _marginal(row) -> tuple[float, str]:
     others: the dual in its own unit (CNY/kW-yr, CNY/MWh, CNY/t, CNY/tce). A missed target has
     none (NaN): what its row's dual measures is the shortfall's penalty.
     """
-    if row.get("met") is False or row.get("met") == 0:   # a missed target's dual is its penalty, not a cost
-        return float("nan"), ""
-    cpp = row.get("cost_per_pp")
-    if row.get("unit") == "share" and cpp is not None and pd.notna(cpp):
-        return float(cpp), "CNY/yr per pp"
+    if row.get("unit") == "share" and row.get("cost_per_pp") is not None:
+        return float(row["cost_per_pp"]), "CNY/yr per pp"      # NaN for a missed target, as its dual
     d = row.get("dual")
-    return (float(d) if d is not None and pd.notna(d) else 0.0), str(row.get("dual_unit") or "")
+    return (float("nan") if d is None else float(d)), str(row.get("dual_unit") or "")
 
 
 def _cap_columns(cap: pd.DataFrame) -> dict:
@@ -76,8 +73,8 @@ class Comparison:
         no solution), else 4 when a run misses hard targets (an elastic solution, or their
         diagnosis), else 0 (every run optimal, or missing only strive targets)."""
         if any(o in FAILED for o in self.outcomes):
-            return 5
-        return 4 if "targets missed" in self.outcomes else 0
+            return BATCH_FAILED_EXIT
+        return max(map(exit_code, self.outcomes), default=0)
 
     def _scenario(self, rec) -> dict:
         sc = rec.get("scenario") or {}
@@ -265,7 +262,7 @@ class Comparison:
         staging = Path(tempfile.mkdtemp(dir=folder, prefix=".tables.partial-"))
         try:
             self._write_tables(staging)
-            write_manifest(staging, runs=len(self.records), failed=len(self.failed),
+            write_manifest(staging, runs=len(self.records), failed=sum(o in FAILED for o in self.outcomes),
                            outcomes=dict(zip([r.get("name") for r in self.records], self.outcomes)),
                            settings=self.settings)
             for p in sorted(staging.iterdir(), key=lambda p: p.name == MANIFEST):

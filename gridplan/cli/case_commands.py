@@ -171,12 +171,8 @@ def _solve_and_print(case: Path, opts, rs, resolution, typical_days, elastic: bo
     try:
         res = solve_with_progress(case, opts, resolution=resolution, typical_days=typical_days, elastic=elastic,
                                   quiet=opts.verbose, lp=lp)
-    except TargetsInfeasible as exc:     # the library re-solved it elastic: exc.results
+    except TargetsInfeasible as exc:     # the library re-solved it elastic: the same path from here
         res = exc.results
-        print_results(res)
-        _print_missed(res, exc.diagnosis)
-        _finish(res, rs, files, lp)
-        raise typer.Exit(exit_code(res.outcome)) from None
     print_results(res)
     _finish(res, rs, files, lp)
     if res.outcome == "targets missed":

@@ -26,6 +26,7 @@ from rich.console import Console, ConsoleDimensions
 from rich.text import Text
 
 from ..errors import CaseError, GridplanError, SolveError
+from ..report import BATCH_FAILED_EXIT, exit_code
 
 # the CLI prints a warning as one line, without the source path Python's default format adds
 warnings.formatwarning = lambda message, category, *args, **kw: f"warning: {message}\n"
@@ -63,7 +64,9 @@ class _Stderr(_Console):
 out = _Console()
 err = _Stderr(stderr=True, soft_wrap=True)
 
-EXIT_INPUT, EXIT_SOLVER, EXIT_TARGETS, EXIT_SOME_FAILED = 2, 3, 4, 5
+# the codes of gridplan.report.OUTCOMES (one table), named for the commands
+EXIT_INPUT, EXIT_SOLVER, EXIT_TARGETS = (exit_code(o) for o in ("input error", "solver failure", "targets missed"))
+EXIT_SOME_FAILED = BATCH_FAILED_EXIT
 
 
 def fail(msg: str, code: int = EXIT_INPUT):
