@@ -180,6 +180,13 @@ def test_typical_days_in_calendar_order_with_their_weights(typical):
     assert len(counts) == k and sum(counts) == 365
     firsts = st.groupby("representative_day")["days_represented"].first().sort_index()
     assert labels == [f"{d.day} {d:%b}\n×{int(n)} d" for d, n in firsts.items()]   # calendar order
+    # the same labels from the clustering itself, not from snapshot_table: each typical day's date is
+    # the day of its first snapshot's hour, its weight the calendar days day_sequence gives it
+    td, hour = np.asarray(typical.data.typical_day_of), np.asarray(typical.data.snapshot_hour)
+    weight = np.bincount(np.asarray(typical.data.day_sequence), minlength=k)
+    jan1 = pd.Timestamp(year=int(typical.case.year), month=1, day=1)
+    dates = sorted((jan1 + pd.Timedelta(days=int(hour[td == p][0]) // 24), int(weight[p])) for p in range(k))
+    assert labels == [f"{d.day} {d:%b}\n×{n} d" for d, n in dates]
     ax = fig.axes[0]
     assert sorted({int(float(t.get_text())) for t in ax.get_xticklabels()}) == [0, 6, 12, 18]
     assert "typical days are weighted by the days they stand for" in ax.get_xlabel()
