@@ -4,11 +4,11 @@ Python entry points::
 
     import gridplan
     case = gridplan.load_case("cases/chengdu_2030.yaml")
-    res = gridplan.solve(case, resolution=3)
-    res.capacities, res.targets, res.prices
+    res = gridplan.solve(case, typical_days=12)
+    res.capacities, res.targets, res.prices, res.outcome
 
-    m = gridplan.build_model(case)        # a Pyomo ConcreteModel
-    m.my_limit = pyomo.environ.Constraint(expr=m.gen_build["cd_solar"] <= 500)
+    m = gridplan.build_model(case, resolution=24)        # a Pyomo ConcreteModel
+    m.my_limit = pyomo.environ.Constraint(expr=m.gen_build["cd_solar_distributed"] <= 2000)
     res = gridplan.solve(m)
 
 ``gridplan.solve`` is the module :mod:`gridplan.solve`, callable as its function
