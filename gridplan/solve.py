@@ -35,7 +35,8 @@ HiGHS through highspy stays the default.
 Logging and progress (issue #19). :data:`log` (``gridplan.solve``) says at INFO what goes to HiGHS
 and how the run ended (status, objective in CNY, seconds, iterations), at WARNING the dual-simplex
 fallback; HiGHS' own log lines go, as HiGHS writes them, to ``SolveOptions(progress=...)`` and at
-DEBUG to :data:`highs_log` (:class:`HighsLog`; the CLI's progress line is made of them).
+DEBUG to :data:`highs_log` (:class:`HighsLog`); :class:`SolverLine` condenses them (the CLI's
+progress line is made of it).
 ``Results.facts`` count ``ipm_iterations``, ``crossover_iterations`` and ``simplex_iterations``
 apart (:func:`iteration_counts`): an interior-point run has no simplex iterations to report.
 """
@@ -45,6 +46,7 @@ import contextlib
 import functools
 import logging
 import os
+import re
 import sys
 import threading
 import time
@@ -113,9 +115,9 @@ class SolveOptions:
     progress: Optional[typing.Callable[[str], None]] = None
     """Called with each line of HiGHS' log as HiGHS writes it (no newline), whether or not the log
     is shown (``verbose``) or written (``log_file``): the CLI condenses the iteration lines into its
-    progress line (:mod:`gridplan.cli.progress`). It runs inside the solve, so it should be quick;
-    an exception in it stops the calls, and is raised once HiGHS has finished. HiGHS through
-    highspy only (a Pyomo route sends no lines). See :class:`HighsLog` for what listening costs."""
+    progress line with :class:`SolverLine`, which parses these lines for any caller. It runs inside
+    the solve, so it should be quick; an exception in it stops the calls, and is raised once HiGHS
+    has finished. HiGHS through highspy only (a Pyomo route sends no lines). See :class:`HighsLog` for what listening costs."""
     capture_console: bool = False
     """HiPO writes its iteration lines only where it also prints them: with ``True`` (and a
     ``progress`` hook or DEBUG logging listening), a HiPO solve prints them with the process's
@@ -309,7 +311,10 @@ class HighsLog:
     terminal; anything else written to file descriptor 1 during the solve is lost. A library
     caller's stdout is never touched (its HiPO runs send the hook the lines HiPO logs without it).
 
-    Cost of listening, measured with the CLI's hook (gridplan.cli.progress.SolverLine) on a shared
+    Parse these lines with :class:`SolverLine` (solver, iteration, infeasibility, gap or phase in
+    one short line), or with :data:`IPM_ROW` and :data:`SIMPLEX_ROW` for the iteration rows' figures.
+
+    Cost of listening, measured with the CLI's hook (:class:`SolverLine`) on a shared
     2-core machine (load 3-6), solves alternated: sichuan5_2030 at 12 typical days (IPX, 85
     iterations, 154 lines) 81.5 / 202.0 s without, 149.4 / 207.8 s with (CPU 76.3 / 84.0 s and
     81.2 / 84.9 s); chengdu_2030 at 6 h (HiPO, 61 iterations, 160 lines) CPU 18.6 / 20.4 / 23.9 s
@@ -363,6 +368,60 @@ class HighsLog:
         if self.failure is not None:
             failure, self.failure = self.failure, None
             raise failure
+
+
+# Reading HiGHS' log lines, for whoever listens to them (the CLI's progress line, a notebook's):
+# pure text parsing, beside HighsLog, which hands the lines out.
+_NUMBER = r"[-+]?(?:\d+\.?\d*(?:e[-+]?\d+)?|inf|nan)"
+IPM_ROW = re.compile(rf"^\s*(\d+)\*?\s+({_NUMBER})\s+({_NUMBER})\s+({_NUMBER})\s+({_NUMBER})\s+({_NUMBER})\s+"
+                     rf"(\d+\.?\d*)\s*$", re.IGNORECASE)
+"""An interior-point iteration row, IPX's and HiPO's alike: iteration (``*`` once IPX uses its
+basis preconditioner), primal and dual objective, primal and dual infeasibility, gap, time."""
+SIMPLEX_ROW = re.compile(rf"^\s*(\d+)\s+({_NUMBER})\s+(Ph1|Pr): (\d+)\(([^)]*)\)(?:; Du: (\d+)\(([^)]*)\))?\s+"
+                         r"\d+\.?\d*s\s*$", re.IGNORECASE)
+"""A simplex iteration row: iteration, objective, primal (phase 1 or 2) and dual infeasibilities
+as count(sum), time."""
+PHASES = (
+    ("Presolving model", "presolve", None),
+    ("Running HiPO", None, "HiPO"),
+    ("IPX model has", None, "IPX"),
+    ("Running crossover", "crossover", None),
+    ("Performed postsolve", "postsolve", None),
+)
+"""Log lines that start a phase or name the solver: (start of the line, phase, solver)."""
+
+
+@dataclass
+class SolverLine:
+    """HiGHS' log lines in (one at a time, as :class:`SolveOptions` ``progress`` receives them),
+    one short line out (:attr:`text`): the solver and its latest iteration, or the phase it is in.
+    A line it does not know leaves the text as it was. The CLI's progress line is made of it; a
+    notebook or script can pass one as the hook (``SolveOptions(progress=SolverLine())``) or call
+    it from a hook of its own and show its ``text``."""
+
+    solver: str = "HiGHS"
+    text: str = ""
+
+    def __call__(self, line: str) -> None:
+        simplex = re.search(r"Using (.*simplex) solver", line)
+        if simplex:
+            self.solver = simplex.group(1).replace("EKK ", "")
+            self.text = self.solver
+            return
+        for start, phase, solver in PHASES:
+            if line.lstrip().startswith(start):
+                self.solver = solver or self.solver
+                self.text = phase or solver
+                return
+        row = IPM_ROW.match(line)
+        if row:
+            self.text = (f"{self.solver} iteration {row.group(1)}, primal infeasibility "
+                         f"{float(row.group(4)):.1e}, gap {float(row.group(6)):.1e}")
+            return
+        row = SIMPLEX_ROW.match(line)
+        if row:
+            self.text = (f"{self.solver} iteration {row.group(1)}, objective {float(row.group(2)):.6g}, "
+                         f"{row.group(4)} primal infeasibilities")
 
 
 _MUTE = {"lock": threading.Lock(), "depth": 0, "saved": None}

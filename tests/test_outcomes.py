@@ -19,6 +19,8 @@ import pytest
 import gridplan
 from gridplan.report import OUTCOMES, exit_code
 
+from conftest import prof
+
 REPO = Path(__file__).resolve().parents[1]
 TOWN = REPO / "tests" / "data" / "compare"
 
@@ -162,14 +164,33 @@ def test_the_dispatch_week_holds_the_most_stressed_day():
     assert f"{top:%a} {top.day} {top:%b}" in labels
 
 
-def test_gross_cost_per_mwh_of_a_net_exporter():
-    """Panzhihua 2025 exports more than it uses: its net cost per MWh (after export revenue) is
-    not a supply cost. The gross figure is every cost term but the export revenue, over the
-    MWh served at home plus those exported (read from costs and the energy of the exchanges)."""
-    res = gridplan.solve(gridplan.load_case(REPO / "cases" / "panzhihua_2025.yaml"), typical_days=2)
+def test_gross_cost_per_mwh_of_a_net_exporter(write_case):
+    """A one-bus exporter solved on paper (test catalogue: existing capacity costs nothing, no fixed
+    O&M; coal 25 × 3.6 / 0.4 = 225 CNY/MWh, gas 50 × 3.6 / 0.5 = 360 CNY/MWh). Existing coal 200 MW
+    and gas 200 MW; demand 30 MW for hours 0-17 and 240 MW for hours 18-23; an exchange (the rest of
+    the province) that buys at most 150 MW at 250 CNY/MWh and sells the bus nothing.
+
+    Coal (225 < 250) exports all it can: hours 0-17 coal 30 + 150 = 180 MW, export 150 MW; hours
+    18-23 coal 200 MW, gas 40 MW, no export (gas, 360 > 250, never runs to export, and coal would
+    lose 250 − 360 per MWh exported while gas made up for it at home). Over the 24 h:
+    demand 18 × 30 + 6 × 240 = 1,980 MWh; export 18 × 150 = 2,700 MWh (more than the demand);
+    coal 18 × 180 + 6 × 200 = 4,440 MWh, 999,000 CNY; gas 6 × 40 = 240 MWh, 86,400 CNY; export
+    revenue 2,700 × 250 = 675,000 CNY; system cost (no targets) 999,000 + 86,400 − 675,000 =
+    410,400 CNY.
+
+    Net cost per MWh = system cost / demand = 410,400 / 1,980 = 207.27 CNY/MWh. Gross cost per MWh
+    (Results.summary's definition) = (system cost + export revenue) / (demand + exported MWh) =
+    1,085,400 / 4,680 = 231.92 CNY/MWh: what each MWh generated costs before it is sold, between
+    coal's 225 and gas's 360."""
+    case = {"time": {"hours": 24},
+            "buses": [{"name": "A", "demand": {"profile": prof("load"), "peak_mw": 240}}],
+            "generators": [{"name": "coal", "bus": "A", "technology": "coal", "existing_mw": 200},
+                           {"name": "gas", "bus": "A", "technology": "gas", "existing_mw": 200}],
+            "exchanges": [{"name": "province", "bus": "A", "max_export_mw": 150, "export_cny_per_mwh": 250}]}
+    res = gridplan.solve(gridplan.load_case(write_case(case, {"load": [0.125] * 18 + [1.0] * 6})))
+    assert res.value("gen_p")[0] == pytest.approx([180.0] * 18 + [200.0] * 6, rel=1e-9)   # the derivation's dispatch
     s = res.summary()
-    c = res.costs.set_index("term")["cny"]
-    gross = c.drop(["export", "target_shortfall"]).sum() / (s["demand_mwh"] + s["export_mwh"])
-    assert s["export_mwh"] > s["demand_mwh"] * 0.5
-    assert s["gross_cost_per_mwh_cny"] == pytest.approx(gross, rel=1e-9)
-    assert s["gross_cost_per_mwh_cny"] > s["cost_per_mwh_cny"]
+    assert s["demand_mwh"] == pytest.approx(1_980, rel=1e-9) and s["export_mwh"] == pytest.approx(2_700, rel=1e-9)
+    assert s["export_revenue_cny"] == pytest.approx(675_000, rel=1e-9)
+    assert s["cost_per_mwh_cny"] == pytest.approx(410_400 / 1_980, rel=1e-9)
+    assert s["gross_cost_per_mwh_cny"] == pytest.approx(1_085_400 / 4_680, rel=1e-9)

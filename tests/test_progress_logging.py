@@ -6,8 +6,9 @@
 * ``SolveOptions(progress=...)`` receives HiGHS' log lines as they are written, the same lines
   HiGHS writes to its log file, with or without that file, and for HiPO (which writes its
   iteration lines only where it prints them) with nothing reaching standard output;
-* the CLI condenses them (gridplan/cli/progress.py); off a terminal it prints a line every
-  HEARTBEAT_S seconds and nothing for a shorter solve;
+* gridplan.solve.SolverLine condenses them, for the CLI's progress line (gridplan/cli/progress.py)
+  or any caller; off a terminal the CLI prints a line every HEARTBEAT_S seconds and nothing for a
+  shorter solve;
 * ``facts`` count IPM, crossover and simplex iterations apart.
 
 What listening costs is measured, not tested (timings on a shared machine are noise): see the
@@ -23,8 +24,7 @@ import pytest
 
 import gridplan
 from gridplan.cli import progress as cli_progress
-from gridplan.cli.progress import IPM_ROW, SIMPLEX_ROW, SolverLine
-from gridplan.solve import SolveOptions, hipo_available
+from gridplan.solve import IPM_ROW, SIMPLEX_ROW, SolveOptions, SolverLine, hipo_available
 from test_solver_options import IMPRECISE_IPX, _solar_battery
 
 REPO = Path(__file__).resolve().parents[1]

@@ -3,76 +3,28 @@
 On a terminal, a spinner whose line follows the solve: ``solving with HiGHS (84,943 rows × 56,123
 cols)``, then the HiGHS solver at work and its latest iteration (``solving: IPX iteration 23,
 primal infeasibility 1.2e-03, gap 4.5e-02``) or phase (``solving: crossover``), condensed by
-:class:`SolverLine` from the log lines HiGHS writes, which the library passes on through
-``SolveOptions(progress=...)`` (the CLI never talks to HiGHS itself). When stderr is not a terminal (piped, CI, a batch log) the spinner is off,
-and a plain line (``solving: IPX iteration 23, primal infeasibility 1.2e-03, gap 4.5e-02, 14 s``)
-goes to stderr every :data:`HEARTBEAT_S` seconds instead, so a long run shows life and a short
-one prints nothing. ``--verbose`` shows HiGHS' full log and neither.
+:class:`gridplan.solve.SolverLine` from the log lines HiGHS writes, which the library passes on
+through ``SolveOptions(progress=...)`` (the CLI never talks to HiGHS itself). When stderr is not a
+terminal (piped, CI, a batch log) the spinner is off, and a plain line (``solving: IPX iteration
+23, primal infeasibility 1.2e-03, gap 4.5e-02, 14 s``) goes to stderr every :data:`HEARTBEAT_S`
+seconds instead, so a long run shows life and a short one prints nothing. ``--verbose`` shows
+HiGHS' full log and neither.
 """
 from __future__ import annotations
 
 import contextlib
 import dataclasses
-import re
 import threading
 import time
 from pathlib import Path
 
 from rich.text import Text
 
+from ..solve import SolverLine
 from .common import err
 
 HEARTBEAT_S = 10.0
 """Seconds between two progress lines when stderr is not a terminal (none before the first)."""
-
-_NUMBER = r"[-+]?(?:\d+\.?\d*(?:e[-+]?\d+)?|inf|nan)"
-IPM_ROW = re.compile(rf"^\s*(\d+)\*?\s+({_NUMBER})\s+({_NUMBER})\s+({_NUMBER})\s+({_NUMBER})\s+({_NUMBER})\s+"
-                     rf"(\d+\.?\d*)\s*$", re.IGNORECASE)
-"""An interior-point iteration row, IPX's and HiPO's alike: iteration (``*`` once IPX uses its
-basis preconditioner), primal and dual objective, primal and dual infeasibility, gap, time."""
-SIMPLEX_ROW = re.compile(rf"^\s*(\d+)\s+({_NUMBER})\s+(Ph1|Pr): (\d+)\(([^)]*)\)(?:; Du: (\d+)\(([^)]*)\))?\s+"
-                         r"\d+\.?\d*s\s*$", re.IGNORECASE)
-"""A simplex iteration row: iteration, objective, primal (phase 1 or 2) and dual infeasibilities
-as count(sum), time."""
-PHASES = (
-    ("Presolving model", "presolve", None),
-    ("Running HiPO", None, "HiPO"),
-    ("IPX model has", None, "IPX"),
-    ("Running crossover", "crossover", None),
-    ("Performed postsolve", "postsolve", None),
-)
-"""Log lines that start a phase or name the solver: (start of the line, phase, solver)."""
-
-
-@dataclasses.dataclass
-class SolverLine:
-    """HiGHS' log lines in (one at a time, as :class:`gridplan.solve.SolveOptions` ``progress``
-    receives them), one short line out (:attr:`text`): the solver and its latest iteration, or the
-    phase it is in. A line it does not know leaves the text as it was."""
-
-    solver: str = "HiGHS"
-    text: str = ""
-
-    def __call__(self, line: str) -> None:
-        simplex = re.search(r"Using (.*simplex) solver", line)
-        if simplex:
-            self.solver = simplex.group(1).replace("EKK ", "")
-            self.text = self.solver
-            return
-        for start, phase, solver in PHASES:
-            if line.lstrip().startswith(start):
-                self.solver = solver or self.solver
-                self.text = phase or solver
-                return
-        row = IPM_ROW.match(line)
-        if row:
-            self.text = (f"{self.solver} iteration {row.group(1)}, primal infeasibility "
-                         f"{float(row.group(4)):.1e}, gap {float(row.group(6)):.1e}")
-            return
-        row = SIMPLEX_ROW.match(line)
-        if row:
-            self.text = (f"{self.solver} iteration {row.group(1)}, objective {float(row.group(2)):.6g}, "
-                         f"{row.group(4)} primal infeasibilities")
 
 
 class Heartbeat:
