@@ -43,8 +43,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from .case.components import DEMAND_RESPONSE, STORAGE_ENERGY
-from .results import CAPACITY_COMPONENTS   # power capacity (MW) the capacity plots show
+from .report import OUTCOME_COLOURS, format_shortfall, outcome_colours
+from .results import CAPACITY_COMPONENTS, ENERGY_SUFFIX   # what the capacity plots show, as Results groups it
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -178,13 +178,6 @@ def _outcomes(table: pd.DataFrame) -> dict:
     return {str(c): str(o) for c, o in zip(table["case"], table["outcome"])}
 
 
-_OUTCOME_INK = {"optimal": "#1b7f3b", "strive missed": "#9a5b00", "targets missed": "#b3261e"}
-
-
-def _outcome_ink(outcome: str) -> str:
-    return _OUTCOME_INK.get(outcome, "#b3261e")
-
-
 def capacity_mix(capacities: pd.DataFrame, table: pd.DataFrame, path=None) -> "Figure":
     """Stacked bars per case: existing (hatched) and built (solid) MW by technology.
 
@@ -224,9 +217,9 @@ def capacity_mix(capacities: pd.DataFrame, table: pd.DataFrame, path=None) -> "F
     for i, (name, ok) in enumerate(cases):
         word = outcome.get(name, "optimal" if ok else "failed")
         if not ok:
-            ax.text(i, 0, word, ha="center", va="bottom", color=_outcome_ink(word), rotation=90, fontsize=9)
+            ax.text(i, 0, word, ha="center", va="bottom", color=outcome_colours(word).ink, rotation=90, fontsize=9)
         elif word != "optimal":
-            ax.text(i, bottoms[i], word, ha="center", va="bottom", color=_outcome_ink(word), fontsize=7.5,
+            ax.text(i, bottoms[i], word, ha="center", va="bottom", color=outcome_colours(word).ink, fontsize=7.5,
                     rotation=90 if len(cases) > 4 else 0)
     if any(ok and outcome.get(n, "optimal") != "optimal" for n, ok in cases):
         ax.set_ylim(top=max(bottoms) * 1.18 if max(bottoms) > 0 else 1.0)   # room for the labels
@@ -261,7 +254,7 @@ def _amount(v, unit) -> str:
     v = float(v)
     unit = str(unit or "")
     if unit == "share":
-        return f"{100 * v:.2f} pp"
+        return format_shortfall(v, unit)
     if unit == "MWh" and abs(v) >= 1e4:
         return f"{v / 1e3:,.0f} GWh"
     if unit == "t" and abs(v) >= 1e4:
@@ -372,11 +365,6 @@ details{margin:8px 0} .scroll{overflow-x:auto}
 td.txt{text-align:left}
 tr.missed td{background:#fbe3e0} tr.missed td.missed-cost{color:#a3231a;font-weight:600}
 td.outcome.outcome{text-align:left;font-weight:600}
-td.outcome.outcome-optimal{background:#e3f4e8;color:#14632d}
-td.outcome.outcome-strive-missed{background:#fff1cc;color:#7a4a00}
-td.outcome.outcome-targets-missed{background:#fbd9d5;color:#a3231a}
-td.outcome.outcome-infeasible,td.outcome.outcome-solver-failure,td.outcome.outcome-input-error,
-td.outcome.outcome-internal-error{background:#c0392b;color:#fff}
 table.legend td{white-space:normal;text-align:left;max-width:760px;padding:1px 6px} table.legend{font-size:11.5px}
 """
 
@@ -385,6 +373,12 @@ def outcome_class(outcome) -> str:
     """The CSS classes of an outcome cell: ``outcome outcome-targets-missed``."""
     slug = "".join(ch if ch.isalnum() else "-" for ch in str(outcome).strip().lower())
     return f"outcome outcome-{slug}"
+
+
+def _outcome_css() -> str:
+    """The outcome cells' rules, one per outcome, from the report's palette (``OUTCOME_COLOURS``)."""
+    return "".join(f"td.{outcome_class(o).replace(' ', '.')}{{background:{c.fill};color:{c.on_fill}}}\n"
+                   for o, c in OUTCOME_COLOURS.items())
 
 
 def _img(path: Path) -> str:
@@ -505,7 +499,7 @@ def index_html(comp, images: dict) -> str:
     missed = int((~_met(comp.targets)).sum()) if len(comp.targets) else 0
     parts = [
         "<!DOCTYPE html><html lang=en><head><meta charset=utf-8>",
-        "<title>gridplan comparison</title>", f"<style>{_CSS}</style></head><body>",
+        "<title>gridplan comparison</title>", f"<style>{_CSS}{_outcome_css()}</style></head><body>",
         "<h1>gridplan comparison</h1>",
         f'<p class="headline" id="headline">{html.escape(outcome_counts(outcomes))}</p>',
         f"<p class=note>{html.escape(how)} · written {datetime.now().strftime('%Y-%m-%d %H:%M')}. "
@@ -727,15 +721,24 @@ def dispatch_week(res, path=None, bus=None) -> "Figure":
     return _done(fig, path)
 
 
+def _power_and_energy(by_bus: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:meth:`Results.capacity_by_bus` as two flat frames (bus, technology, existing, built,
+    total): the MW rows and the storage energy (MWh) rows, the latter under their technology's
+    own name, so both panels draw it in the technology's colour."""
+    flat = by_bus.reset_index()
+    flat["bus"], flat["technology"] = flat["bus"].astype(str), flat["technology"].astype(str)
+    energy = flat["technology"].str.endswith(ENERGY_SUFFIX)
+    mwh = flat[energy].assign(technology=lambda f: f["technology"].str[:-len(ENERGY_SUFFIX)])
+    return flat[~energy], mwh
+
+
 def capacity_by_bus(res, path=None) -> "Figure":
     """Stacked bars of capacity per bus by technology, existing hatched, built solid: a ``Figure``.
 
     MW: generation, reservoirs, storage power and demand-response capability (its own series,
     ``demand_response``). Storage energy (MWh) is not stacked with them: when a case has any, it
     gets a panel of its own on the right."""
-    c = res.capacities
-    mw = c[c["component"].isin([*CAPACITY_COMPONENTS, DEMAND_RESPONSE.name])]
-    mwh = c[c["component"] == STORAGE_ENERGY.name]
+    mw, mwh = _power_and_energy(res.capacity_by_bus())
     buses = [str(b) for b in res.data.buses]
     energy = len(mwh) and float(mwh["total"].sum()) > 1e-6
     fig = _figure(max(7.0, 1.3 * len(buses) + 3.5) + (0.55 * len(buses) + 1.5 if energy else 0.0), 4.8)
@@ -752,8 +755,8 @@ def capacity_by_bus(res, path=None) -> "Figure":
         bottom = pd.Series(0.0, index=buses)
         drawn = []
         for t in techs:
-            sub = (frame[frame["technology"].astype(str) == t].assign(bus=lambda f: f["bus"].astype(str))
-                   .groupby("bus")[["existing", "built"]].sum().reindex(buses).fillna(0.0)) / scale
+            sub = (frame[frame["technology"] == t].set_index("bus")[["existing", "built"]]
+                   .reindex(buses).fillna(0.0)) / scale
             for part, style in (("existing", dict(hatch="//", edgecolor="white", alpha=0.8)), ("built", {})):
                 if (sub[part] > 1e-9).any():
                     axis.bar(buses, sub[part], bottom=bottom, color=colour_of(t), label=f"{t}{suffix} ({part})",

@@ -29,6 +29,8 @@ active ``>=`` row, negative on an active ``<=`` row; both are converted here.
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import pandas as pd
 
@@ -170,6 +172,30 @@ the highest code of its runs' outcomes."""
 """Outcomes with no solution to report (a batch counts them as failed runs)."""
 
 
+class OutcomeColours(NamedTuple):
+    """How an outcome is shown, the same in the notebook, the plots, the HTML page and the CLI."""
+    ink: str        # the outcome's word on white (the notebook view, the plots' labels)
+    fill: str       # the background of a table cell holding the word (the comparison page)
+    on_fill: str    # the word in that cell
+    terminal: str   # the rich style of the CLI's outcome row
+
+
+FAILURE_COLOURS = OutcomeColours("#b3261e", "#c0392b", "#fff", "bold red")
+OUTCOME_COLOURS = {
+    "optimal": OutcomeColours("#1b7f3b", "#e3f4e8", "#14632d", "bold green"),
+    "strive missed": OutcomeColours("#9a5b00", "#fff1cc", "#7a4a00", "bold yellow"),
+    "targets missed": OutcomeColours("#b3261e", "#fbd9d5", "#a3231a", "bold red"),
+    **{o: FAILURE_COLOURS for o in FAILED},
+}
+"""The one palette of the outcomes (:data:`OUTCOMES`): green met, amber a strive target missed,
+red the hard targets missed, a red cell for a run with no plan."""
+
+
+def outcome_colours(outcome: str) -> OutcomeColours:
+    """The colours of an outcome; a word that is not one (a foreign table's) is shown as a failure."""
+    return OUTCOME_COLOURS.get(outcome, FAILURE_COLOURS)
+
+
 def outcome_of(res) -> str:
     """The outcome (:data:`OUTCOMES`) of a :class:`gridplan.Results` of any status."""
     if not res.ok:
@@ -218,6 +244,28 @@ def missed_hard_targets(res) -> pd.DataFrame:
     return missed[missed["hedge"] != "strive"].reset_index(drop=True)
 
 
+def _missing(v) -> bool:
+    return v is None or (isinstance(v, float) and not np.isfinite(v))
+
+
+def _fmt_target(v, unit) -> str:
+    if _missing(v):
+        return "—"
+    if unit == "share":
+        return f"{100 * v:.2f} %"
+    # ",.6g" would print a million MWh as "1e+06"; from there on whole units with separators read better
+    return f"{v:,.0f} {unit}" if abs(v) >= 1e6 else f"{v:,.6g} {unit}"
+
+
+def format_shortfall(value, unit: str) -> str:
+    """How far a target falls short, in its unit: a share in percentage points ("10.00 pp"),
+    anything else as the report writes every target figure ("20 MW"); "—" when there is none.
+    The diagnosis, the result set's guide, the notebook view and the CLI table all write it so."""
+    if unit == "share" and not _missing(value):
+        return f"{100 * value:.2f} pp"     # a difference of shares: points, not per cent
+    return _fmt_target(value, unit)
+
+
 def diagnosis(res) -> str:
     """One line per unmet target: what it requires, what the plan reaches, the shortfall and its source.
 
@@ -229,24 +277,13 @@ def diagnosis(res) -> str:
     for _, r in unmet_targets(res).iterrows():
         u = r["unit"]
         fmt = (lambda v: f"{100 * v:.2f}%") if u == "share" else (lambda v: f"{v:,.6g} {u}")
-        short = f"{100 * r['shortfall']:.2f} pp" if u == "share" else fmt(r["shortfall"])
         src = f" [{r['source_file']}:{r['source_line']}]" if r["source_file"] else ""
         lines.append(f"{r['id']} ({r['kind']}, {r['hedge']}): requires {r['sense']} {fmt(r['required'])}, "
-                     f"plan reaches {fmt(r['achieved'])}; shortfall {short}{src}")
+                     f"plan reaches {fmt(r['achieved'])}; shortfall {format_shortfall(r['shortfall'], u)}{src}")
     return "\n".join(lines) if lines else "all targets met"
 
 
 # --------------------------------------------------------------------------- a notebook's view
-
-_OUTCOME_COLOURS = {"optimal": "#1b7f3b", "strive missed": "#b36b00", "targets missed": "#c0392b",
-                    "infeasible": "#c0392b", "solver failure": "#c0392b", "input error": "#c0392b"}
-
-
-def _fmt_target(v, unit) -> str:
-    if v is None or (isinstance(v, float) and not np.isfinite(v)):
-        return "—"
-    return f"{100 * v:.2f} %" if unit == "share" else f"{v:,.6g} {unit}"
-
 
 def results_html(res) -> str:
     """``Results._repr_html_``: the outcome (coloured, with its meaning), the headline figures,
@@ -255,7 +292,7 @@ def results_html(res) -> str:
     import html
     o = outcome_of(res)
     head = (f'<p><b>{html.escape(res.case.name)}</b> ({res.case.year}): <b style="color:'
-            f'{_OUTCOME_COLOURS[o]}">{html.escape(o)}</b> — {html.escape(OUTCOMES[o][1])}</p>')
+            f'{outcome_colours(o).ink}">{html.escape(o)}</b> — {html.escape(OUTCOMES[o][1])}</p>')
     if not res.ok:
         return head + f"<p>HiGHS status: {html.escape(res.status)}</p>"
     s = res.summary()
@@ -270,8 +307,7 @@ def results_html(res) -> str:
                                                               for r in tg.itertuples()],
         "achieved": [_fmt_target(r.achieved, r.unit) for r in tg.itertuples()],
         "met": np.where(tg["met"], "yes", "no"),
-        "shortfall": [("" if r.met else f"{100 * r.shortfall:.2f} pp" if r.unit == "share" else
-                       _fmt_target(r.shortfall, r.unit)) for r in tg.itertuples()],
+        "shortfall": ["" if r.met else format_shortfall(r.shortfall, r.unit) for r in tg.itertuples()],
         "marginal cost": [f"{r.dual:,.4g} {r.dual_unit}" if r.binding else ("—" if not r.met else "0")
                           for r in tg.itertuples()]})
     return (head + facts.to_html(header=False) + "<p><b>capacity by bus (MW)</b></p>"
@@ -330,8 +366,7 @@ def _target_line(r) -> str:
     sense = "≥" if r["sense"] == ">=" else "≤"
     line = f"- `{r['id']}` ({r['kind']}): required {sense} {fmt(r['required'])}, achieved {fmt(r['achieved'])}"
     if not r["met"]:
-        short = f"{100 * r['shortfall']:.2f} pp" if r["unit"] == "share" else fmt(r["shortfall"])
-        return line + f"; **short by {short}**"
+        return line + f"; **short by {format_shortfall(r['shortfall'], r['unit'])}**"
     if r["binding"]:
         cost = (f"{r['cost_per_pp']:,.0f} CNY/yr per percentage point" if r["unit"] == "share"
                 and pd.notna(r["cost_per_pp"]) else f"{r['dual']:,.4g} {r['dual_unit']}")

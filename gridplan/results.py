@@ -29,6 +29,8 @@ CAPACITY_COMPONENTS = [c.name for c in COMPONENTS if c.counts_as_capacity]
 """The components counted as capacity in the capacity table and plots."""
 LOADS = [c.name for c in COMPONENTS if c.draws_series]
 """Components whose ``build`` is an annual load (MWh/yr), not a plant: left out of capacity by bus."""
+ENERGY_SUFFIX = " MWh"
+"""What :meth:`Results.capacity_by_bus` appends to a technology for its storage energy ("battery_li MWh")."""
 
 
 def _buses(frame: pd.DataFrame, comp) -> np.ndarray:
@@ -207,7 +209,7 @@ class Results:
         plants) and added loads (electrification, see :attr:`electrification`) are left out."""
         c = self.capacities
         plants = c[~c["component"].isin(["line", "exchange", *LOADS])]
-        tech = plants["technology"].where(plants["unit"] != "MWh", plants["technology"] + " MWh")
+        tech = plants["technology"].where(plants["unit"] != "MWh", plants["technology"] + ENERGY_SUFFIX)
         bus = pd.Categorical(plants["bus"], categories=list(self.data.buses), ordered=True)
         return (plants.groupby([bus, tech.rename("technology")], observed=True, sort=True)
                 [["existing", "built", "total"]].sum().rename_axis(["bus", "technology"]))

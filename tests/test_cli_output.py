@@ -142,13 +142,13 @@ def _missed_share_case(tmp_path: Path) -> Path:
 
 def test_a_missed_target_shows_no_dual_but_its_shortfall(tmp_path):
     """The hard 60 % target cannot be met (10 pp short, see the case): exit 4, the row says
-    MISSED with "—" for its dual and the 10.0 pp shortfall; the outcome row says so; a source
+    MISSED with "—" for its dual and the 10.00 pp shortfall; the outcome row says so; a source
     not in the plans' index prints its file:line alone."""
     p = run("solve", _missed_share_case(tmp_path))
     assert p.returncode == 4, p.stderr
     assert_fits(p.stdout)
     row = next(line for line in p.stdout.splitlines() if re.match(r"│ 1 │", line))
-    assert "MISSED" in row and "— short 10.0 pp" in row and "≥ 60.0%" in row and "50.0%" in row
+    assert "MISSED" in row and "— short 10.00 pp" in row and "≥ 60.0%" in row and "50.0%" in row
     assert re.search(r"│ outcome\s+│\s+targets missed │", p.stdout)
     assert re.search(r"^ {5}town_notes\.txt:3$", p.stdout, re.M)
     assert "“sixty per cent non-fossil power”" in p.stdout

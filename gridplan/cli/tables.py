@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from ..report import format_shortfall, outcome_colours
 from .common import number, out, print_heading, print_sources, print_wrapped
 
 SOLVER_NAMES = {"hipo": "HiPO + crossover", "ipx": "IPX + crossover", "simplex": "dual simplex",
@@ -26,8 +27,6 @@ SHOWN_MW = 0.5
 """Technologies with less existing and less built capacity than this at a bus are left out."""
 SHOWN_S = 0.05
 """Steps of the time line that took less than this are left out (the hand-off is usually 0.00 s)."""
-OUTCOME_STYLES = {"optimal": "bold green", "strive missed": "bold yellow"}
-"""How the outcome row is coloured; any other outcome (targets missed, failures) is red."""
 SENSE_SIGNS = {">=": "≥", "<=": "≤", "==": "="}
 
 
@@ -99,7 +98,7 @@ def in_unit(v, unit: str) -> str:
 
 
 def _plain(v: float) -> str:
-    """A dual or a shortfall with the decimals its size needs: 934, 7.6, 0.42."""
+    """A dual with the decimals its size needs: 934, 7.6, 0.42."""
     a = abs(v)
     return number(v, 0 if a >= 100 or a == 0 else 1 if a >= 1 else 2)
 
@@ -111,8 +110,7 @@ def dual_text(r) -> str:
         short = r["shortfall"]
         if _missing(short):
             return "—"
-        return "— short " + (f"{_plain(100 * short)} pp" if r["unit"] == "share" else
-                             f"{_plain(short)} {r['unit']}")
+        return "— short " + format_shortfall(short, r["unit"])   # as the diagnosis and the guide write it
     if _missing(r["dual"]) or r["dual"] == 0:
         return "0"
     return f"{_plain(r['dual'])} {r['dual_unit']}"
@@ -178,7 +176,7 @@ def system_table(s: dict, curtailed=None) -> Table:
     t.add_column("k")
     t.add_column("v", justify="right")
     if s.get("outcome"):
-        t.add_row("outcome", Text(s["outcome"], style=OUTCOME_STYLES.get(s["outcome"], "bold red")))
+        t.add_row("outcome", Text(s["outcome"], style=outcome_colours(s["outcome"]).terminal))
     t.add_row("total annualised cost", f"{s['system_cost_cny'] / 1e8:,.2f} 亿 CNY")
     t.add_row("", f"{number(s['system_cost_cny'])} CNY")     # the same, to the yuan (small cases)
     if s["target_penalty_cny"] > 0.5:
