@@ -249,6 +249,7 @@ def _missing(v) -> bool:
 
 
 def _fmt_target(v, unit) -> str:
+    """A target's required or achieved amount in its unit ("60.00 %", "20 MW"), one form everywhere."""
     if _missing(v):
         return "—"
     if unit == "share":
@@ -276,10 +277,9 @@ def diagnosis(res) -> str:
     lines = []
     for _, r in unmet_targets(res).iterrows():
         u = r["unit"]
-        fmt = (lambda v: f"{100 * v:.2f}%") if u == "share" else (lambda v: f"{v:,.6g} {u}")
         src = f" [{r['source_file']}:{r['source_line']}]" if r["source_file"] else ""
-        lines.append(f"{r['id']} ({r['kind']}, {r['hedge']}): requires {r['sense']} {fmt(r['required'])}, "
-                     f"plan reaches {fmt(r['achieved'])}; shortfall {format_shortfall(r['shortfall'], u)}{src}")
+        lines.append(f"{r['id']} ({r['kind']}, {r['hedge']}): requires {r['sense']} {_fmt_target(r['required'], u)}, "
+                     f"plan reaches {_fmt_target(r['achieved'], u)}; shortfall {format_shortfall(r['shortfall'], u)}{src}")
     return "\n".join(lines) if lines else "all targets met"
 
 
@@ -362,9 +362,9 @@ FILES = {
 
 
 def _target_line(r) -> str:
-    fmt = (lambda v: f"{100 * v:.2f} %") if r["unit"] == "share" else (lambda v: f"{v:,.6g} {r['unit']}")
     sense = "≥" if r["sense"] == ">=" else "≤"
-    line = f"- `{r['id']}` ({r['kind']}): required {sense} {fmt(r['required'])}, achieved {fmt(r['achieved'])}"
+    line = (f"- `{r['id']}` ({r['kind']}): required {sense} {_fmt_target(r['required'], r['unit'])}, "
+            f"achieved {_fmt_target(r['achieved'], r['unit'])}")
     if not r["met"]:
         return line + f"; **short by {format_shortfall(r['shortfall'], r['unit'])}**"
     if r["binding"]:

@@ -117,7 +117,8 @@ class SolveOptions:
     is shown (``verbose``) or written (``log_file``): the CLI condenses the iteration lines into its
     progress line with :class:`SolverLine`, which parses these lines for any caller. It runs inside
     the solve, so it should be quick; an exception in it stops the calls, and is raised once HiGHS
-    has finished. HiGHS through highspy only (a Pyomo route sends no lines). See :class:`HighsLog` for what listening costs."""
+    has finished. HiGHS through highspy only (a Pyomo route sends no lines). See :class:`HighsLog`
+    for what listening costs."""
     capture_console: bool = False
     """HiPO writes its iteration lines only where it also prints them: with ``True`` (and a
     ``progress`` hook or DEBUG logging listening), a HiPO solve prints them with the process's
