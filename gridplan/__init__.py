@@ -18,7 +18,9 @@ import logging as _logging
 
 from . import solve   # the callable module, not the function: see the end of gridplan/solve.py
 from .batch import Comparison, compare, sweep
+from .batch.pathway import PathwayResults, foresight_comparison, solve_pathway
 from .case.load import case_from_dict, load_case
+from .case.pathway import PathwayCase, load_pathway
 from .case.prepare import CaseData, prepare
 from .case.schema import Case
 from .errors import CaseError, GridplanError, NumericalFailure, SolveError, TargetsInfeasible
@@ -28,7 +30,8 @@ from .solve import Resolver, SolveOptions, write_lp
 
 _logging.getLogger(__name__).addHandler(_logging.NullHandler())  # messages only where the application sends them
 
-__all__ = ["Case", "CaseData", "Comparison", "compare", "sweep", "CaseError", "GridplanError", "NumericalFailure",
+__all__ = ["Case", "CaseData", "PathwayCase", "PathwayResults", "foresight_comparison", "load_pathway",
+           "solve_pathway", "Comparison", "compare", "sweep", "CaseError", "GridplanError", "NumericalFailure",
            "Resolver", "Results", "SolveError", "SolveOptions", "TargetsInfeasible", "build_context",
            "build_model", "case_from_dict", "from_pypsa", "load_case", "prepare", "solve", "to_pypsa", "validate",
            "validated_data", "write_lp", "write_workbook"]

@@ -791,6 +791,53 @@ def capacity_by_bus(res, path=None) -> "Figure":
     return _done(fig, path)
 
 
+def pathway_build_out(res, path=None) -> "Figure":
+    """A pathway's build-out: capacity standing in each period by technology (stacked, the
+    period's stock hatched, what the pathway built and still stands solid), and the emissions
+    of each period beside it with the carbon-peak limits. ``res``: :class:`gridplan.PathwayResults`."""
+    from matplotlib.patches import Patch
+    years = [str(y) for y in res.periods]
+    parts = []
+    for y, r in res.periods.items():
+        mw, _ = _power_and_energy(r.capacity_by_bus())
+        parts.append(mw.groupby("technology")[["existing", "built"]].sum().assign(period=str(y)))
+    cap = pd.concat(parts).reset_index()
+    fig = _figure(max(7.5, 1.6 * len(years) + 5.0), 4.8)
+    gs = fig.add_gridspec(1, 2, width_ratios=[max(3.0, 1.4 * len(years)), max(1.6, 0.8 * len(years))], wspace=0.35)
+    ax, ax_e = fig.add_subplot(gs[0]), fig.add_subplot(gs[1])
+    top = cap.groupby("period")[["existing", "built"]].sum().sum(axis=1).max()
+    scale, unit = (1e3, "GW") if top >= 1e4 else (1.0, "MW")
+    bottom = pd.Series(0.0, index=years)
+    drawn = []
+    for t in sorted(cap["technology"].astype(str).unique(), key=_tech_key):
+        sub = cap[cap["technology"] == t].set_index("period")[["existing", "built"]].reindex(years).fillna(0.0) / scale
+        for part, style in (("existing", dict(hatch="//", edgecolor="white", alpha=0.8)), ("built", {})):
+            if (sub[part] > 1e-9).any():
+                ax.bar(years, sub[part], bottom=bottom, color=colour_of(t), linewidth=0.5, **style)
+                bottom += sub[part]
+                if t not in drawn:
+                    drawn.append(t)
+    ax.set_ylabel(f"capacity standing ({unit})")
+    ax.set_title(f"{res.name}: capacity by period ({res.foresight} foresight)\ngeneration, reservoirs, "
+                 "storage power, demand response", fontsize=9.5)
+    ax.grid(axis="y", alpha=0.3)
+    ax.set_axisbelow(True)
+    emissions = [r.summary()["emissions_t"] / 1e6 for r in res.periods.values()]
+    ax_e.bar(years, emissions, color=colour_of("coal"), alpha=0.7)
+    cp = res.carbon_peak
+    for target, rows in cp.groupby("target"):
+        ax_e.plot(rows["period"].astype(str), rows["limit_t"] / 1e6, "k_", markersize=22, mew=2)
+    ax_e.set_ylabel("emissions (Mt CO2)")
+    ax_e.set_title("emissions counted by the model\n(bars; black: carbon-peak limits)", fontsize=9.5)
+    ax_e.grid(axis="y", alpha=0.3)
+    ax_e.set_axisbelow(True)
+    handles = [Patch(facecolor=colour_of(t), label=t) for t in reversed(drawn)]
+    handles += [Patch(facecolor="lightgrey", edgecolor="white", hatch="//", label="stock of the period (hatched)"),
+                Patch(facecolor="grey", label="built by the pathway (solid)")]
+    ax_e.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.04, 1.0), fontsize=8, frameon=False)
+    return _done(fig, path)
+
+
 # --------------------------------------------------------------------------- the network on a map
 
 

@@ -83,10 +83,20 @@ def scaled(values: np.ndarray, prof: Profile) -> np.ndarray:
     return values * (1.0 if prof.scale is None else prof.scale)
 
 
+DEFAULT_LIFETIME_YR = 30.0
+"""Economic life of a technology whose catalogue row leaves ``lifetime_yr`` blank."""
+
+
+def lifetime(row) -> float:
+    """Years a unit of the catalogue row's technology stands (annuity and, in a pathway, how long a
+    vintage stays built); blank: :data:`DEFAULT_LIFETIME_YR`."""
+    return float(row["lifetime_yr"]) if np.isfinite(row["lifetime_yr"]) else DEFAULT_LIFETIME_YR
+
+
 def _annual(row, rate, capex_col="capex_cny_per_kw", per=1000.0):
     """(annual cost, fixed O&M) in CNY per MW (or MWh, or MW-km with ``per=1``) and year."""
     capex = float(np.nan_to_num(row[capex_col])) * per  # CNY per MW (or MWh)
-    life = float(row["lifetime_yr"]) if np.isfinite(row["lifetime_yr"]) else 30.0
+    life = lifetime(row)
     fom = capex * float(np.nan_to_num(row["fom_pct_capex_per_yr"])) / 100.0
     return capex * crf(rate, life) + fom, fom
 
@@ -146,7 +156,7 @@ def _generator(g, t: pd.Series, fuels: pd.DataFrame, rate: float, co2_price: flo
         **{f: bool(t[f]) for f in CATALOGUE_FLAGS},
         existing_mw=g.existing_mw,
         **dict(zip(("build_min", "build_max"), build_range(g.existing_mw, g.min_mw, g.max_mw))),
-        ann_cost=ann * MONEY, fom_existing=fom * g.existing_mw * MONEY,
+        ann_cost=ann * MONEY, fom_existing=fom * g.existing_mw * MONEY, lifetime_yr=lifetime(t),
         fuel_cost=fuel_price * fuel_gj_per_mwh * MONEY, vom=float(np.nan_to_num(t["vom_cny_per_mwh"])) * MONEY,
         co2_t_per_mwh=co2_t_per_mwh, co2_cost=co2_price * co2_t_per_mwh,
         fuel_tce_per_mwh=(fuel_gj_per_mwh / GJ_PER_TCE) if (fuel and not t["non_fossil"]) else 0.0,
@@ -175,7 +185,7 @@ def _storage(s, t: pd.Series, rate: float) -> dict:
         name=s.name, bus=s.bus, technology=s.technology,
         existing_mw=s.existing_mw, existing_mwh=s.existing_mwh,
         build_min_mw=bmin_p, build_max_mw=bmax_p, build_min_mwh=bmin_e, build_max_mwh=bmax_e,
-        ann_cost_mw=ann_p * MONEY, ann_cost_mwh=ann_e * MONEY,
+        ann_cost_mw=ann_p * MONEY, ann_cost_mwh=ann_e * MONEY, lifetime_yr=lifetime(t),
         fom_existing=(fom_p * s.existing_mw + fom_e * s.existing_mwh) * MONEY,
         vom=float(np.nan_to_num(t["vom_cny_per_mwh"])) * MONEY,
         eta_charge=np.sqrt(rte), eta_discharge=np.sqrt(rte),
@@ -216,7 +226,7 @@ def _reservoir(rv, t: pd.Series, rate: float, inflow: np.ndarray) -> dict:
         **{f: bool(t[f]) for f in CATALOGUE_FLAGS},
         existing_mw=rv.existing_mw,
         **dict(zip(("build_min", "build_max"), build_range(rv.existing_mw, rv.min_mw, rv.max_mw))),
-        ann_cost=ann * MONEY, fom_existing=fom * rv.existing_mw * MONEY,
+        ann_cost=ann * MONEY, fom_existing=fom * rv.existing_mw * MONEY, lifetime_yr=lifetime(t),
         vom=float(np.nan_to_num(t["vom_cny_per_mwh"])) * MONEY,
         reservoir_mwh=rv.reservoir_mwh, min_release=rv.min_release, seasonal=bool(seasonal),
         capacity_credit=_credit(rv.capacity_credit, t),
@@ -232,7 +242,8 @@ def lines(case: Case, cat: pd.DataFrame) -> pd.DataFrame:
                          build_max=build_range(ln.existing_mw, 0.0, ln.max_mw)[1], length_km=ln.length_km,
                          reactance=ln.reactance_ohm or np.nan, controllable=ln.controllable,
                          ann_cost=ann * ln.length_km * MONEY,
-                         fom_existing=fom * ln.length_km * ln.existing_mw * MONEY, firm_pu=ln.firm_pu))
+                         fom_existing=fom * ln.length_km * ln.existing_mw * MONEY, firm_pu=ln.firm_pu,
+                         lifetime_yr=lifetime(cat.loc[ln.technology])))
     return _frame(rows, "line", empty_columns=("bus0", "bus1"))
 
 
@@ -261,7 +272,8 @@ def exchanges(case: Case, cat: pd.DataFrame, profiles: dict) -> tuple[pd.DataFra
                          import_cost=e.import_cny_per_mwh * MONEY, export_revenue=e.export_cny_per_mwh * MONEY,
                          co2_t_per_mwh=e.co2_t_per_mwh, non_fossil_fraction=e.non_fossil_fraction,
                          build_max=e.build_max_mw, length_km=e.length_km, ann_cost=ann * e.length_km * MONEY,
-                         fom_existing=0.0, firm_mw=e.firm_mw or 0.0, firm_pu=e.firm_pu or 0.0))
+                         fom_existing=0.0, firm_mw=e.firm_mw or 0.0, firm_pu=e.firm_pu or 0.0,
+                         lifetime_yr=lifetime(cat.loc[e.technology])))
     series = {s.attr: np.array([np.ones(H) if getattr(e, s.profile) is None
                                 else scaled(profiles["exchanges", e.name, s.profile], getattr(e, s.profile))
                                 for e in case.exchanges], dtype=float).reshape(len(rows), H)

@@ -113,9 +113,43 @@ def compare(
     priced; without: the diagnosis); 5 some runs failed (no solution, listed
     with their error); 2 bad input or option; 130 interrupted; 1 internal error.
     """
+    if _pathways(cases):
+        return compare_pathway_files(list(cases), out_dir, resolution, typical_days, time_limit,
+                                     resume=resume, scheduler=scheduler, elastic=elastic, workers=workers)
     run_batch(list(cases), out_dir=out_dir, workers=workers, resolution=resolution, typical_days=typical_days,
               resume=resume, scheduler=scheduler, elastic=elastic, time_limit=time_limit,
               title=f"solving {len(cases)} cases")
+
+
+def _pathways(cases) -> bool:
+    """All pathway files (compared by foresight), or none; a mix is a one-line error."""
+    from ..case.pathway import is_pathway_file
+    kinds = [is_pathway_file(c) for c in cases]
+    if any(kinds) and not all(kinds):
+        mixed = next(c for c, k in zip(cases, kinds) if not k)
+        raise GridplanError(f"{mixed}: got a single-year case among pathway files; expected only pathway files "
+                            "(compared by foresight) or only single-year cases")
+    return all(kinds)
+
+
+def compare_pathway_files(cases, out_dir, resolution, typical_days, time_limit, **unsupported) -> None:
+    """``gridplan compare A_pathway.yaml ...``: each with perfect and myopic foresight, the cost of myopia."""
+    from rich.table import Table
+    from ..batch.pathway import compare_pathways
+    for flag, given in unsupported.items():
+        if given:
+            raise GridplanError(f"--{flag}: not available when comparing pathway files yet")
+    opts = solve_options(time_limit=time_limit)
+    table = compare_pathways(cases, out_dir, resolution=parse_resolution(resolution), typical_days=typical_days,
+                             options=opts, progress=lambda text: err.print(f"[dim]{text}[/]", highlight=False))
+    t = Table(title="perfect and myopic foresight (present values, 亿 CNY of the base year)")
+    for c in ("pathway", "foresight", "outcome", "present value", "cost of myopia"):
+        t.add_column(c, justify="left" if c in ("pathway", "foresight", "outcome") else "right", no_wrap=True)
+    for r in table.itertuples():
+        t.add_row(r.pathway, r.foresight, r.outcome, f"{r.present_value_cny / 1e8:,.2f}",
+                  f"{r.cost_of_myopia_cny / 1e8:,.2f}")
+    out.print(t)
+    out.print(f"pathways.csv and capacities.csv written to {out_dir}/", highlight=False)
 
 
 def sweep(

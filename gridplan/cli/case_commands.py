@@ -31,7 +31,10 @@ def validate(case: Path = typer.Argument(..., help="Case file (YAML, or an .xlsx
     problem, exit 2; hard targets the build ranges cannot meet: one ``error:`` line each, exit 4
     (solve's code for them); plausibility ``warning:`` lines leave the exit code 0."""
     from .. import validated_data
+    from ..case.pathway import is_pathway_file
     from ..network import islands
+    if is_pathway_file(case):
+        return _validate_pathway(case)
     data = validated_data(case)
     for w in data.warnings:
         err.print(Text.assemble(("warning: ", "bold yellow"), str(w)), highlight=False, soft_wrap=True)
@@ -44,6 +47,24 @@ def validate(case: Path = typer.Argument(..., help="Case file (YAML, or an .xlsx
     if len(isl) > 1:
         for i, comp in enumerate(isl):
             out.print(Text(f"  island {i + 1}: {', '.join(sorted(comp))}"))
+
+
+def _validate_pathway(case: Path) -> None:
+    """A pathway file: its own fields, then every period's case as ``validate`` checks one."""
+    from ..case.pathway import load_pathway
+    from ..case.prepare import validate_data
+    pc = load_pathway(case)
+    unreachable = []
+    for c in pc.cases:
+        data = validate_data(c)
+        for w in data.warnings:
+            err.print(Text.assemble(("warning: ", "bold yellow"), str(w)), highlight=False, soft_wrap=True)
+        unreachable += data.unreachable
+    if unreachable:
+        fail("\n".join(map(str, unreachable)), EXIT_TARGETS)
+    out.print(f"[green]ok[/] {case}: pathway of {len(pc.cases)} periods ({', '.join(map(str, pc.years))}), "
+              f"{len(pc.spec.targets)} pathway targets, {sum(len(c.targets) for c in pc.cases)} period targets",
+              highlight=False)
 
 
 def schema(output: Optional[Path] = typer.Option(None, "--out", "-o", help="Write to this file instead of stdout")):
@@ -109,6 +130,8 @@ def solve(
                                   "--write-lp file (gen_p\\[cd_solar,17]); off: c0, r0..., a little faster"),
     solver: str = typer.Option("highs", "--solver", help="highs (default, through highspy) or pyomo:NAME, "
                                "any solver Pyomo can run (pyomo:gurobi_direct, pyomo:cplex, pyomo:appsi_highs)"),
+    foresight: Optional[str] = typer.Option(None, "--foresight", help="Pathway files only: perfect (one LP over "
+                                            "all periods) | myopic (period by period); default: the file's"),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show the solver log"),
 ):
     """Solve a case: build the LP, solve with HiGHS (or --solver pyomo:NAME), print the capacity table.
@@ -133,6 +156,10 @@ def solve(
     if write_lp is not None:
         lp_format(write_lp, "--write-lp")
     files = _extra_files(out_dir, excel=excel, netcdf=netcdf, parquet=parquet)
+    if _pathway_checked(case, foresight, excel=excel, netcdf=netcdf, parquet=parquet,
+                        write_lp=write_lp is not None, solver=solver != "highs"):
+        from .pathway_output import solve_pathway_cli
+        return solve_pathway_cli(case, opts, out_dir, res_h, typical_days, foresight, elastic)
     lp = {"write_lp": write_lp, "lp_names": lp_names}
     if out_dir is None:
         return _solve_and_print(case, opts, None, res_h, typical_days, elastic, files, lp)
@@ -146,6 +173,24 @@ def solve(
             err.print(f"the solver log is in {rs.failed_path}/; {rs.dest}/ was left as it was",
                       highlight=False, soft_wrap=True)
             raise
+
+
+def _pathway_checked(case: Path, foresight, **unsupported) -> bool:
+    """Whether ``case`` is a pathway file (``periods:``); the options a pathway does not take yet
+    and ``--foresight`` on a single-year case are one-line errors."""
+    from ..case.pathway import is_pathway_file
+    if foresight is not None and foresight not in ("perfect", "myopic"):
+        raise GridplanError(f"--foresight: got {foresight!r}; expected perfect or myopic")
+    if not is_pathway_file(case):
+        if foresight is not None:
+            raise GridplanError(f"--foresight: got {foresight}; expected a pathway file (with periods:), "
+                                f"and {case} is a single-year case")
+        return False
+    for flag, given in unsupported.items():
+        if given:
+            raise GridplanError(f"--{flag.replace('_', '-')}: not available for a pathway file yet; solve a "
+                                "period's case alone with it (gridplan solve cases/<period case> ...)")
+    return True
 
 
 def _extra_files(out_dir, **asked) -> set:

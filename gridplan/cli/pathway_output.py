@@ -1,0 +1,95 @@
+"""``gridplan solve PATHWAY.yaml``: solve a pathway file and print it period by period.
+
+Called by the ``solve`` command when its file has ``periods:`` (:func:`gridplan.case.pathway.is_pathway_file`);
+not a command module of its own, so no command module imports another.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.text import Text
+
+from ..report import exit_code
+from .common import err, number, out, print_heading, print_wrapped
+from .tables import SHOWN_MW, _table, print_targets
+
+
+def solve_pathway_cli(case: Path, opts, out_dir, resolution, typical_days, foresight, elastic: bool) -> None:
+    """Solve, print the build-out, the present values, the carbon peak and each period's targets;
+    with ``out_dir`` write the result set whole (CSV with a ``period`` column, the build-out plot)."""
+    from ..batch.pathway import solve_pathway
+    from ..case.pathway import load_pathway
+
+    pc = load_pathway(case)
+    progress = None if opts.verbose else (lambda text: err.print(f"[dim]{text}[/]", highlight=False))
+    if out_dir is None:
+        res = solve_pathway(pc, resolution=resolution, typical_days=typical_days, foresight=foresight,
+                            elastic=elastic, options=opts, progress=progress)
+        print_pathway(res)
+    else:
+        from ..io import ResultSet
+        from .. import plots
+        with ResultSet(out_dir, command="solve", case=str(case.resolve())) as rs:
+            opts.log_file = rs.path / "highs.log"
+            res = solve_pathway(pc, resolution=resolution, typical_days=typical_days, foresight=foresight,
+                                elastic=elastic, options=opts, progress=progress)
+            print_pathway(res)
+            from ..io import write_csv_frames, atomic_text
+            write_csv_frames(rs.path, res.frames())
+            plots.pathway_build_out(res, rs.path / "build_out.png")
+            atomic_text(rs.path / "README.md", res.guide())
+            rs.commit(status="Optimal", outcome=res.outcome, foresight=res.foresight,
+                      present_value_cny=res.objective, inputs=res.input_hashes())
+        print_wrapped(out, f"results written to {rs.dest}/ (README.md, CSV with a period column, build_out.png, "
+                           "highs.log, manifest.json)", indent="  ")
+    if exit_code(res.outcome):
+        raise typer.Exit(exit_code(res.outcome))
+
+
+def build_out_table(res):
+    """Capacity standing in each period by bus and technology (MW; storage energy in MWh)."""
+    cap = res.capacities
+    cap = cap[~cap["component"].isin(["line", "exchange", "electrification"])]
+    years = list(res.periods)
+    wide = cap.pivot_table(index=["bus", "technology"], columns="period", values="total", aggfunc="sum").fillna(0.0)
+    t = _table("bus", "technology", *[str(y) for y in years], left=2)
+    for (bus, tech), row in wide.iterrows():
+        if row.max() > SHOWN_MW:
+            t.add_row(Text(str(bus)), Text(str(tech)), *[number(row.get(y, 0.0)) for y in years])
+    return t
+
+
+def present_value_table(res):
+    t = _table("period", "years", "weight", "operation and stock\n亿 CNY (PV)", "investment\n亿 CNY (PV)")
+    for r in res.present_value.itertuples():
+        t.add_row(str(r.period), str(r.years), f"{r.weight:.3f}", number(r.operation_and_stock_pv_cny / 1e8, 2),
+                  number(r.investment_pv_cny / 1e8, 2))
+    return t
+
+
+def carbon_peak_table(cp):
+    t = _table("target", "period", "emissions\nMt CO2", "limit\nMt CO2", "binding", "carbon price\nCNY/t")
+    for r in cp.itertuples():
+        t.add_row(Text(r.target), str(r.period), number(r.emissions_t / 1e6, 3), number(r.limit_t / 1e6, 3),
+                  "yes" if r.binding else "no", number(r.carbon_price_cny_per_t, 1) if r.binding else "—")
+    return t
+
+
+def print_pathway(res, console=out) -> None:
+    years = " → ".join(map(str, res.periods))
+    print_heading(console, f"{res.name}: {years}, {res.foresight} foresight — {res.outcome}")
+    print_wrapped(console, f"present value {res.objective / 1e8:,.2f} 亿 CNY of {res.pathway.base_year} "
+                           f"(discount rate {res.pathway.discount_rate:g}; each period's annual costs × its "
+                           "discounted years, investment by vintage)")
+    console.print(present_value_table(res))
+    print_heading(console, "capacity standing in each period (MW; storage energy MWh)")
+    console.print(build_out_table(res))
+    cp = res.carbon_peak
+    if len(cp):
+        print_heading(console, "carbon peak")
+        console.print(carbon_peak_table(cp))
+    for year, r in res.periods.items():
+        if len(r.targets):
+            print_heading(console, f"targets {year}")
+            print_targets(r.targets, console)

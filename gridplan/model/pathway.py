@@ -1,0 +1,290 @@
+"""The pathway LP: one single-year model per period, vintages that carry what is built, the carbon peak.
+
+Each period *p* (year ``y_p``, weight ``W_p``: its years discounted to the base year,
+:mod:`gridplan.case.pathway`) is the single-year model of its own case, built by the same
+families (:func:`gridplan.model.build.build_context`), with its demand, catalogue, fuels, stock
+and targets. The periods meet in three places only:
+
+**Vintages** (capacity built stays built). For every carried component (:data:`CARRIED`) and
+element *e*, ``B_p[e]`` is the period's build column (capacity beyond the period's ``existing``,
+with the case's build range as bounds), and ``N_q[e] >= 0`` the capacity newly built in period
+*q* (a column wherever the element may build in *q*). A vintage of *q* stands in period *p* while
+``y_q <= y_p < y_q + life_q[e]`` (life: the catalogue's ``lifetime_yr`` of the period-*q* case;
+the rule PyPSA applies to ``build_year`` and ``lifetime``):
+
+    B_p[e] = Σ_{q <= p, alive(q, p)} N_q[e]                                   (pathway_vintages)
+
+so nothing built in one period disappears from a later one before its life ends, and the
+period's own bounds (potential, committed floors) bound the standing total.
+
+**Present value.** Every annual cost term of period *p* is multiplied by ``W_p`` — operation,
+fixed O&M of the stock (constants), penalties — except the period's own annual cost of its build
+columns, which is charged by vintage instead: a vintage pays the annual cost of its own period's
+catalogue (annuity + fixed O&M, ``ann_cost``) in every period it stands in,
+
+    min Σ_p W_p (c_p · x_p + k_p)  +  Σ_q Σ_e a_q[e] · N_q[e] · Σ_{p >= q, alive(q, p)} W_p
+
+so annuities are paid only over the modelling horizon (end effects of a late build are not
+charged beyond it) — PyPSA's multi-investment-period objective with ``objective`` weights ``W_p``.
+
+**Carbon peak** (:data:`KINDS`, one entry per pathway target kind). With ``E_p`` the emissions
+of the target's buses in period *p* (``co2_counted``: the ``co2`` contributions, plus the CO2 of
+net line imports for buses with their own accounting, as the ``co2_cap`` kind counts them):
+
+    E_p - E_peak <= 0     for every period p after peak_year                   (carbon_peak)
+    E_p <= cap_t[y_p]     for every year of the optional cap path               (carbon_cap)
+
+The dual of a ``carbon_peak`` row is the present value (CNY) of one more t/yr allowed in period
+*p*; divided by ``W_p`` it is the carbon price that period's emissions carry (CNY/t).
+
+Not carried: demand response (a yearly programme contract) and electrification (an annual energy
+chosen per period); each is an annual decision of its period, charged with ``W_p``.
+
+**Myopic foresight** builds the same LP for one period at a time (:meth:`PathwayModel.lp` with
+``periods=[q]``): the earlier vintages are constants (their amounts from the earlier solves), a
+peak row whose peak period is already solved has that period's emissions as a constant.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from ..case.components import COMPONENTS
+from ..case.pathway import PathwayCase
+from ..errors import CaseError
+from .build import build_context
+from .compile import CompiledLP, compile_lp
+from .context import ModelContext
+from .families.targets import Scope
+from ..case.targets import co2_counted
+
+CARRIED = tuple(c for c in COMPONENTS if c.name in ("generator", "reservoir", "storage", "storage_energy",
+                                                        "exchange", "line"))
+"""Components whose built capacity stands in later periods (a vintage per period it is built in)."""
+
+
+@dataclass
+class Vintage:
+    """What one carried build block may add in one period: columns N_q over its expandable elements."""
+
+    component: str
+    block: str
+    period: int                   # q: position of the period it is built in
+    names: pd.Index               # elements that may build in q
+    annual: np.ndarray            # a_q: model money per unit and year (period q's catalogue)
+    life: np.ndarray              # years a unit stands
+    alive: np.ndarray             # (P, n) bool: the unit built in q stands in period p
+
+
+@dataclass
+class PeakRow:
+    """One row of a pathway target in one period."""
+
+    target: str
+    kind: str                     # carbon_peak | carbon_cap
+    period: int
+    peak_period: int | None
+    rhs: float
+
+
+@dataclass
+class Layout:
+    """Where each part sits in a compiled pathway LP (of all periods, or of some: myopic)."""
+
+    periods: list                 # positions of the periods in the LP
+    col_offsets: dict             # period -> first column of its single-year block
+    row_offsets: dict             # period -> first row
+    vintage_cols: dict = field(default_factory=dict)   # (q, block) -> columns of N_q
+    link_rows: dict = field(default_factory=dict)      # (p, block) -> (rows, element positions)
+    peak_rows: list = field(default_factory=list)      # [(PeakRow, row)]
+    n_cols: int = 0
+    n_rows: int = 0
+
+
+def _carbon_peak_rows(pm: "PathwayModel", t) -> list[PeakRow]:
+    years = pm.pathway.years
+    peak = pm.pathway.period_of(t.peak_year)
+    rows = [PeakRow(t.id, "carbon_peak", p, peak, 0.0) for p in range(len(years)) if years[p] > t.peak_year]
+    rows += [PeakRow(t.id, "carbon_cap", pm.pathway.period_of(y), None, float(v)) for y, v in sorted(t.cap_t.items())]
+    return rows
+
+
+KINDS = {"carbon_peak": _carbon_peak_rows}
+"""Pathway target kinds: kind -> rows(pathway model, target). A new kind is one entry and one function."""
+
+
+class PathwayModel:
+    """The periods' single-year models (built once) and the vintages between them."""
+
+    def __init__(self, pathway: PathwayCase, contexts: list[ModelContext]):
+        self.pathway = pathway
+        self.contexts = contexts
+        self.clps = [compile_lp(ctx) for ctx in contexts]
+        self.build_cols = [self._build_cols(ctx) for ctx in contexts]   # per period: block -> (cols, names)
+        self.vintages = self._vintages()
+        self.targets = {t.id: t for t in pathway.spec.targets}
+        self.peak_rows = [r for t in pathway.spec.targets for r in KINDS[t.kind](self, t)]
+        self.emissions = {(t.id, p): co2_counted(Scope(ctx, t.buses, t.id))
+                          for t in pathway.spec.targets for p, ctx in enumerate(contexts)}
+        self._check_standing()
+
+    @property
+    def P(self) -> int:
+        return len(self.contexts)
+
+    @staticmethod
+    def _build_cols(ctx) -> dict:
+        out = {}
+        for c in CARRIED:
+            vb = ctx.lp.vars.get(c.build)
+            if vb is not None:
+                out[c.build] = (c, vb.cols.ravel(), vb.coords[0])
+        return out
+
+    def _vintages(self) -> list[Vintage]:
+        years = self.pathway.years
+        out = []
+        for q, ctx in enumerate(self.contexts):
+            for block, (comp, cols, names) in self.build_cols[q].items():
+                can = self.clps[q].col_upper[cols] > 0
+                if not can.any():
+                    continue
+                frame = getattr(ctx.data, comp.table)
+                life = frame["lifetime_yr"].to_numpy(float)[can]
+                alive = np.array([(years[q] <= years[p]) & (years[p] < years[q] + life) for p in range(len(years))])
+                out.append(Vintage(comp.name, block, q, names[can], self.clps[q].cost[cols][can], life, alive))
+        return out
+
+    def _check_standing(self) -> None:
+        """A vintage that still stands in a later period needs its element in that period's case."""
+        for v in self.vintages:
+            for p in range(v.period + 1, self.P):
+                have = self.build_cols[p].get(v.block)
+                names = have[2] if have is not None else pd.Index([])
+                lost = v.names[v.alive[p] & ~v.names.isin(names)]
+                if len(lost):
+                    comp = next(c for c in CARRIED if c.build == v.block)
+                    raise CaseError(self.pathway.cases[p]._path, comp.case_field, lost[0],
+                                    f"an element of the {self.pathway.years[v.period]} case that may build there "
+                                    f"(what it builds stands until {self.pathway.years[v.period]} + its lifetime); "
+                                    f"keep it in the {self.pathway.years[p]} case, with max_mw at least what may stand")
+
+    # ------------------------------------------------------------------ the LP
+    def lp(self, periods=None, fixed_new: dict | None = None, known_emissions: dict | None = None):
+        """The compiled LP over ``periods`` (default all), and its :class:`Layout`.
+
+        ``fixed_new``: {(q, block): amounts of N_q} for vintages of periods not in the LP (myopic);
+        ``known_emissions``: {(target, period): t} for peak periods not in the LP."""
+        periods = list(range(self.P)) if periods is None else list(periods)
+        fixed_new, known = fixed_new or {}, known_emissions or {}
+        W = self.pathway.weights
+        lay = Layout(periods, {}, {})
+        trip, cost, lo, hi, rlo, rhi = [], [], [], [], [], []
+        offset = 0.0
+        c0 = r0 = 0
+        for p in periods:
+            clp = self.clps[p]
+            A = clp.A.tocoo()
+            trip.append((A.row + r0, A.col + c0, A.data))
+            cp = clp.cost.copy()
+            for block, (_, cols, _) in self.build_cols[p].items():
+                cp[cols] = 0.0                      # charged by vintage instead
+            cost.append(W[p] * cp)
+            lo.append(clp.col_lower)
+            hi.append(clp.col_upper)
+            rlo.append(clp.row_lower)
+            rhi.append(clp.row_upper)
+            offset += W[p] * clp.offset
+            lay.col_offsets[p], lay.row_offsets[p] = c0, r0
+            c0 += clp.shape[1]
+            r0 += clp.shape[0]
+        # vintage columns of the periods in the LP
+        for v in self.vintages:
+            if v.period not in periods:
+                continue
+            n = len(v.names)
+            lay.vintage_cols[v.period, v.block] = np.arange(c0, c0 + n)
+            cost.append(v.annual * (v.alive[periods, :] * W[periods][:, None]).sum(axis=0))
+            lo.append(np.zeros(n))
+            hi.append(np.full(n, np.inf))
+            c0 += n
+        # B_p[e] - Σ alive N_q[e] = Σ alive fixed N_q[e]
+        for p in periods:
+            for block, (_, cols, names) in self.build_cols[p].items():
+                const = np.zeros(len(names))
+                r_, c_, v_ = [np.arange(len(names)) + r0], [cols + lay.col_offsets[p]], [np.ones(len(names))]
+                for v in self.vintages:
+                    stands = v.alive[p] if v.block == block else np.zeros(len(v.names), bool)
+                    if not stands.any():
+                        continue
+                    pos = names.get_indexer(v.names[stands])      # present: _check_standing
+                    if (v.period, block) in lay.vintage_cols:
+                        r_.append(pos + r0)
+                        c_.append(lay.vintage_cols[v.period, block][stands])
+                        v_.append(-np.ones(len(pos)))
+                    else:
+                        np.add.at(const, pos, np.asarray(fixed_new[v.period, block], float)[stands])
+                trip.append((np.concatenate(r_), np.concatenate(c_), np.concatenate(v_)))
+                rlo.append(const)
+                rhi.append(const.copy())
+                lay.link_rows[p, block] = (np.arange(r0, r0 + len(names)), names)
+                r0 += len(names)
+        # the pathway targets' rows
+        for row in self.peak_rows:
+            if row.period not in periods:
+                continue
+            e = self._emission_terms(lay, row.target, row.period)
+            rhs = row.rhs
+            if row.kind == "carbon_peak":
+                if row.peak_period in periods:
+                    e = _combine(e, self._emission_terms(lay, row.target, row.peak_period), -1.0)
+                else:
+                    rhs = known[row.target, row.peak_period]
+            cols, vals, const = e
+            trip.append((np.full(len(cols), r0), cols, vals))
+            rlo.append(np.array([-np.inf]))
+            rhi.append(np.array([rhs - const]))
+            lay.peak_rows.append((row, r0))
+            r0 += 1
+        lay.n_cols, lay.n_rows = c0, r0
+        rows = np.concatenate([t[0] for t in trip])
+        cols = np.concatenate([t[1] for t in trip])
+        vals = np.concatenate([t[2] for t in trip]).astype(float)
+        A = sp.csc_matrix((vals, (rows, cols)), shape=(r0, c0))
+        A.sum_duplicates()
+        A.eliminate_zeros()
+        clp = CompiledLP(A, np.concatenate(cost), np.concatenate(lo), np.concatenate(hi),
+                         np.concatenate(rlo), np.concatenate(rhi), offset, [], {},
+                         network=any(self.clps[p].network for p in periods),
+                         clustered=all(self.clps[p].clustered for p in periods))
+        return clp, lay
+
+    def _emission_terms(self, lay: Layout, target: str, p: int):
+        """(columns in the LP, coefficients, constant) of E_p of a target."""
+        e = self.emissions[target, p]
+        cols = e.cols + lay.col_offsets[p]
+        return cols, e.vals.astype(float), float(e.const.sum())
+
+    def emissions_at(self, target: str, p: int, x_p: np.ndarray) -> float:
+        """E_p (t) at period p's own solution vector."""
+        return float(self.emissions[target, p].value(x_p).sum())
+
+
+def _combine(a, b, fb: float):
+    return (np.concatenate([a[0], b[0]]), np.concatenate([a[1], fb * b[1]]), a[2] + fb * b[2])
+
+
+def build_pathway(pathway: PathwayCase, *, resolution: int | None = None, typical_days: int | None = None,
+                  elastic: bool = False, progress=None) -> PathwayModel:
+    """Prepare and build every period's single-year model, then the vintages (one per period the
+    clustering of typical days is its own: each period's series are clustered as its case alone
+    would be, so a period solved alone and in the pathway sees the same days)."""
+    contexts = []
+    for case in pathway.cases:
+        if progress is not None:
+            progress(f"building {case.name} ({case.year})")
+        contexts.append(build_context(case, resolution=resolution, typical_days=typical_days, elastic=elastic))
+    return PathwayModel(pathway, contexts)
