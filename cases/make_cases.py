@@ -1,6 +1,6 @@
 """Write the shipped case files (cases/*.yaml) from data/*.csv and the five plans.
 
-    python cases/make_cases.py          # rewrites the 12 case files, deterministic
+    python cases/make_cases.py          # rewrites the case and pathway files, deterministic
 
 The YAML files are the deliverable and are read by people: every number carries a
 comment saying where it comes from. This script only makes them consistent (one
@@ -20,7 +20,12 @@ Decisions (also in cases/README.md):
   ``min_release`` 0.3 (sichuan_data §1.5);
 * demand response in two cost tiers from the DSM pilot range 100-550 CNY/kW (E);
 * solar capacities are MW_AC; every group that holds solar counts it in MW_dc
-  (capacity_weights = the catalogue's dc_ac_ratio, 1.2), as the plans count PV.
+  (capacity_weights = the catalogue's dc_ac_ratio, 1.2), as the plans count PV;
+* 2035 (HELD_YEARS, for the investment pathways of issue #16): no source gives 2035 figures. The data
+  rows of 2035 (data/scripts/make_2035.py) grow demand from 2030 at the city's rate and hold all else;
+  here every 2030 target is held at its 2030 level (id ending _2035), corridors keep their 2030
+  rating; the pathway files (<city>_pathway.yaml, sichuan5_pathway.yaml) chain 2025 -> 2030 -> 2035
+  and carry the plans' carbon peak (CARBON_PEAK).
 """
 from __future__ import annotations
 
@@ -39,8 +44,14 @@ SEEDS = REPO.parent / "shared" / "seeds"
 CITIES = ["chengdu", "mianyang", "leshan", "guangyuan", "panzhihua"]
 SHORT = {"chengdu": "cd", "mianyang": "my", "leshan": "ls", "guangyuan": "gy", "panzhihua": "pzh"}
 ZH = {"chengdu": "成都", "mianyang": "绵阳", "leshan": "乐山", "guangyuan": "广元", "panzhihua": "攀枝花"}
-YEARS = [2025, 2030]
-COAL_EQ = {2022: 0.30, 2025: 0.30, 2030: 0.295}   # data/README.md "Total energy and the non-fossil share"
+YEARS = [2025, 2030]      # the plans' years
+HELD_YEARS = [2035]       # beyond the plans: demand grown from 2030, all else and every 2030 target held (E)
+PLAN_END = max(YEARS)
+CASE_YEARS = YEARS + HELD_YEARS
+HELD_NOTE = f"held at the {PLAN_END} level (the plan sets no {HELD_YEARS[0]} figure)"
+DISCOUNT_RATE = 0.06      # sichuan_data §3 recommendation (6 % real); a pathway's rate equals its periods'
+COAL_EQ = {2022: 0.30, 2025: 0.30, 2030: 0.295,   # data/README.md "Total energy and the non-fossil share"
+           2035: 0.295}                            # 2035 held at 2030 (E: no source beyond 2030)
 VOLL = 30000.0
 N1_MARGIN = 0.7   # security margin on a corridor's rating (N-1): PIK's line_security_margin 70 % [S], sichuan_data §2.3
 PEAK_DELIVERY = float(pd.read_csv(DATA / "profiles" / "boundary.csv")["import_limit_pu"].min())
@@ -63,7 +74,8 @@ BASE_YEARS = {"leshan": 2022}            # base-year cases: existing fleet only,
 # Electrification lever (电能替代) of every city, all E (data/README.md "Electrification"):
 ELEC_TCE_PER_MWH = 0.25     # fossil final energy displaced per MWh: 2/3 electric boilers/kilns (0.156) + 1/3 heat pumps (0.425)
 ELEC_COST = 25.0            # CNY per MWh/yr converted: end-use equipment annuity + O&M (fuel savings not credited)
-ELEC_POTENTIAL = {2025: 0.05, 2030: 0.10}   # convertible share of the fossil energy used outside power, by year
+ELEC_POTENTIAL = {2025: 0.05, 2030: 0.10,   # convertible share of the fossil energy used outside power, by year
+                  2035: 0.10}               # 2035 held at 2030 (E)
 EV_TCE_PER_MWH = 0.51       # petrol displaced per MWh of EV charging (0.15 kWh/km vs 7 L/100 km) [C]
 
 
@@ -241,15 +253,35 @@ def target_specs(city):
     raise KeyError(city)
 
 
+def case_specs(city, year):
+    """The target specs of a case year: the plan's own; in a year beyond the plans (HELD_YEARS) each
+    target of the plan's last year held at its level (same kind, value, hedge and source)."""
+    if year in HELD_YEARS:
+        return [(sid, year, dict(fields, held_from=PLAN_END), comments)
+                for sid, y, fields, comments in target_specs(city) if y == PLAN_END]
+    return [s for s in target_specs(city) if s[1] == year]
+
+
+def spec_id(spec) -> str:
+    """The target id of a spec: the seed id, its year swapped for the case year where a target is held."""
+    sid, year, fields, _ = spec
+    if "held_from" in fields and sid.endswith(f"_{fields['held_from']}"):
+        return sid[: -len(str(fields["held_from"]))] + str(year)
+    return sid
+
+
 def target_yaml(spec, seed_file, seed, tid, buses=None, indent="  "):
     sid, year, fields, comments = spec
     t = seed[sid]
     lines = [f"{indent}# {c.format(k=COAL_EQ[year])}" for c in comments]
+    held = fields.get("held_from")
+    if held:
+        lines.append(f"{indent}# {HELD_NOTE}: the plan's {held} target {sid}, same kind, value, hedge and quote")
     lines.append(f"{indent}- id: {tid}")
     p = indent + "  "
     lines.append(f"{p}kind: {fields['kind']}")
-    desc = t.get("metric", "")
-    lines.append(f"{p}description: {q(desc + ' (' + t.get('raw', str(t.get('value'))) + ')')}")
+    desc = t.get("metric", "") + " (" + t.get("raw", str(t.get("value"))) + ")"
+    lines.append(f"{p}description: {q(desc + (', ' + HELD_NOTE if held else ''))}")
     for k in ("scope", "group", "of_group", "hydro_group", "unit", "sense", "value", "hedge", "tolerance"):
         if k in fields:
             v = fields[k]
@@ -291,6 +323,14 @@ def dc_weights() -> str:
     return "{" + ", ".join(f"{t}: {num(r)}" for t, r in zip(solar.technology, solar.dc_ac_ratio)) + "}"
 
 
+def rating_year(corr, year) -> int:
+    """The corridors.csv rating a case of ``year`` uses: its own column existing_mw_<year>, else the latest
+    before it (2035: the 2030 rating, held: no source beyond 2030); a base year uses the first (2025)."""
+    have = sorted(int(c.rsplit("_", 1)[1]) for c in corr.columns if c.startswith("existing_mw_"))
+    y = max(year, min(YEARS))
+    return max(r for r in have if r <= y)
+
+
 def corridor_sum(corr, city, year):
     col = f"existing_mw_{year}"
     rows = corr[(corr.bus0 == city) | (corr.bus1 == city)]
@@ -328,7 +368,7 @@ def components(city, year, row, bnd, corr, single=True):
     if r.existing_coal_mw > 0:
         gen(f"{S}_coal", "coal_subcritical", r.existing_coal_mw,
             comment=f"existing coal {num(r.existing_coal_mw)} MW (cities.csv); coal_subcritical is existing-only (no expansion)")
-    if city == "chengdu" and year == 2030:
+    if city == "chengdu" and year >= 2030:
         gen(f"{S}_coal_usc", "coal_usc", 0, min_mw=2000, max_mw=2000, comment=[
             "committed: 推動實施成都200萬千瓦超超臨界燃煤發電廠項目 (004:101, plan horizon 2030) -> 2,000 MW floor and ceiling",
             "not in cities.csv (no construction evidence, data/README.md): a case decision, see cases/README.md"])
@@ -337,9 +377,9 @@ def components(city, year, row, bnd, corr, single=True):
     if city == "chengdu":
         gas_ocgt_exist = 60.0
         gas_note.append("existing 60 MW small landfill/MSW gas (cities.csv) modelled as gas_ocgt")
-        if year == 2030:
+        if year >= 2030:
             gas_ccgt_exist = float(r.existing_gas_mw) - 60.0
-            gas_note.append(f"2030: Huaneng Pengzhou 2x500.49 MW CCGT ({num(gas_ccgt_exist)} MW, cities.csv 2030 fleet) as existing gas_ccgt")
+            gas_note.append(f"2030: Huaneng Pengzhou 2x500.49 MW CCGT ({num(gas_ccgt_exist)} MW, cities.csv {year} fleet) as existing gas_ccgt")
     elif r.existing_gas_mw > 0:
         gas_ccgt_exist = float(r.existing_gas_mw)
         gas_note.append(f"existing {num(gas_ccgt_exist)} MW gas (cities.csv {year}: 2x700 MW 9H CCGT) as gas_ccgt")
@@ -352,7 +392,7 @@ def components(city, year, row, bnd, corr, single=True):
     if r.existing_wind_mw + r.potential_wind_mw > 0:
         wmin = None
         wc = f"wind {num(r.existing_wind_mw)} MW + potential {num(r.potential_wind_mw)} MW (cities.csv)"
-        if city == "guangyuan" and year == 2030:
+        if city == "guangyuan" and year >= 2030:
             wmin = r.existing_wind_mw + 630
             wc = [wc, "committed: 加快推进剑阁县33万千瓦、昭化区30万千瓦风电场等项目 (000:50) -> floor existing + 630 MW"]
         gen(f"{S}_wind", "onshore_wind", r.existing_wind_mw, min_mw=wmin,
@@ -399,7 +439,7 @@ def components(city, year, row, bnd, corr, single=True):
             res.append(f"    min_release: {MIN_RELEASE}")
             res.append(f"    seasonal: {'true' if seasonal else 'false'}")
     res += reservoir_plants(city, year, prof)
-    if city == "guangyuan" and year == 2030:
+    if city == "guangyuan" and year >= 2030:
         cand_mw, cand_inflow = 150.0, 150.0
         vol = round(0.25 * cand_inflow * 0.477123 * 8760, -3)
         res.append("  # candidate: 加快推进曲河、罐子坝等具有年调节能力的水库电站工程 (000:48). The plan gives no capacity:")
@@ -487,13 +527,14 @@ def existing_dr(city, r):
 
 def exchange(city, year, bnd, corr, r):
     """The rest of Sichuan as seen from one city: corridor-limited, at boundary.csv's prices."""
-    rating_year = max(year, min(YEARS))   # a base year uses the 2025 ratings
-    lim, parts = corridor_sum(corr, city, rating_year)
-    room, length, bparts = expansion_room(corr, city, year, rating_year)
+    ry = rating_year(corr, year)   # a base year uses the 2025 ratings, 2035 the 2030 ratings (held)
+    lim, parts = corridor_sum(corr, city, ry)
+    room, length, bparts = expansion_room(corr, city, year, ry)
     b = bnd.loc[year]
     nf = b.non_fossil_fraction if pd.isna(r.import_non_fossil_counted) else r.import_non_fossil_counted
-    ex = [f"  # link to the rest of Sichuan: limit = corridors touching {city} at their {rating_year} rating "
-          f"(corridors.csv): {parts} = {num(lim)} MW",
+    ex = [f"  # link to the rest of Sichuan: limit = corridors touching {city} at their {ry} rating "
+          f"(corridors.csv{'' if ry >= year or year < min(YEARS) else f', held for {year}: no source beyond {ry}'}): "
+          f"{parts} = {num(lim)} MW",
           f"  # Prices, CO2: boundary.csv {year} (annual means); their hourly shape and the seasonal import/export room:",
           "  # data/profiles/boundary.csv (wet-season surplus, dry-season deficit, time-of-use peaks; data/README.md).",
           f"  # build_max_mw: the corridors' expansion room ({bparts}), priced as line_500kv over length_km (their",
@@ -536,11 +577,12 @@ def header(name, year, desc):
         f"# {desc}",
         "# Generated by cases/make_cases.py from data/*.csv and /shared/seeds/targets.yaml: edit the generator,",
         "# then regenerate (python cases/make_cases.py). Units: MW, MWh, CNY; solar capacities are MW_AC.",
+        *(held_header(year) if year in HELD_YEARS else []),
         f"name: {name}",
         f"year: {year}",
         f"description: {q(desc)}",
         "root: ..            # profiles and catalogue live in ../data",
-        "discount_rate: 0.06 # sichuan_data §3 recommendation (6 % real)",
+        f"discount_rate: {num(DISCOUNT_RATE)} # sichuan_data §3 recommendation (6 % real)",
         "time: {hours: 8760, resolution: 1}",
         "technologies:",
         "  catalogue: ../data/technologies.csv",
@@ -554,6 +596,19 @@ def header(name, year, desc):
     ]
 
 
+def held_header(year):
+    """What a case beyond the plans is made of (cases/README.md "2035 cases and pathways")."""
+    return [
+        f"# {year}: no source of this project gives {year} figures (the plans and sichuan_data.md end in {PLAN_END}).",
+        f"# Demand (peak, annual energy, EV charging) = {PLAN_END} x (1+g)^{year - PLAN_END}, g = cities.csv demand_growth_pa",
+        f"# (E) [C/E]; existing fleet (no stated retirement), potentials, energy accounting terms, corridor ratings,",
+        f"# boundary prices and mix, the technology catalogue: held at {PLAN_END}: no source beyond {PLAN_END} [E]",
+        f"# (data/scripts/make_2035.py); every {PLAN_END} target {HELD_NOTE},",
+        f"# id ending _{year}. The carbon peak is no single-year target: it is in the pathway files",
+        "# (<city>_pathway.yaml, sichuan5_pathway.yaml).",
+    ]
+
+
 def city_case(city, year, tables):
     cities, corr, bnd, seeds = tables
     sf, seed = seed_targets(seeds)[city]
@@ -562,7 +617,8 @@ def city_case(city, year, tables):
     base = year < min(YEARS)
     desc = (f"{city.capitalize()} ({ZH[city]}) {year}: one bus, the rest of Sichuan as an exchange; "
             + (f"base year of plan {sf}: the fleet as it stood, no build, no target (calibration check)" if base
-               else f"targets of plan {sf}"))
+               else f"beyond plan {sf}: demand grown from {PLAN_END}, all else and the {PLAN_END} targets held"
+               if year in HELD_YEARS else f"targets of plan {sf}"))
     L = header(name, year, desc)
     L.append("  power_flow: transport   # one bus, no lines")
     L += accounting_yaml(city, year, row)
@@ -573,11 +629,11 @@ def city_case(city, year, tables):
     L += (["reservoirs:"] + res) if res else ["reservoirs: []"]
     L += ["demand_response:"] + dr + ["exchanges:"] + ex
     L += electrification_yaml(city, year, row)
-    specs = [] if base else [s for s in target_specs(city) if s[1] == year]
+    specs = [] if base else case_specs(city, year)
     if specs:
         L.append("targets:")
         for s in specs:
-            L += target_yaml(s, sf, seed, s[0])
+            L += target_yaml(s, sf, seed, spec_id(s))
     elif base:
         L.append(f"targets: []   # a base year: the plan's baselines are checked by tests/test_cases.py")
     else:
@@ -653,7 +709,7 @@ def electrification_yaml(city, year, row):
         share = ELEC_POTENTIAL[year]
         mwh = round(share * float(row.energy_fossil_other_tce) / ELEC_TCE_PER_MWH, -3)
         out += [f"  # 电能替代 in industry and buildings (a decision): up to {int(share * 100)} % of the fossil energy used "
-                f"outside power by {year} (E), {ELEC_TCE_PER_MWH} tce displaced per MWh (E: 2/3 boilers/kilns 0.156, "
+                f"outside power by {year} (E{f', the {PLAN_END} share held' if year in HELD_YEARS else ''}), {ELEC_TCE_PER_MWH} tce displaced per MWh (E: 2/3 boilers/kilns 0.156, "
                 "1/3 heat pumps 0.425 [C]),",
                 f"  # {num(ELEC_COST)} CNY/MWh for the end-use equipment (E: ~400 CNY/kW boilers to ~900 CNY/kW_e heat "
                 "pumps at 6 %/20 y, 4,000 h); the fuel no longer bought is not credited (energy outside power is not "
@@ -669,7 +725,8 @@ def five_city_case(year, tables):
     st = seed_targets(seeds)
     name = f"sichuan5_{year}"
     desc = (f"Five Sichuan cities {year} on the corridor graph, with the rest of the province as the sichuan_grid "
-            "boundary bus; capacity, seasonal-hydro and demand-response targets of the five plans, per city")
+            "boundary bus; capacity, seasonal-hydro and demand-response targets of the five plans, per city"
+            + (f" ({HELD_NOTE}; demand grown from {PLAN_END}, all else held)" if year in HELD_YEARS else ""))
     L = header(name, year, desc)
     L.append("  power_flow: dc   # KVL with the corridors' reactances (corridors.csv, E)")
     sub = cities[cities.year == year].set_index("city")
@@ -698,9 +755,12 @@ def five_city_case(year, tables):
         R += ([f"  # ---- {c}"] + r) if r else []
         D += [f"  # ---- {c}"] + d
     L += ["generators:"] + G + ["storage:"] + S_ + ["reservoirs:"] + R + ["demand_response:"] + D
-    col = f"existing_mw_{year}"
+    ry = rating_year(corr, year)
+    col = f"existing_mw_{ry}"
     L += ["lines:",
-          f"  # corridors.csv: rating {year} as existing_mw, expansion up to max_mw at line_500kv cost x length;",
+          f"  # corridors.csv: rating {ry} as existing_mw"
+          + (f" (held for {year}: no source beyond {ry})" if ry != year else "")
+          + ", expansion up to max_mw at line_500kv cost x length;",
           "  # reactance as given (held fixed under expansion by the engine). s_max_pu 0.7 not applied to flows;",
           f"  # firm_pu {num(FIRM_PU)}: Chengdu's secure-load target counts the lines into Chengdu as its single-city case",
           f"  # counts its import capability: {FIRM_NOTE}"]
@@ -728,12 +788,88 @@ def five_city_case(year, tables):
           "  # non-fossil), Chengdu's 35 GW secure load counting the ratings of the lines into Chengdu."]
     for c in CITIES:
         sf, seed = st[c]
-        specs = [s for s in target_specs(c) if s[1] == year]
+        specs = case_specs(c, year)
         if specs:
             L.append(f"  # ---- {c} ({sf})")
         for s in specs:
-            L += target_yaml(s, sf, seed, f"{SHORT[c]}_{s[0]}", buses=[c])
+            L += target_yaml(s, sf, seed, f"{SHORT[c]}_{spec_id(s)}", buses=[c])
     return name, "\n".join(L) + "\n"
+
+
+# --------------------------------------------------------------------------- pathways (issue #16)
+
+PATHWAY_YEARS = CASE_YEARS            # 2025 -> 2030 -> 2035
+PERIOD_YEARS = 5                      # each period case stands for five years (2025-29, 2030-34, 2035-39)
+FORESIGHT = "perfect"
+CARBON_PEAK = {
+    # city: (line of the city's seed file, exact quote of the plan's carbon-peak sentence); the peak year is
+    # 2030 in every plan ("2030年前" or "到2030年 ... 如期实现碳达峰目标"). Checked against the seed line below.
+    "chengdu": (85, "到2030年,單位地區生產總值能耗、單位地區生產總值二氧化碳排放持續下降,綠色低碳產業競爭力處于全國前列,"
+                    "有條件的工業領域重點行業企業達到國家能效標桿水平,綠色低碳成為城市生活風尚,綠色低碳循環發展政策體系基本健全,"
+                    "如期實現碳達峰目標"),
+    "mianyang": (15, "确保2030年前如期实现碳达峰"),
+    "leshan": (10, "顺利实现2030年前碳达峰目标"),
+    "guangyuan": (23, "确保2030年前如期实现碳达峰目标"),
+    "panzhihua": (32, "到 2030 年,全市水电、风电、太阳能发电总装机容量达到 1000 万千瓦,非化石能源消费比重达到 39%左右,"
+                      "全市单位地区生产总值能耗、单位地区生产总值二氧化碳排放完成省级下达目标任务,如期实现碳达峰目标"),
+}
+CARBON_PEAK_YEAR = 2030
+
+
+def carbon_peak_yaml(city, seed_file, tid, buses_line):
+    line, quote = CARBON_PEAK[city]
+    seed_line = (SEEDS / seed_file).read_text(encoding="utf-8").split("\n")[line - 1]
+    assert quote in seed_line, (city, seed_file, line)
+    desc = (f"碳达峰: {ZH[city]} peaks by {CARBON_PEAK_YEAR}, read as: the CO2 of the city's bus in every period after "
+            f"{CARBON_PEAK_YEAR} no higher than in the {CARBON_PEAK_YEAR} period (power-sector CO2 of the city as the "
+            "model counts it)")
+    return [f"  - id: {tid}",
+            "    kind: carbon_peak",
+            f"    peak_year: {CARBON_PEAK_YEAR}   # emissions in every later period no higher than in this year's period",
+            f"    buses: [{city}]" + buses_line,
+            f"    description: {q(desc)}",
+            f"    source: {{file: {seed_file}, line: {line}, quote: {q(quote)}}}"]
+
+
+def pathway(name, cases, desc, peaks):
+    """A pathway file: periods pointing at the single-year cases, the carbon peaks as its targets."""
+    L = [f"# {desc}",
+         "# Generated by cases/make_cases.py (python cases/make_cases.py): an investment pathway (issue #16) whose periods",
+         "# are the ordinary single-year cases; capacity built in one period stays in the later ones. The 2035 period",
+         f"# case has no source of its own: demand grown from {PLAN_END}, all else and the {PLAN_END} targets held (its",
+         "# header, cases/README.md). The carbon peak is a pathway target: it compares periods.",
+         f"name: {name}",
+         f"description: {q(desc)}",
+         f"discount_rate: {num(DISCOUNT_RATE)}          # must equal every period case's discount_rate",
+         f"foresight: {FORESIGHT}           # perfect | myopic",
+         "periods:                      # year: the period's case year; years: how many years it stands for"]
+    for i, (y, case) in enumerate(zip(PATHWAY_YEARS, cases)):
+        L.append(f"  - {{year: {y}, years: {PERIOD_YEARS}, case: {case}}}" + ("    # path relative to this file" if i == 0 else ""))
+    L += ["targets:"] + peaks
+    return "\n".join(L) + "\n"
+
+
+def city_pathway(city, seeds):
+    sf, _ = seed_targets(seeds)[city]
+    span = " → ".join(str(y) for y in PATHWAY_YEARS)
+    desc = (f"{city.capitalize()} {span}: the cases {', '.join(f'{city}_{y}.yaml' for y in PATHWAY_YEARS)} as periods of "
+            f"{PERIOD_YEARS} years, {FORESIGHT} foresight; the carbon peak of plan {sf} by {CARBON_PEAK_YEAR}")
+    peaks = carbon_peak_yaml(city, sf, f"carbon_peak_{CARBON_PEAK_YEAR}",
+                             "   # optional, default all buses")
+    return f"{city}_pathway", pathway(f"{city}_pathway", [f"{city}_{y}.yaml" for y in PATHWAY_YEARS], desc, peaks)
+
+
+def five_city_pathway(seeds):
+    st = seed_targets(seeds)
+    span = " → ".join(str(y) for y in PATHWAY_YEARS)
+    desc = (f"Five Sichuan cities {span}: the cases {', '.join(f'sichuan5_{y}.yaml' for y in PATHWAY_YEARS)} as periods "
+            f"of {PERIOD_YEARS} years, {FORESIGHT} foresight; each city's carbon peak by {CARBON_PEAK_YEAR} (its own plan), "
+            "limited to its bus")
+    peaks = []
+    for c in CITIES:
+        peaks += [f"  # ---- {c} ({st[c][0]})"] + carbon_peak_yaml(c, st[c][0], f"{SHORT[c]}_carbon_peak_{CARBON_PEAK_YEAR}",
+                                                                  "   # this city's bus only")
+    return "sichuan5_pathway", pathway("sichuan5_pathway", [f"sichuan5_{y}.yaml" for y in PATHWAY_YEARS], desc, peaks)
 
 
 def write_seed_index(seeds):
@@ -750,12 +886,15 @@ def main():
     tables = load_tables()
     written = []
     for c in CITIES:
-        for y in sorted({*YEARS, *([BASE_YEARS[c]] if c in BASE_YEARS else [])}):
+        for y in sorted({*CASE_YEARS, *([BASE_YEARS[c]] if c in BASE_YEARS else [])}):
             name, text = city_case(c, y, tables)
             (HERE / f"{name}.yaml").write_text(text, encoding="utf-8")
             written.append(name)
-    for y in YEARS:
+    for y in CASE_YEARS:
         name, text = five_city_case(y, tables)
+        (HERE / f"{name}.yaml").write_text(text, encoding="utf-8")
+        written.append(name)
+    for name, text in [*(city_pathway(c, tables[3]) for c in CITIES), five_city_pathway(tables[3])]:
         (HERE / f"{name}.yaml").write_text(text, encoding="utf-8")
         written.append(name)
     write_seed_index(tables[3])

@@ -403,7 +403,7 @@ def block(table: str, compare: str, seconds: float) -> str:
 
 
 def case_paths(names: list[str] | None) -> list[Path]:
-    paths = sorted(HERE.glob("*.yaml"))
+    paths = sorted(p for p in HERE.glob("*.yaml") if not p.stem.endswith("_pathway"))   # pathways: their own section
     if not names:
         return paths
     known = {p.stem: p for p in paths}

@@ -27,9 +27,11 @@ CASES = REPO / "cases"
 SEEDS = REPO / ".." / "shared" / "seeds"
 CITIES = ["chengdu", "mianyang", "leshan", "guangyuan", "panzhihua"]
 SHORT = {"chengdu": "cd", "mianyang": "my", "leshan": "ls", "guangyuan": "gy", "panzhihua": "pzh"}
-CASE_FILES = sorted(CASES.glob("*.yaml"))
-EXPECTED = [f"{c}_{y}" for c in CITIES for y in (2025, 2030)] + ["sichuan5_2025", "sichuan5_2030", "leshan_2022"]
-PLANNING_CASES = [p for p in CASE_FILES if not p.stem.endswith("2022")]   # the twelve; leshan_2022 is a base year
+PATHWAY_FILES = sorted(CASES.glob("*_pathway.yaml"))
+CASE_FILES = sorted(p for p in CASES.glob("*.yaml") if p not in PATHWAY_FILES)
+YEARS = (2025, 2030, 2035)
+EXPECTED = [f"{c}_{y}" for c in [*CITIES, "sichuan5"] for y in YEARS] + ["leshan_2022"]
+PLANNING_CASES = [p for p in CASE_FILES if not p.stem.endswith("2022")]   # the eighteen; leshan_2022 is a base year
 # reduced resolutions for test (d): hours per snapshot
 TEST_RESOLUTION = {"sichuan5_2030": 168}
 DEFAULT_TEST_RESOLUTION = 24
@@ -84,6 +86,7 @@ def _readme_status() -> dict[str, str]:
 
 def test_all_cases_shipped():
     assert sorted(p.stem for p in CASE_FILES) == sorted(EXPECTED)
+    assert sorted(p.stem for p in PATHWAY_FILES) == sorted(f"{c}_pathway" for c in [*CITIES, "sichuan5"])
 
 
 def test_every_seed_target_is_encoded_or_listed():
@@ -116,16 +119,18 @@ def test_not_modelled_lists_only_real_targets():
 
 
 def test_single_city_targets_match_their_year_and_plan():
-    """A single-city case only carries targets of its own plan and year (or year-less rules)."""
+    """A single-city case only carries targets of its own plan and year (or year-less rules); a 2035
+    case carries its plan's 2030 targets held (id ending _2035 for _2030: the plans set no 2035 figure)."""
     seeds = _seed_targets().set_index(["city", "id"])
     for p in CASE_FILES:
         if p.stem.startswith("sichuan5"):
             continue
         city, year = p.stem.rsplit("_", 1)
         for t in _yaml(p).get("targets") or []:
-            assert (city, t["id"]) in seeds.index, f"{p.name}: target id {t['id']} is not a {city} seed id"
-            s = seeds.loc[(city, t["id"])]
-            assert s.year in ("", year), f"{p.name}: {t['id']} is for {s.year}"
+            tid, seed_year = (t["id"].replace("_2035", "_2030"), "2030") if year == "2035" else (t["id"], year)
+            assert (city, tid) in seeds.index, f"{p.name}: target id {t['id']} is not a {city} seed id"
+            s = seeds.loc[(city, tid)]
+            assert s.year in ("", seed_year), f"{p.name}: {t['id']} is for {s.year}"
             assert t["source"]["file"] == s.seed_file and t["source"]["line"] == s.line
 
 
@@ -308,7 +313,7 @@ def test_leshan_base_year_reproduces_the_plans_2022_baselines(resolution):
 
 
 
-@pytest.mark.parametrize("year", [2025, 2030])
+@pytest.mark.parametrize("year", [2025, 2030, 2035])
 def test_network_case_carries_every_city_target(year):
     """sichuan5_<year> encodes every target of the five single-city cases of that year: the same id
     prefixed by the city code, the same kind, value, hedge and quote, limited to the city's bus, whose
@@ -331,3 +336,43 @@ def test_network_case_carries_every_city_target(year):
             assert own[key] == value, (city, key)
         assert 0 < own["grid_non_fossil_fraction"] <= 1
     assert set(by_id) == expected
+
+
+# --------------------------------------------------------------------------- pathways (#16)
+
+@pytest.mark.parametrize("path", PATHWAY_FILES, ids=lambda p: p.stem)
+def test_pathway_file_strings_its_own_cases_together(path):
+    """Each shipped pathway is its city's 2025, 2030 and 2035 cases, five years each, with the
+    carbon peak of its plan (2030) for every city it covers, quoted exactly from the seed line."""
+    pc = gridplan.load_pathway(path)
+    city = path.stem.removesuffix("_pathway")
+    assert [c._path.name for c in pc.cases] == [f"{city}_{y}.yaml" for y in YEARS]
+    assert list(pc.lengths) == [5, 5, 5]
+    peaks = {tuple(t.buses): t for t in pc.spec.targets}
+    assert set(peaks) == ({(c,) for c in CITIES} if city == "sichuan5" else {(city,)})
+    for t in peaks.values():
+        assert t.kind == "carbon_peak" and t.peak_year == 2030
+        if SEEDS.is_dir():
+            line = (SEEDS / t.source.file).read_text(encoding="utf-8").split("\n")[t.source.line - 1]
+            assert t.source.quote in line and ("碳达峰" in t.source.quote or "碳達峰" in t.source.quote)
+
+
+@pytest.mark.slow
+def test_pathway_keeps_what_it_builds():
+    """Guangyuan 2025 → 2030 → 2035 at 12 typical days: optimal, and for every generator, reservoir
+    and storage unit the capacity standing in each period is at least the period's own stock plus
+    every earlier vintage still alive (built in year q, alive while y < q + lifetime, lifetimes read
+    here from data/technologies.csv, not from the model); nothing built disappears early."""
+    res = gridplan.solve_pathway(CASES / "guangyuan_pathway.yaml", typical_days=12)
+    assert res.outcome == "optimal"
+    life = pd.read_csv(REPO / "data" / "technologies.csv").set_index(["technology", "year"])["lifetime_yr"]
+    cap = res.capacities.set_index(["period", "component", "name"])
+    b = res.builds
+    assert (b["built"] >= -1e-6).all()
+    for (year, comp, name), row in cap.iterrows():
+        if comp not in ("generator", "reservoir", "storage"):
+            continue
+        alive = b[(b["component"] == comp) & (b["name"] == name) & (b["period"] <= year)]
+        standing = sum(r.built for r in alive.itertuples() if year < r.period + life[(r.technology, r.period)])
+        assert row["total"] == pytest.approx(row["existing"] + standing, rel=1e-7, abs=1e-4), (year, name)
+    assert len(res.carbon_peak) == 1 and res.carbon_peak["period"].tolist() == [2035]

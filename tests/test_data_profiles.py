@@ -112,9 +112,9 @@ def test_technologies():
     df = pd.read_csv(DATA / "technologies.csv", dtype=str, keep_default_na=False)
     df["year"] = df["year"].astype(int)
     assert list(df.columns[: len(TECH_COLS)]) == TECH_COLS
-    for year in (BASE_YEAR, 2025, 2030):
+    for year in (BASE_YEAR, 2025, 2030, 2035):   # 2035: the 2030 values held (data/README.md)
         assert set(df.loc[df["year"] == year, "technology"]) == set(TECHS)
-    assert len(df) == 3 * len(TECHS)
+    assert len(df) == 4 * len(TECHS)
     assert set(df["flag"]) <= {"S", "C", "E"}
     assert set(df["kind"]) <= {"variable", "dispatchable", "reservoir", "storage", "line"}
     assert set(df["carrier"]) <= {"wind", "solar", "hydro", "gas", "coal", "biomass", "storage", "transmission"}
@@ -139,7 +139,7 @@ def test_technologies():
 def test_small_tables(cities):
     assert list(cities.columns[: len(CITY_COLS)]) == CITY_COLS
     assert sorted(zip(cities["city"], cities["year"])) == sorted(
-        [(c, y) for c in CITIES for y in (2025, 2030)] + [("leshan", BASE_YEAR)])
+        [(c, y) for c in CITIES for y in (2025, 2030, 2035)] + [("leshan", BASE_YEAR)])
     assert (cities["existing_hydro_seasonal_mw"] <= cities["existing_hydro_reservoir_mw"]).all()
     assert (cities["energy_fossil_other_tce"] > 0).all()
     assert (cities.loc[cities["city"] == "chengdu", "potential_wind_mw"] == 0).all()
@@ -156,7 +156,7 @@ def test_small_tables(cities):
     assert (corr["reactance_ohm"] > 0).all()
     bound = pd.read_csv(DATA / "boundary.csv")
     assert list(bound.columns[: len(BOUNDARY_COLS)]) == BOUNDARY_COLS
-    assert sorted(bound["year"]) == [BASE_YEAR, 2025, 2030]
+    assert sorted(bound["year"]) == [BASE_YEAR, 2025, 2030, 2035]
     for df in (cities, fuels, corr, bound):
         assert df["flag"].notna().all() and df["source"].notna().all()
 

@@ -273,7 +273,8 @@ def exchanges(case: Case, cat: pd.DataFrame, profiles: dict) -> tuple[pd.DataFra
                          co2_t_per_mwh=e.co2_t_per_mwh, non_fossil_fraction=e.non_fossil_fraction,
                          build_max=e.build_max_mw, length_km=e.length_km, ann_cost=ann * e.length_km * MONEY,
                          fom_existing=0.0, firm_mw=e.firm_mw or 0.0, firm_pu=e.firm_pu or 0.0,
-                         lifetime_yr=lifetime(cat.loc[e.technology])))
+                         # the technology is read (and checked) only where capability can be built
+                         lifetime_yr=lifetime(cat.loc[e.technology]) if e.build_max_mw > 0 else DEFAULT_LIFETIME_YR))
     series = {s.attr: np.array([np.ones(H) if getattr(e, s.profile) is None
                                 else scaled(profiles["exchanges", e.name, s.profile], getattr(e, s.profile))
                                 for e in case.exchanges], dtype=float).reshape(len(rows), H)

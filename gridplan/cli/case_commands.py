@@ -82,12 +82,28 @@ def schema(output: Optional[Path] = typer.Option(None, "--out", "-o", help="Writ
 def targets(case: Path = typer.Argument(..., help="Case file (YAML, or an .xlsx workbook from gridplan template)")):
     """List the case's targets with their sources, without solving."""
     from ..case.load import load_case
+    from ..case.pathway import is_pathway_file, load_pathway
+    if is_pathway_file(case):
+        pc = load_pathway(case)
+        for c, year in zip(pc.cases, pc.years):
+            _print_targets(c, f"targets of {c._path.name} (period {year})")
+        for t in pc.spec.targets:
+            caps = "".join(f", ≤ {v:,.0f} t in {y}" for y, v in sorted(t.cap_t.items()))
+            out.print(Text(f"{t.id} · {t.kind}: emissions of {', '.join(t.buses or ['every bus'])} after "
+                           f"{t.peak_year} no higher than in {t.peak_year}{caps}"))
+            if t.source is not None:
+                out.print(Text(f"   {t.source.file}:{t.source.line} “{t.source.quote}”"))
+        return
+    _print_targets(load_case(case), f"targets of {case}")
+
+
+def _print_targets(case, heading: str) -> None:
     from ..report import targets_table
     from .common import print_heading
     from .tables import SENSE_SIGNS, in_unit
-    tt = targets_table(load_case(case))
+    tt = targets_table(case)
     if tt.empty:
-        out.print("no targets in this case")
+        out.print(f"no targets in {case.name}")
         return
     # keyed by #, like solve's targets table: the ids, whole, are on the source lines below
     t = Table()
@@ -96,7 +112,7 @@ def targets(case: Path = typer.Argument(..., help="Case file (YAML, or an .xlsx 
     for key, (_, r) in enumerate(tt.iterrows(), 1):
         t.add_row(str(key), Text(r["kind"]), Text(r["scope"]), r["hedge"],
                   f"{SENSE_SIGNS.get(r['sense'], r['sense'])} {in_unit(r['value'], r['unit'])}")
-    print_heading(out, f"targets of {case}")
+    print_heading(out, heading)
     out.print(t)
     print_heading(out, "sources (plan, file:line and the plan's words):")
     print_sources(tt, out, kinds=False)
