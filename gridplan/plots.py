@@ -791,6 +791,33 @@ def capacity_by_bus(res, path=None) -> "Figure":
     return _done(fig, path)
 
 
+def _target_emissions(ax, res, years: list[str]) -> None:
+    """Emissions of each carbon-peak target's buses per period (grouped bars), each limit a black
+    tick on its bar; without pathway targets, the whole case's emissions."""
+    import numpy as np
+    te = res.target_emissions
+    if te.empty:
+        ax.bar(years, [r.summary()["emissions_t"] / 1e6 for r in res.periods.values()], color="dimgrey")
+        ax.set_title("emissions counted by the model", fontsize=9.5)
+    else:
+        targets = list(dict.fromkeys(te["target"]))
+        width = 0.8 / len(targets)
+        x = np.arange(len(years))
+        limits = res.carbon_peak
+        for i, t in enumerate(targets):
+            rows = te[te["target"] == t].set_index("period").reindex([int(y) for y in years])
+            pos = x - 0.4 + width * (i + 0.5)
+            ax.bar(pos, rows["emissions_t"] / 1e6, width=width * 0.9, color=colour_of(t), label=t)
+            lim = limits[limits["target"] == t].set_index("period")["limit_t"]
+            for j, y in enumerate(years):
+                if int(y) in lim.index:
+                    ax.plot([pos[j] - width * 0.45, pos[j] + width * 0.45], [lim[int(y)] / 1e6] * 2, "k-", lw=2)
+        ax.set_xticks(x, years)
+        ax.legend(fontsize=7, frameon=False, loc="upper left")
+        ax.set_title("emissions of each carbon-peak scope\n(black: its limit, the peak period's)", fontsize=9.5)
+    ax.set_ylabel("emissions (Mt CO2/yr)")
+
+
 def pathway_build_out(res, path=None) -> "Figure":
     """A pathway's build-out: capacity standing in each period by technology (stacked, the
     period's stock hatched, what the pathway built and still stands solid), and the emissions
@@ -822,19 +849,13 @@ def pathway_build_out(res, path=None) -> "Figure":
                  "storage power, demand response", fontsize=9.5)
     ax.grid(axis="y", alpha=0.3)
     ax.set_axisbelow(True)
-    emissions = [r.summary()["emissions_t"] / 1e6 for r in res.periods.values()]
-    ax_e.bar(years, emissions, color=colour_of("coal"), alpha=0.7)
-    cp = res.carbon_peak
-    for target, rows in cp.groupby("target"):
-        ax_e.plot(rows["period"].astype(str), rows["limit_t"] / 1e6, "k_", markersize=22, mew=2)
-    ax_e.set_ylabel("emissions (Mt CO2)")
-    ax_e.set_title("emissions counted by the model\n(bars; black: carbon-peak limits)", fontsize=9.5)
+    _target_emissions(ax_e, res, years)
     ax_e.grid(axis="y", alpha=0.3)
     ax_e.set_axisbelow(True)
     handles = [Patch(facecolor=colour_of(t), label=t) for t in reversed(drawn)]
     handles += [Patch(facecolor="lightgrey", edgecolor="white", hatch="//", label="stock of the period (hatched)"),
                 Patch(facecolor="grey", label="built by the pathway (solid)")]
-    ax_e.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.04, 1.0), fontsize=8, frameon=False)
+    fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.91, 0.88), fontsize=8, frameon=False)
     return _done(fig, path)
 
 

@@ -362,7 +362,8 @@ def test_pathway_keeps_what_it_builds():
     """Guangyuan 2025 → 2030 → 2035 at 12 typical days: optimal, and for every generator, reservoir
     and storage unit the capacity standing in each period is at least the period's own stock plus
     every earlier vintage still alive (built in year q, alive while y < q + lifetime, lifetimes read
-    here from data/technologies.csv, not from the model); nothing built disappears early."""
+    here from data/technologies.csv, not from the model); and, without the builds frame, what stands
+    beyond each period's stock never shrinks from 2025 to 2035; nothing built disappears early."""
     res = gridplan.solve_pathway(CASES / "guangyuan_pathway.yaml", typical_days=12)
     assert res.outcome == "optimal"
     life = pd.read_csv(REPO / "data" / "technologies.csv").set_index(["technology", "year"])["lifetime_yr"]
@@ -375,4 +376,12 @@ def test_pathway_keeps_what_it_builds():
         alive = b[(b["component"] == comp) & (b["name"] == name) & (b["period"] <= year)]
         standing = sum(r.built for r in alive.itertuples() if year < r.period + life[(r.technology, r.period)])
         assert row["total"] == pytest.approx(row["existing"] + standing, rel=1e-7, abs=1e-4), (year, name)
+    # read without the builds frame: every lifetime in the catalogue outlasts the 10 years from 2025 to
+    # 2035, so what stands beyond each period's stock (total − existing) may only grow from one period
+    # to the next, element by element
+    assert life.min() > 10
+    grown = cap.reset_index().pivot_table(index=["component", "name"], columns="period", values="total") - \
+        cap.reset_index().pivot_table(index=["component", "name"], columns="period", values="existing")
+    grown = grown[grown.index.get_level_values(0).isin(["generator", "reservoir", "storage", "storage_energy"])]
+    assert ((grown[2030] - grown[2025]).min() >= -1e-6) and ((grown[2035] - grown[2030]).min() >= -1e-6)
     assert len(res.carbon_peak) == 1 and res.carbon_peak["period"].tolist() == [2035]

@@ -129,6 +129,43 @@ def test_building_early_pays_when_capex_rises(tmp_path):
     pv = res.present_value.set_index("period")
     assert pv.loc[2025, "investment_pv_cny"] == pytest.approx(100 * early, rel=1e-6)
     assert pv.loc[2030, "investment_pv_cny"] == pytest.approx(0, abs=1e-3)
+    # the 2030 period's own accounts price the standing 2025 vintage at its 2025 cost, not at 2030's:
+    # gen_build 100 MW × 1000e3 × crf(.06, 10) = 13 586 796 CNY/yr (2030's price would say 40 760 388);
+    # its annual total adds the gas fuel 24 h × 100 MW × 360 = 864 000 → 14 450 796 CNY/yr
+    y30 = res.periods[2030]
+    annual = 100 * 1000e3 * crf(R, 10)
+    assert annual == pytest.approx(13_586_796, rel=1e-6)
+    assert y30.costs.set_index("term").loc["gen_build", "cny"] == pytest.approx(annual, rel=1e-6)
+    assert y30.summary()["total_cost_cny"] == pytest.approx(annual + 24 * 100 * GAS, rel=1e-6)
+    # and the periods' annual costs × W_p add up to the present value
+    assert W25 * res.periods[2025].objective + W30 * y30.objective == pytest.approx(expected, rel=1e-6)
+
+
+def test_myopic_2025_leaves_room_for_what_2030_has_committed(tmp_path):
+    """Demand 100 MW in 2025 and 2030. Gas (1000 CNY/kW, life 10) may reach 100 MW in both cases,
+    but the 2030 case already stands 80 MW of it (a committed project: existing_mw 80), so only 20 MW
+    built in 2025 can still stand in 2030. A peaker ("peak", 2000 CNY/kW, same fuel, life 10) has no
+    ceiling. 2025 must serve 100 MW from new capacity: gas at most 20, the peaker the other 80.
+    A myopic 2025 does not see 2030's costs, but 2030's ceiling is data: it builds the same.
+      2025: gas 20 + peak 80, annuities 20 × 1000e3 × 0.135868 + 80 × 2000e3 × 0.135868 (both stand
+            in 2030 too, paying in W25 + W30); fuel 24 × 100 × 360 in both periods
+      PV = (20 × 1000e3 + 80 × 2000e3) × crf(.06, 10) × (W25 + W30) + (W25 + W30) × 864 000
+         = 1.8e8 × 0.135868 × 7.801692 + 7.801692 × 864 000 = 190 800 000 + 6 740 662 = 197 540 662 CNY
+    (2030 builds nothing: gas 80 + 20 and the peaker's 80 stand; the gas runs, the peaker idles).
+    Without that bound the myopic 2025 would build 100 MW of cheap gas and 2030 would be infeasible."""
+    cat = [gas(2025, 1000), gas(2030, 1000), tech("peak", 2025, 2000, 10, fuel="gas", eff=0.5),
+           tech("peak", 2030, 2000, 10, fuel="gas", eff=0.5)]
+    g = lambda gas_mw: [{"name": "gas", "bus": "A", "technology": "gas", "existing_mw": gas_mw, "max_mw": 100},
+                        {"name": "peak", "bus": "A", "technology": "peak", "existing_mw": 0, "max_mw": 1000}]
+    p = write_pathway(tmp_path, {2025: period_case(2025, 100, g(0)), 2030: period_case(2030, 100, g(80))}, cat)
+    expected = (20 * 1000e3 + 80 * 2000e3) * crf(R, 10) * (W25 + W30) + (W25 + W30) * 24 * 100 * GAS
+    assert expected == pytest.approx(197_540_662, rel=1e-6)
+    for foresight in ("perfect", "myopic"):
+        res = solve(p, foresight=foresight)
+        assert built(res, 2025, "gas") == pytest.approx(20, rel=1e-6), foresight
+        assert built(res, 2025, "peak") == pytest.approx(80, rel=1e-6), foresight
+        assert total(res, 2030, "gas") == pytest.approx(100, rel=1e-6), foresight
+        assert res.objective == pytest.approx(expected, rel=1e-6), foresight
 
 
 # ---------------------------------------------------------------------------------------- 2
@@ -325,7 +362,7 @@ def test_cli_solves_a_pathway_myopically_and_writes_its_builds(tmp_path):
     got = {(int(x.period), x.name): x.built for x in b.itertuples() if abs(x.built) > 1e-6}
     assert got.keys() == {(2025, "gas"), (2030, "clean")}
     assert got[2025, "gas"] == pytest.approx(100, rel=1e-6) and got[2030, "clean"] == pytest.approx(100, rel=1e-6)
-    assert int(b[(b.period == 2025) & (b.name == "gas")].stands_until.iloc[0]) == 2035
+    assert int(b[(b.period == 2025) & (b.name == "gas")].last_year.iloc[0]) == 2034      # 2025 + 10 − 1
     run = pd.read_csv(out / "pathway.csv").iloc[0]
     assert run.foresight == "myopic"
     a_gas, a_clean = 1000e3 * crf(R, 10), 1100e3 * crf(R, 10)
@@ -341,7 +378,7 @@ def test_short_lived_vintage_is_not_carried_and_is_paid_twice(tmp_path):
     (2025 ≤ 2030 < 2025 + 3 is false: it does not stand in 2030), of the 2030 catalogue 10.
     Capex 1000 CNY/kW both years.
 
-    2025 must build 100 MW (stands until 2028); 2030 must build 100 MW again, and 2030's total is
+    2025 must build 100 MW (standing 2025–2027); 2030 must build 100 MW again, and 2030's total is
     that 100 only (not 200). The 2025 vintage pays its annual cost only in 2025:
       100 × 1000e3 × crf(.06, 3) × W25 = 1e8 × 0.374110 × 4.465106 = 167 043 982
     + 100 × 1000e3 × crf(.06, 10) × W30 = 1e8 × 0.135868 × 3.336587 =  45 333 522
@@ -356,7 +393,7 @@ def test_short_lived_vintage_is_not_carried_and_is_paid_twice(tmp_path):
     assert built(res, 2030, "gas") == pytest.approx(100, rel=1e-6)
     assert total(res, 2030, "gas") == pytest.approx(100, rel=1e-6)
     b = res.builds.set_index("period")
-    assert b.loc[2025, "stands_until"] == 2028 and b.loc[2030, "stands_until"] == 2040
+    assert b.loc[2025, "last_year"] == 2027 and b.loc[2030, "last_year"] == 2039
     expected = (1e8 * crf(R, 3) * W25 + 1e8 * crf(R, 10) * W30 + (W25 + W30) * 24 * 100 * GAS)
     assert expected == pytest.approx(219_118_166, rel=1e-6)
     assert res.objective == pytest.approx(expected, rel=1e-6)

@@ -20,8 +20,9 @@ column first (:meth:`PathwayResults.frame`).
 """
 from __future__ import annotations
 
-import logging
+import copy
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -33,9 +34,6 @@ from ..io import ResultSet, atomic_text, write_csv_frames
 from ..model.pathway import CARRIED, PathwayModel, build_pathway
 from ..results import Results
 from ..solve import SolveOptions, _solved, iteration_counts, make_highs, run_highs
-
-log = logging.getLogger(__name__)
-
 
 def solve_pathway(pathway, *, resolution: int | None = None, typical_days: int | None = None,
                   foresight: str | None = None, elastic: bool = False, options: SolveOptions | None = None,
@@ -49,7 +47,7 @@ def solve_pathway(pathway, *, resolution: int | None = None, typical_days: int |
     cost), so an out-of-reach pathway still gives a plan and says what it misses; the carbon-peak
     rows stay hard. A pathway that cannot be solved raises :class:`~gridplan.errors.SolveError`."""
     opts = options or SolveOptions(**option_kw)
-    pc = pathway if isinstance(pathway, PathwayCase) else load_pathway(pathway, overrides)
+    pc = _loaded(pathway, overrides)
     foresight = foresight or pc.spec.foresight
     if foresight not in ("perfect", "myopic"):
         raise ValueError(f"foresight must be 'perfect' or 'myopic', not {foresight!r}")
@@ -63,6 +61,14 @@ def solve_pathway(pathway, *, resolution: int | None = None, typical_days: int |
         x, y, facts = _myopic(pm, clp, lay, opts, progress)
     facts.update(build_s=build_s, foresight=foresight, objective=float(clp.cost @ x + clp.offset))
     return PathwayResults(pm, clp, lay, x, y, facts)
+
+
+def _loaded(pathway, overrides) -> PathwayCase:
+    if isinstance(pathway, PathwayCase):
+        if overrides:
+            raise ValueError("overrides apply when a pathway file is read: pass its path, not a loaded PathwayCase")
+        return pathway
+    return load_pathway(pathway, overrides)
 
 
 def _run(clp, opts: SolveOptions, name: str):
@@ -113,6 +119,45 @@ def _myopic(pm: PathwayModel, clp_all, lay_all, opts: SolveOptions, progress):
     return x, y, facts
 
 
+def _priced_by_vintage(pm: PathwayModel, lay, x, p: int):
+    """Period p's model as its :class:`~gridplan.Results` must read it: the annual cost of each build
+    column is what the vintages standing in p pay (each at its own build period's price,
+    Σ_q a_q N_q), not the period's own catalogue price × everything standing. A shallow copy of
+    the context with those cost terms replaced (the model itself is left as it is)."""
+    ctx = pm.contexts[p]
+    paid = {}
+    for v in pm.vintages:
+        if (v.period, v.block) not in lay.vintage_cols or not v.alive[p].any():
+            continue
+        _, _, names = pm.build_cols[p][v.block]
+        pos = names.get_indexer(v.names[v.alive[p]])
+        amount = x[lay.vintage_cols[v.period, v.block]][v.alive[p]]
+        acc = paid.setdefault(v.block, np.zeros(len(names)))
+        np.add.at(acc, pos, v.annual[v.alive[p]] * amount)
+    c0 = lay.col_offsets[p]
+    terms = []
+    for t in ctx.lp.costs:
+        if t.name not in pm.build_cols[p]:      # a build block's cost term bears its name (capacity_block)
+            terms.append(t)
+            continue
+        block = t.name
+        cols = pm.build_cols[p][block][1]
+        standing = x[c0 + cols]
+        per_unit = np.divide(paid.get(block, np.zeros(len(cols))), standing,
+                             out=np.zeros(len(cols)), where=standing > 1e-12)
+        terms.append(replace(t, cols=cols, coefs=per_unit))
+    lp = copy.copy(ctx.lp)
+    lp.costs = terms
+    priced = copy.copy(ctx)
+    priced.lp = lp
+    return priced
+
+
+def _annual_cost(ctx, x) -> float:
+    """Model money per year of a period's solution under its (re-priced) cost terms."""
+    return float(sum(t.coefs @ x[t.cols] for t in ctx.lp.costs) + ctx.lp.objective_constant)
+
+
 class PathwayResults:
     """A solved pathway: one :class:`gridplan.Results` per period, the builds, present values and
     the carbon peak."""
@@ -129,10 +174,11 @@ class PathwayResults:
             c0, r0 = lay.col_offsets[p], lay.row_offsets[p]
             xp = x[c0:c0 + cp.shape[1]].copy()
             yp = y[r0:r0 + cp.shape[0]] / W[p]
+            priced = _priced_by_vintage(pm, lay, x, p)
             own = dict(status="Optimal", solver=facts.get("solver"), rows=cp.shape[0], cols=cp.shape[1],
-                       objective=float(cp.cost @ xp + cp.offset), pathway=self.pathway.name,
+                       objective=_annual_cost(priced, xp), pathway=self.pathway.name,
                        foresight=facts.get("foresight"), period_weight=float(W[p]))
-            self.periods[int(self.pathway.years[p])] = _solved(ctx, cp, xp, yp, own)
+            self.periods[int(self.pathway.years[p])] = _solved(priced, cp, xp, yp, own)
 
     # ------------------------------------------------------------------ headline
     @property
@@ -185,7 +231,9 @@ class PathwayResults:
 
     @property
     def builds(self) -> pd.DataFrame:
-        """What each period builds (MW, MWh for storage energy), per element, and until when it stands."""
+        """What each period builds (MW, MWh for storage energy), per element, and the last year it
+        stands (built at the start of its period, standing ``lifetime_yr`` years; the solver's
+        round-off below zero shown as 0)."""
         rows = []
         for v in self.model.vintages:
             cols = self.layout.vintage_cols[v.period, v.block]
@@ -197,16 +245,17 @@ class PathwayResults:
                 rows.append({"period": year, "component": v.component, "name": e,
                              "bus": frame.at[e, "bus"] if "bus" in frame.columns else f"{frame.at[e, 'bus0']}-{frame.at[e, 'bus1']}",
                              "technology": frame.at[e, comp.technology] if comp.technology in frame.columns
-                             else comp.technology, "unit": comp.unit, "built": float(amount),
-                             "stands_until": int(year + life)})
+                             else comp.technology, "unit": comp.unit, "built": max(float(amount), 0.0),
+                             "last_year": int(year + life - 1)})
         return pd.DataFrame(rows, columns=["period", "component", "name", "bus", "technology", "unit", "built",
-                                           "stands_until"])
+                                           "last_year"])
 
     @property
     def present_value(self) -> pd.DataFrame:
         """Per period: its weight W_p, the present value of its annual costs other than the builds'
-        (operation, fixed O&M of the stock, penalties) and of the vintages it builds (their annual
-        cost in every period they stand in the horizon), in CNY of the base year."""
+        (operation, fixed O&M of the stock, penalties) and of the vintages it builds
+        (``investment_pv_cny``: their annuity and fixed O&M in every period they stand in the
+        horizon), in CNY of the base year; the rows sum to the objective."""
         W = self.pathway.weights
         rows = []
         for p, year in enumerate(self.pathway.years):
@@ -242,6 +291,14 @@ class PathwayResults:
         return pd.DataFrame(rows, columns=["target", "kind", "period", "emissions_t", "limit_t", "binding",
                                            "dual_pv_cny_per_t", "carbon_price_cny_per_t"])
 
+    @property
+    def target_emissions(self) -> pd.DataFrame:
+        """Emissions (t CO2/yr) each pathway target counts, in every period: its buses' ``co2``
+        plus, for buses with their own accounting, the CO2 of net line imports."""
+        return pd.DataFrame([{"target": t, "period": int(y), "emissions_t": self._emissions(t, p)}
+                             for t in self.model.targets for p, y in enumerate(self.pathway.years)],
+                            columns=["target", "period", "emissions_t"])
+
     def _emissions(self, target: str, p: int) -> float:
         c0 = self.layout.col_offsets[p]
         return self.model.emissions_at(target, p, self.x[c0:c0 + self.model.clps[p].shape[1]])
@@ -249,17 +306,28 @@ class PathwayResults:
     def frames(self) -> dict[str, pd.DataFrame]:
         """Every output frame: the pathway's own and every period frame with its ``period`` column."""
         out = {"pathway": pd.DataFrame([{k: v for k, v in self.summary().items() if k != "emissions_t"}]),
-               "present_value": self.present_value, "builds": self.builds, "carbon_peak": self.carbon_peak}
+               "present_value": self.present_value, "builds": self.builds, "carbon_peak": self.carbon_peak,
+               "target_emissions": self.target_emissions}
         out.update({name: self.frame(name) for name in Results.FRAMES})
         return out
 
+    def write_files(self, folder) -> Path:
+        """Every CSV, the build-out plot and README.md into ``folder`` as it is (a staged set)."""
+        from .. import plots
+        write_csv_frames(folder, self.frames())
+        plots.pathway_build_out(self, Path(folder) / "build_out.png")
+        atomic_text(Path(folder) / "README.md", self.guide())
+        return Path(folder)
+
+    def manifest_facts(self) -> dict:
+        return {"status": "Optimal", "outcome": self.outcome, "foresight": self.foresight,
+                "present_value_cny": self.objective, "inputs": self.input_hashes()}
+
     def to_csv(self, folder) -> Path:
-        """One CSV per frame, written whole or not at all (:class:`gridplan.io.ResultSet`)."""
-        with ResultSet(folder, case=str(self.pathway.path), inputs=self.input_hashes()) as rs:
-            write_csv_frames(rs.path, self.frames())
-            atomic_text(rs.path / "README.md", self.guide())
-            return rs.commit(status="Optimal", outcome=self.outcome, foresight=self.foresight,
-                             present_value_cny=self.objective)
+        """:meth:`write_files` into ``folder``, written whole or not at all (:class:`gridplan.io.ResultSet`)."""
+        with ResultSet(folder, case=str(self.pathway.path)) as rs:
+            self.write_files(rs.path)
+            return rs.commit(**self.manifest_facts())
 
     def input_hashes(self) -> dict:
         from ..case.input_hash import file_sha256
@@ -279,9 +347,12 @@ class PathwayResults:
         lines += [f"| {r.period} | {r.years} | {r.weight:.3f} | {r.operation_and_stock_pv_cny:,.0f} | "
                   f"{r.investment_pv_cny:,.0f} |" for r in pv.itertuples()]
         lines += ["", "Files: `pathway.csv` (the run), `present_value.csv`, `builds.csv` (what each period builds "
-                  "and until when it stands), `carbon_peak.csv` (rows, duals, carbon prices), and every frame of a "
-                  "single-year run with a `period` column first (`capacities.csv`, `targets.csv`, `dispatch.csv`...: "
-                  "see the guide of a single-year result set).", ""]
+                  "and the last year it stands), `carbon_peak.csv` (rows, duals, carbon prices), "
+                  "`target_emissions.csv` (each carbon-peak scope's CO2 per period), `build_out.png`, and every "
+                  "frame of a single-year run with a `period` column first (`capacities.csv`, `targets.csv`, "
+                  "`dispatch.csv`...: see the guide of a single-year result set). A period's `costs.csv` and "
+                  "`summary.csv` rows are its annual costs with each standing vintage at its own build "
+                  "period's price; target duals and prices are per year of the period (the pathway's ÷ W_p).", ""]
         return "\n".join(lines)
 
 
@@ -295,11 +366,12 @@ def foresight_comparison(pathway, **kw) -> pd.DataFrame:
 
 def foresight_runs(pathway, **kw) -> tuple[pd.DataFrame, dict]:
     """:func:`foresight_comparison` and the two :class:`PathwayResults` by foresight."""
-    pc = pathway if isinstance(pathway, PathwayCase) else load_pathway(pathway, kw.pop("overrides", None))
+    pc = _loaded(pathway, kw.pop("overrides", None))
     rows, runs = [], {}
     for f in ("perfect", "myopic"):
         r = runs[f] = solve_pathway(pc, foresight=f, **kw)
-        built = r.builds.groupby("period")["built"].sum() if len(r.builds) else pd.Series(dtype=float)
+        b = r.builds[r.builds["component"].isin(["generator", "reservoir", "storage"])]
+        built = b.groupby("period")["built"].sum() if len(b) else pd.Series(dtype=float)   # MW of supply
         rows.append({"pathway": pc.name, "foresight": f, "outcome": r.outcome, "present_value_cny": r.objective,
                      "solve_s": r.facts.get("solve_s"),
                      **{f"emissions_{y}_t": s.summary()["emissions_t"] for y, s in r.periods.items()},
@@ -314,7 +386,8 @@ def compare_pathways(paths, out_dir, *, progress=None, **kw) -> pd.DataFrame:
     ``pathways.csv`` (one row per pathway and foresight, the cost of myopia) and
     ``capacities.csv`` (every period's capacities, with pathway and foresight columns) into
     ``out_dir``, whole or not at all. Returns the ``pathways.csv`` table."""
-    pathways = [load_pathway(p, kw.pop("overrides", None)) for p in paths]   # every file checked first
+    overrides = kw.pop("overrides", None)
+    pathways = [load_pathway(p, overrides) for p in paths]   # every file checked first
     tables, caps = [], []
     for pc in pathways:
         if progress is not None:

@@ -48,7 +48,7 @@ from .checks import raise_problems
 from .fields import Name, NonNeg, Strict, Text, Whole
 from .load import _schema_problems, FieldPaths, load_case
 from .schema import Case
-from .targets import Source
+from .targets import Source, accounting_problem, line_buses, own_accounts
 from .yaml_file import read_case_data
 
 Year = Annotated[Whole, Field(ge=1990, le=2100)]
@@ -71,7 +71,7 @@ class CarbonPeak(Strict):
     id: Name
     kind: Literal["carbon_peak"]
     peak_year: Year
-    buses: Optional[list[Name]] = None
+    buses: Optional[Annotated[list[Name], Field(min_length=1)]] = None
     """Buses whose emissions are counted (default: all)."""
     cap_t: dict[Year, NonNeg] = {}
     """An optional cap path: t CO2 per year in the period of that year."""
@@ -206,4 +206,20 @@ def _case_problems(spec: Pathway, cases: list[Case], rate: float, path: Path) ->
             if missing:
                 out.append(CaseError(path, f"targets[{t.id}].buses", b,
                                      f"a bus of every period's case (not in {', '.join(map(str, missing))})"))
-    return out
+        if not out:
+            out += [p for c in cases for p in _emission_accounts(c, t)]
+    return list({str(p): p for p in out}.values())
+
+
+def _emission_accounts(case: Case, t: CarbonPeak) -> list[CaseError]:
+    """The emissions a carbon peak counts are ``co2_cap``'s: the accounts of its buses must be
+    summable, and a bus with its own accounting and lines needs ``grid_co2_t_per_mwh`` (else its
+    purchases over the lines would count as emission-free and the peak could be met by buying)."""
+    file = case._path
+    problem = accounting_problem(case, t.buses, t.id, file)
+    if problem is not None:
+        return [problem]
+    with_lines = line_buses(case)
+    return [CaseError(file, f"buses[{b}].energy_accounting.grid_co2_t_per_mwh", None,
+                      f"t CO2 per MWh bought over the lines (pathway target {t.id} counts the city's CO2)")
+            for b, ea in own_accounts(case, t.buses).items() if b in with_lines and ea.grid_co2_t_per_mwh is None]

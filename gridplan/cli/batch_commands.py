@@ -139,8 +139,9 @@ def compare_pathway_files(cases, out_dir, resolution, typical_days, time_limit, 
     for flag, given in unsupported.items():
         if given:
             raise GridplanError(f"--{flag}: not available when comparing pathway files yet")
+    hours, k = time_flags(resolution, typical_days)     # the batch default (3 h) unless told otherwise
     opts = solve_options(time_limit=time_limit)
-    table = compare_pathways(cases, out_dir, resolution=parse_resolution(resolution), typical_days=typical_days,
+    table = compare_pathways(cases, out_dir, resolution=hours, typical_days=k,
                              options=opts, progress=lambda text: err.print(f"[dim]{text}[/]", highlight=False))
     t = Table(title="perfect and myopic foresight (present values, 亿 CNY of the base year)")
     for c in ("pathway", "foresight", "outcome", "present value", "cost of myopia"):
@@ -194,6 +195,10 @@ def sweep(
         raise GridplanError(f"--scenarios: {scenarios} does not exist")
     if warm_start and scheduler:
         raise GridplanError("give either --warm-start (one process) or --scheduler (a Dask cluster), not both")
+    from ..case.pathway import is_pathway_file
+    if is_pathway_file(case):
+        raise GridplanError(f"{case}: got a pathway file; expected a single-year case (sweep one period's case, or "
+                            "compare the pathway: gridplan compare PATHWAY.yaml)")
     runs = sweep_runs(case, list(set_), scenarios)
     run_batch(runs, out_dir=out_dir or Path(f"sweep-{case.stem}"), workers=workers, resolution=resolution,
               typical_days=typical_days, resume=resume, scheduler=scheduler, elastic=elastic,

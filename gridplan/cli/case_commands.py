@@ -53,7 +53,9 @@ def _validate_pathway(case: Path) -> None:
     """A pathway file: its own fields, then every period's case as ``validate`` checks one."""
     from ..case.pathway import load_pathway
     from ..case.prepare import validate_data
+    from ..model.pathway import build_pathway
     pc = load_pathway(case)
+    build_pathway(pc, resolution=24)   # what stands across periods (built at daily snapshots: only the structure counts)
     unreachable = []
     for c in pc.cases:
         data = validate_data(c)

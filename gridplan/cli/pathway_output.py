@@ -10,6 +10,7 @@ from pathlib import Path
 import typer
 from rich.text import Text
 
+from ..errors import SolveError
 from ..report import exit_code
 from .common import err, number, out, print_heading, print_wrapped
 from .tables import SHOWN_MW, _table, print_targets
@@ -23,24 +24,25 @@ def solve_pathway_cli(case: Path, opts, out_dir, resolution, typical_days, fores
 
     pc = load_pathway(case)
     progress = None if opts.verbose else (lambda text: err.print(f"[dim]{text}[/]", highlight=False))
+    run = dict(resolution=resolution, typical_days=typical_days, foresight=foresight, elastic=elastic,
+               options=opts, progress=progress)
     if out_dir is None:
-        res = solve_pathway(pc, resolution=resolution, typical_days=typical_days, foresight=foresight,
-                            elastic=elastic, options=opts, progress=progress)
+        res = solve_pathway(pc, **run)
         print_pathway(res)
     else:
         from ..io import ResultSet
-        from .. import plots
         with ResultSet(out_dir, command="solve", case=str(case.resolve())) as rs:
             opts.log_file = rs.path / "highs.log"
-            res = solve_pathway(pc, resolution=resolution, typical_days=typical_days, foresight=foresight,
-                                elastic=elastic, options=opts, progress=progress)
+            try:
+                res = solve_pathway(pc, **run)
+            except SolveError as exc:      # no optimum: the previous set stays, the log goes beside it
+                rs.fail(f"solver status '{exc.status}': {exc}")
+                err.print(f"the solver log is in {rs.failed_path}/; {rs.dest}/ was left as it was",
+                          highlight=False, soft_wrap=True)
+                raise
             print_pathway(res)
-            from ..io import write_csv_frames, atomic_text
-            write_csv_frames(rs.path, res.frames())
-            plots.pathway_build_out(res, rs.path / "build_out.png")
-            atomic_text(rs.path / "README.md", res.guide())
-            rs.commit(status="Optimal", outcome=res.outcome, foresight=res.foresight,
-                      present_value_cny=res.objective, inputs=res.input_hashes())
+            res.write_files(rs.path)
+            rs.commit(**res.manifest_facts())
         print_wrapped(out, f"results written to {rs.dest}/ (README.md, CSV with a period column, build_out.png, "
                            "highs.log, manifest.json)", indent="  ")
     if exit_code(res.outcome):
@@ -48,9 +50,11 @@ def solve_pathway_cli(case: Path, opts, out_dir, resolution, typical_days, fores
 
 
 def build_out_table(res):
-    """Capacity standing in each period by bus and technology (MW; storage energy in MWh)."""
+    """Capacity standing in each period by bus and technology (MW; storage energy in MWh, a row of its own)."""
     cap = res.capacities
-    cap = cap[~cap["component"].isin(["line", "exchange", "electrification"])]
+    cap = cap[~cap["component"].isin(["line", "exchange", "electrification"])].copy()
+    energy = cap["component"] == "storage_energy"
+    cap.loc[energy, "technology"] = cap.loc[energy, "technology"].astype(str) + " (MWh)"
     years = list(res.periods)
     wide = cap.pivot_table(index=["bus", "technology"], columns="period", values="total", aggfunc="sum").fillna(0.0)
     t = _table("bus", "technology", *[str(y) for y in years], left=2)
@@ -61,7 +65,7 @@ def build_out_table(res):
 
 
 def present_value_table(res):
-    t = _table("period", "years", "weight", "operation and stock\n亿 CNY (PV)", "investment\n亿 CNY (PV)")
+    t = _table("period", "years", "weight", "operation and stock\n亿 CNY (PV)", "new capacity\n亿 CNY (PV)")
     for r in res.present_value.itertuples():
         t.add_row(str(r.period), str(r.years), f"{r.weight:.3f}", number(r.operation_and_stock_pv_cny / 1e8, 2),
                   number(r.investment_pv_cny / 1e8, 2))

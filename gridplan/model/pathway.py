@@ -34,15 +34,17 @@ net line imports for buses with their own accounting, as the ``co2_cap`` kind co
     E_p - E_peak <= 0     for every period p after peak_year                   (carbon_peak)
     E_p <= cap_t[y_p]     for every year of the optional cap path               (carbon_cap)
 
-The dual of a ``carbon_peak`` row is the present value (CNY) of one more t/yr allowed in period
-*p*; divided by ``W_p`` it is the carbon price that period's emissions carry (CNY/t).
+The dual of a ``carbon_peak`` row is the change of the present value (CNY, ≤ 0) when one more t/yr
+is allowed in period *p*; −dual / ``W_p`` is the carbon price that period's emissions carry (CNY/t).
 
 Not carried: demand response (a yearly programme contract) and electrification (an annual energy
 chosen per period); each is an annual decision of its period, charged with ``W_p``.
 
 **Myopic foresight** builds the same LP for one period at a time (:meth:`PathwayModel.lp` with
 ``periods=[q]``): the earlier vintages are constants (their amounts from the earlier solves), a
-peak row whose peak period is already solved has that period's emissions as a constant.
+peak row whose peak period is already solved has that period's emissions as a constant, and a new
+vintage may not exceed the build room of the later periods it will stand in (their ceilings are
+known data; :meth:`PathwayModel._room_outside`).
 """
 from __future__ import annotations
 
@@ -100,8 +102,6 @@ class Layout:
     vintage_cols: dict = field(default_factory=dict)   # (q, block) -> columns of N_q
     link_rows: dict = field(default_factory=dict)      # (p, block) -> (rows, element positions)
     peak_rows: list = field(default_factory=list)      # [(PeakRow, row)]
-    n_cols: int = 0
-    n_rows: int = 0
 
 
 def _carbon_peak_rows(pm: "PathwayModel", t) -> list[PeakRow]:
@@ -159,18 +159,29 @@ class PathwayModel:
         return out
 
     def _check_standing(self) -> None:
-        """A vintage that still stands in a later period needs its element in that period's case."""
+        """A vintage that still stands in a later period needs its element there, at the same bus."""
+        years = self.pathway.years
         for v in self.vintages:
+            comp = next(c for c in CARRIED if c.build == v.block)
+            ceiling = {"exchange": "build_max_mw", "storage_energy": "max_mwh"}.get(comp.name, "max_mw")
+            where = [f for f in comp.bus_fields]
+            built_at = getattr(self.contexts[v.period].data, comp.table)
             for p in range(v.period + 1, self.P):
                 have = self.build_cols[p].get(v.block)
                 names = have[2] if have is not None else pd.Index([])
                 lost = v.names[v.alive[p] & ~v.names.isin(names)]
                 if len(lost):
-                    comp = next(c for c in CARRIED if c.build == v.block)
                     raise CaseError(self.pathway.cases[p]._path, comp.case_field, lost[0],
-                                    f"an element of the {self.pathway.years[v.period]} case that may build there "
-                                    f"(what it builds stands until {self.pathway.years[v.period]} + its lifetime); "
-                                    f"keep it in the {self.pathway.years[p]} case, with max_mw at least what may stand")
+                                    f"an element of the {years[v.period]} case that may build there (what it "
+                                    f"builds stands until {years[v.period]} + its lifetime); keep it in the "
+                                    f"{years[p]} case, with {ceiling} at least what may stand")
+                later = getattr(self.contexts[p].data, comp.table)
+                for e in v.names[v.alive[p]]:
+                    for f in where:
+                        if later.at[e, f] != built_at.at[e, f]:
+                            raise CaseError(self.pathway.cases[p]._path, f"{comp.case_field}[{e}].{f}", later.at[e, f],
+                                            f"{built_at.at[e, f]}, its {f} in the {years[v.period]} case (what it "
+                                            "builds there still stands here: one element, one place)")
 
     # ------------------------------------------------------------------ the LP
     def lp(self, periods=None, fixed_new: dict | None = None, known_emissions: dict | None = None):
@@ -209,7 +220,7 @@ class PathwayModel:
             lay.vintage_cols[v.period, v.block] = np.arange(c0, c0 + n)
             cost.append(v.annual * (v.alive[periods, :] * W[periods][:, None]).sum(axis=0))
             lo.append(np.zeros(n))
-            hi.append(np.full(n, np.inf))
+            hi.append(self._room_outside(v, periods, fixed_new))
             c0 += n
         # B_p[e] - Σ alive N_q[e] = Σ alive fixed N_q[e]
         for p in periods:
@@ -249,7 +260,6 @@ class PathwayModel:
             rhi.append(np.array([rhs - const]))
             lay.peak_rows.append((row, r0))
             r0 += 1
-        lay.n_cols, lay.n_rows = c0, r0
         rows = np.concatenate([t[0] for t in trip])
         cols = np.concatenate([t[1] for t in trip])
         vals = np.concatenate([t[2] for t in trip]).astype(float)
@@ -261,6 +271,27 @@ class PathwayModel:
                          network=any(self.clps[p].network for p in periods),
                          clustered=all(self.clps[p].clustered for p in periods))
         return clp, lay
+
+    def _room_outside(self, v: Vintage, periods, fixed_new: dict) -> np.ndarray:
+        """Upper bound of N_q: the build room of every later period outside the LP where the
+        vintage would still stand (its build ceiling less the earlier vintages standing there).
+        A myopic step does not see the later periods' costs or targets, but their ceilings are
+        data a planner knows: without this, 2025 could build what a 2030 case has no room for
+        (a committed project raising 2030's stock under the same ceiling) and 2030 would be
+        infeasible. Perfect foresight has every period in the LP: no bound (the link rows hold it)."""
+        room = np.full(len(v.names), np.inf)
+        for p in range(v.period + 1, self.P):
+            if p in periods or not v.alive[p].any():
+                continue
+            _, cols, names = self.build_cols[p][v.block]
+            free = self.clps[p].col_upper[cols].copy()
+            for u in self.vintages:
+                if u.block == v.block and (u.period, u.block) in fixed_new and u.alive[p].any():
+                    np.subtract.at(free, names.get_indexer(u.names[u.alive[p]]),
+                                   np.asarray(fixed_new[u.period, u.block], float)[u.alive[p]])
+            here = free[names.get_indexer(v.names)]
+            room = np.where(v.alive[p], np.minimum(room, np.maximum(here, 0.0)), room)
+        return room
 
     def _emission_terms(self, lay: Layout, target: str, p: int):
         """(columns in the LP, coefficients, constant) of E_p of a target."""
