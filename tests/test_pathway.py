@@ -250,6 +250,37 @@ def test_carbon_peak_binds_and_prices_carbon(tmp_path, foresight):
     assert res.periods[2030].summary()["emissions_t"] == pytest.approx(2160, rel=1e-6)
 
 
+def test_a_peak_out_of_reach_sheds_load_or_elastic_says_by_how_much(tmp_path):
+    """Coal only (200 MW standing), demand 100 MW in 2025 and 150 MW in 2030, peak year 2025, value
+    of lost load 1e6 CNY/MWh: E25 = 24 h × 100 MW × 0.9 t/MWh = 2160 t; burning all of 2030's load
+    would emit 24 × 150 × 0.9 = 3240 t.
+    Hard: the peak holds by shedding, coal 100 MW and 50 MW shed in 2030 (1200 MWh/yr):
+      PV = W25 × 24 × 100 × 225 + W30 × (24 × 100 × 225 + 1200 × 1e6)
+         = 2 411 157 + 3.336587 × 1 200 540 000 = 2 411 157 + 4 005 705 751 = 4 008 116 908 CNY.
+    Elastic: a t/yr above the peak costs 1e5 CNY (below shedding's 1e6 / 0.9 per t avoided), so 2030
+    burns its whole load and the row is missed by 3240 − 2160 = 1080 t/yr (outcome 'targets missed',
+    no price on a missed row): PV = W25 × 540 000 + W30 × (24 × 150 × 225 + 1080 × 1e5)
+         = 2 411 157 + 3.336587 × 108 810 000 = 2 411 157 + 363 053 995 = 365 465 152 CNY."""
+    cat = [coal(2025), coal(2030)]
+    g = lambda: [{"name": "coal", "bus": "A", "technology": "coal", "existing_mw": 200}]
+    cases = {y: {**period_case(y, d, g()), "options": {"voll_cny_per_mwh": 1e6}} for y, d in ((2025, 100), (2030, 150))}
+    p = write_pathway(tmp_path, cases, cat, [{"id": "peak", "kind": "carbon_peak", "peak_year": 2025}])
+    hard = solve(p)
+    assert hard.periods[2030].summary()["shed_mwh"] == pytest.approx(1200, rel=1e-6)
+    expected = W25 * 24 * 100 * COAL + W30 * (24 * 100 * COAL + 1200 * 1e6)
+    assert expected == pytest.approx(4_008_116_908, rel=1e-6)
+    assert hard.objective == pytest.approx(expected, rel=1e-6)
+    res = solve(p, elastic=True)
+    row = res.carbon_peak.iloc[0]
+    assert row.emissions_t == pytest.approx(3240, rel=1e-6) and row.limit_t == pytest.approx(2160, rel=1e-6)
+    assert row.shortfall_t == pytest.approx(1080, rel=1e-6)
+    assert not bool(row.met) and not bool(row.binding)
+    assert res.outcome == "targets missed"
+    expected = W25 * 24 * 100 * COAL + W30 * (24 * 150 * COAL + 1080 * 1e5)
+    assert expected == pytest.approx(365_465_152, rel=1e-6)
+    assert res.objective == pytest.approx(expected, rel=1e-6)
+
+
 def test_carbon_peak_slack_without_growth(tmp_path):
     """The same system with 2030 demand 100 MW: 2030 runs all on coal, E30 = 2160 = E25, the row
     is met with equality yet has no price (dual 0: relaxing it saves nothing), so not binding;

@@ -111,8 +111,11 @@ def _myopic(pm: PathwayModel, clp_all, lay_all, opts: SolveOptions, progress):
             x[lay_all.vintage_cols[key]] = xq[cols]
         for key, (rows, _) in lay.link_rows.items():
             y[lay_all.link_rows[key][0]] = yq[rows]
+        rows_all = {id(a): b for a, b in lay_all.peak_rows}
         for row, r in lay.peak_rows:
-            y[dict((id(a), b) for a, b in lay_all.peak_rows)[id(row)]] = yq[r]
+            y[rows_all[id(row)]] = yq[r]
+            if id(row) in lay.peak_shortfall:
+                x[lay_all.peak_shortfall[id(row)]] = xq[lay.peak_shortfall[id(row)]]
         for t in pm.targets:
             known[t, q] = pm.emissions_at(t, q, xq[:n])
     facts.update(rows=clp_all.shape[0], cols=clp_all.shape[1], nonzeros=int(clp_all.A.nnz))
@@ -199,7 +202,10 @@ class PathwayResults:
         """The worst of the periods' outcomes (optimal, strive missed...), in their words."""
         from ..report import OUTCOMES
         order = list(OUTCOMES)
-        return max((r.outcome for r in self.periods.values()), key=order.index)
+        outcomes = [r.outcome for r in self.periods.values()]
+        if len(self.layout.peak_shortfall) and not self.carbon_peak["met"].all():
+            outcomes.append("targets missed")
+        return max(outcomes, key=order.index)
 
     def __repr__(self) -> str:
         years = " → ".join(map(str, self.periods))
@@ -274,9 +280,9 @@ class PathwayResults:
 
     @property
     def carbon_peak(self) -> pd.DataFrame:
-        """Each carbon-peak row: the period's emissions, the peak period's (or the cap), binding,
-        the dual (CNY of the base year per t/yr) and the carbon price it puts on the period's
-        emissions (the dual / W_p, CNY per t)."""
+        """Each carbon-peak row: the period's emissions, the peak period's (or the cap), the shortfall
+        (elastic runs) and whether it is met, binding, the dual (CNY of the base year per t/yr) and
+        the carbon price it puts on the period's emissions (−dual / W_p, CNY per t)."""
         W = self.pathway.weights
         rows = []
         for row, r in self.layout.peak_rows:
@@ -284,12 +290,17 @@ class PathwayResults:
             e = self._emissions(row.target, p)
             bound = self._emissions(row.target, row.peak_period) if row.kind == "carbon_peak" else row.rhs
             dual = float(self.y[r]) * self.money
+            col = self.layout.peak_shortfall.get(id(row))
+            short = max(float(self.x[col]), 0.0) if col is not None else 0.0
+            met = short <= 1e-6 * max(1.0, abs(bound))
+            if not met:     # a missed row is not binding and has no price: its dual is the penalty it pays
+                dual = float("nan")
             rows.append({"target": row.target, "kind": row.kind, "period": int(self.pathway.years[p]),
-                         "emissions_t": e, "limit_t": bound,
-                         "binding": bool(abs(e - bound) <= 1e-6 * max(1.0, abs(bound)) and abs(dual) > 1e-9),
+                         "emissions_t": e, "limit_t": bound, "shortfall_t": short, "met": met,
+                         "binding": bool(met and abs(e - bound) <= 1e-6 * max(1.0, abs(bound)) and abs(dual) > 1e-9),
                          "dual_pv_cny_per_t": dual, "carbon_price_cny_per_t": -dual / W[p]})
-        return pd.DataFrame(rows, columns=["target", "kind", "period", "emissions_t", "limit_t", "binding",
-                                           "dual_pv_cny_per_t", "carbon_price_cny_per_t"])
+        return pd.DataFrame(rows, columns=["target", "kind", "period", "emissions_t", "limit_t", "shortfall_t", "met",
+                                           "binding", "dual_pv_cny_per_t", "carbon_price_cny_per_t"])
 
     @property
     def target_emissions(self) -> pd.DataFrame:
@@ -357,23 +368,30 @@ class PathwayResults:
 
 
 def foresight_comparison(pathway, **kw) -> pd.DataFrame:
-    """Solve a pathway with perfect and with myopic foresight; one row each: present value, the
-    cost of myopia (myopic present value − perfect, CNY of the base year; ≥ 0 up to the solver's
+    """Solve a pathway with perfect and with myopic foresight; one row each: outcome, present value,
+    the cost of myopia (myopic present value − perfect, CNY of the base year; ≥ 0 up to the solver's
     tolerance, since the myopic plan is a feasible plan of the perfect-foresight LP), and each
-    period's emissions and capacity built."""
+    period's emissions and supply capacity built (MW). A run that finds no solution is a row with
+    its outcome and error (a myopic plan may be unable to hold a peak that perfect foresight holds)."""
     return foresight_runs(pathway, **kw)[0]
 
 
 def foresight_runs(pathway, **kw) -> tuple[pd.DataFrame, dict]:
     """:func:`foresight_comparison` and the two :class:`PathwayResults` by foresight."""
+    from ..report import outcome_of_error
     pc = _loaded(pathway, kw.pop("overrides", None))
     rows, runs = [], {}
     for f in ("perfect", "myopic"):
-        r = runs[f] = solve_pathway(pc, foresight=f, **kw)
+        try:
+            r = runs[f] = solve_pathway(pc, foresight=f, **kw)
+        except SolveError as exc:      # e.g. a myopic step that cannot hold the peak: listed, the others go on
+            rows.append({"pathway": pc.name, "foresight": f, "outcome": outcome_of_error(exc),
+                         "present_value_cny": float("nan"), "error": str(exc)})
+            continue
         b = r.builds[r.builds["component"].isin(["generator", "reservoir", "storage"])]
         built = b.groupby("period")["built"].sum() if len(b) else pd.Series(dtype=float)   # MW of supply
         rows.append({"pathway": pc.name, "foresight": f, "outcome": r.outcome, "present_value_cny": r.objective,
-                     "solve_s": r.facts.get("solve_s"),
+                     "solve_s": r.facts.get("solve_s"), "error": "",
                      **{f"emissions_{y}_t": s.summary()["emissions_t"] for y, s in r.periods.items()},
                      **{f"built_{y}_mw": float(built.get(y, 0.0)) for y in r.periods}})
     df = pd.DataFrame(rows)

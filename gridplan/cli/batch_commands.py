@@ -114,8 +114,8 @@ def compare(
     with their error); 2 bad input or option; 130 interrupted; 1 internal error.
     """
     if _pathways(cases):
-        return compare_pathway_files(list(cases), out_dir, resolution, typical_days, time_limit,
-                                     resume=resume, scheduler=scheduler, elastic=elastic, workers=workers)
+        return compare_pathway_files(list(cases), out_dir, resolution, typical_days, time_limit, elastic,
+                                     resume=resume, scheduler=scheduler, workers=workers)
     run_batch(list(cases), out_dir=out_dir, workers=workers, resolution=resolution, typical_days=typical_days,
               resume=resume, scheduler=scheduler, elastic=elastic, time_limit=time_limit,
               title=f"solving {len(cases)} cases")
@@ -132,7 +132,7 @@ def _pathways(cases) -> bool:
     return all(kinds)
 
 
-def compare_pathway_files(cases, out_dir, resolution, typical_days, time_limit, **unsupported) -> None:
+def compare_pathway_files(cases, out_dir, resolution, typical_days, time_limit, elastic: bool, **unsupported) -> None:
     """``gridplan compare A_pathway.yaml ...``: each with perfect and myopic foresight, the cost of myopia."""
     from rich.table import Table
     from ..batch.pathway import compare_pathways
@@ -141,16 +141,22 @@ def compare_pathway_files(cases, out_dir, resolution, typical_days, time_limit, 
             raise GridplanError(f"--{flag}: not available when comparing pathway files yet")
     hours, k = time_flags(resolution, typical_days)     # the batch default (3 h) unless told otherwise
     opts = solve_options(time_limit=time_limit)
-    table = compare_pathways(cases, out_dir, resolution=hours, typical_days=k,
+    table = compare_pathways(cases, out_dir, resolution=hours, typical_days=k, elastic=elastic,
                              options=opts, progress=lambda text: err.print(f"[dim]{text}[/]", highlight=False))
     t = Table(title="perfect and myopic foresight (present values, 亿 CNY of the base year)")
     for c in ("pathway", "foresight", "outcome", "present value", "cost of myopia"):
         t.add_column(c, justify="left" if c in ("pathway", "foresight", "outcome") else "right", no_wrap=True)
     for r in table.itertuples():
-        t.add_row(r.pathway, r.foresight, r.outcome, f"{r.present_value_cny / 1e8:,.2f}",
-                  f"{r.cost_of_myopia_cny / 1e8:,.2f}")
+        money = (lambda v: "—" if v != v else f"{v / 1e8 + 0.0:,.2f}".replace("-0.00", "0.00"))   # NaN: no solution
+        t.add_row(r.pathway, r.foresight, r.outcome, money(r.present_value_cny), money(r.cost_of_myopia_cny))
     out.print(t)
+    for r in table[table["error"] != ""].itertuples():
+        err.print(f"[red]{r.pathway} ({r.foresight}):[/] {r.error}", highlight=False, soft_wrap=True)
     out.print(f"pathways.csv and capacities.csv written to {out_dir}/", highlight=False)
+    from ..report import BATCH_FAILED_EXIT, FAILED, exit_code
+    code = BATCH_FAILED_EXIT if table["outcome"].isin(FAILED).any() else max(map(exit_code, table["outcome"]))
+    if code:
+        raise typer.Exit(code)
 
 
 def sweep(

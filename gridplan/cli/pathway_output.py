@@ -45,8 +45,20 @@ def solve_pathway_cli(case: Path, opts, out_dir, resolution, typical_days, fores
             rs.commit(**res.manifest_facts())
         print_wrapped(out, f"results written to {rs.dest}/ (README.md, CSV with a period column, build_out.png, "
                            "highs.log, manifest.json)", indent="  ")
+    _warn(res)
     if exit_code(res.outcome):
         raise typer.Exit(exit_code(res.outcome))
+
+
+def _warn(res) -> None:
+    """One line for a solve that needed the dual-simplex fallback, one per period that sheds load."""
+    if res.facts.get("fallback"):
+        err.print(f"[yellow]warning:[/] {res.facts['fallback']}", highlight=False)
+    for year, r in res.periods.items():
+        shed = r.summary()["shed_mwh"]
+        if shed > 1e-3:
+            err.print(f"[yellow]warning:[/] {year}: {shed:,.0f} MWh/yr of load shed at the value of lost load; "
+                      "see shedding.csv (period column)", highlight=False)
 
 
 def build_out_table(res):
@@ -73,10 +85,11 @@ def present_value_table(res):
 
 
 def carbon_peak_table(cp):
-    t = _table("target", "period", "emissions\nMt CO2", "limit\nMt CO2", "binding", "carbon price\nCNY/t")
+    t = _table("target", "period", "emissions\nMt CO2", "limit\nMt CO2", "met", "carbon price\nCNY/t")
     for r in cp.itertuples():
+        met = "binding" if r.binding else "met" if r.met else f"missed by {number(r.shortfall_t / 1e6, 3)} Mt"
         t.add_row(Text(r.target), str(r.period), number(r.emissions_t / 1e6, 3), number(r.limit_t / 1e6, 3),
-                  "yes" if r.binding else "no", number(r.carbon_price_cny_per_t, 1) if r.binding else "—")
+                  met, number(r.carbon_price_cny_per_t, 1) if r.binding else "—")
     return t
 
 

@@ -34,6 +34,10 @@ net line imports for buses with their own accounting, as the ``co2_cap`` kind co
     E_p - E_peak <= 0     for every period p after peak_year                   (carbon_peak)
     E_p <= cap_t[y_p]     for every year of the optional cap path               (carbon_cap)
 
+With ``elastic`` (every period's targets elastic) each row gets a shortfall ``s >= 0`` (``- s`` on
+its left side) priced at the elastic price of a ``co2_cap`` shortfall × ``W_p``, so a pathway whose
+peak cannot be held still solves and says by how much it misses.
+
 The dual of a ``carbon_peak`` row is the change of the present value (CNY, ≤ 0) when one more t/yr
 is allowed in period *p*; −dual / ``W_p`` is the carbon price that period's emissions carry (CNY/t).
 
@@ -61,7 +65,7 @@ from .build import build_context
 from .compile import CompiledLP, compile_lp
 from .context import ModelContext
 from .families.targets import Scope
-from ..case.targets import co2_counted
+from ..case.targets import ROW_UNITS, co2_counted
 
 CARRIED = tuple(c for c in COMPONENTS if c.name in ("generator", "reservoir", "storage", "storage_energy",
                                                         "exchange", "line"))
@@ -102,6 +106,7 @@ class Layout:
     vintage_cols: dict = field(default_factory=dict)   # (q, block) -> columns of N_q
     link_rows: dict = field(default_factory=dict)      # (p, block) -> (rows, element positions)
     peak_rows: list = field(default_factory=list)      # [(PeakRow, row)]
+    peak_shortfall: dict = field(default_factory=dict)  # id(PeakRow) -> its shortfall column (elastic)
 
 
 def _carbon_peak_rows(pm: "PathwayModel", t) -> list[PeakRow]:
@@ -127,6 +132,10 @@ class PathwayModel:
         self.vintages = self._vintages()
         self.targets = {t.id: t for t in pathway.spec.targets}
         self.peak_rows = [r for t in pathway.spec.targets for r in KINDS[t.kind](self, t)]
+        self.elastic = any(ctx.elastic for ctx in contexts)
+        # elastic: a t/yr above the peak costs what an elastic co2_cap shortfall costs (far above any
+        # cost of meeting it), in model money, in every year of the period (× W_p)
+        self.shortfall_price = ROW_UNITS["t"].elastic_penalty / contexts[0].data.cny_per_model_money
         self.emissions = {(t.id, p): co2_counted(Scope(ctx, t.buses, t.id))
                           for t in pathway.spec.targets for p, ctx in enumerate(contexts)}
         self._check_standing()
@@ -255,6 +264,13 @@ class PathwayModel:
                 else:
                     rhs = known[row.target, row.peak_period]
             cols, vals, const = e
+            if self.elastic:      # a priced shortfall s >= 0: E_p - E_peak - s <= rhs
+                cols, vals = np.append(cols, c0), np.append(vals, -1.0)
+                cost.append(np.array([W[row.period] * self.shortfall_price]))
+                lo.append(np.zeros(1))
+                hi.append(np.full(1, np.inf))
+                lay.peak_shortfall[id(row)] = c0
+                c0 += 1
             trip.append((np.full(len(cols), r0), cols, vals))
             rlo.append(np.array([-np.inf]))
             rhi.append(np.array([rhs - const]))
