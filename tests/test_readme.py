@@ -127,7 +127,7 @@ def block_with(word: str) -> list[str]:
 
 def test_readme_bash_blocks_are_all_run():
     """Each block is run by one of the tests below (so a new block cannot go unrun)."""
-    covered = [block_with(w) for w in ("sichuan5", "gridplan compare", "--to pypsa")]
+    covered = [block_with(w) for w in ("sichuan5", "gridplan compare", "--to pypsa", "chengdu_pathway")]
     assert sorted(map(tuple, covered)) == sorted(map(tuple, bash_blocks()))
 
 
@@ -150,6 +150,22 @@ def test_batch_examples(workdir):
     missed = targets[~targets["met"].astype(bool)]
     assert missed["hydrology.year"].tolist() == ["dry"] and missed["id"].tolist() == ["non_fossil_share_2030"]
     assert missed["required"].iloc[0] == 0.5 and 0 < missed["shortfall"].iloc[0] < 0.1
+
+
+@pytest.mark.slow
+def test_pathway_example(workdir):
+    """The pathway line writes the set the README lists; its present values per period add up to the
+    run's (two files, one identity), and its carbon peak is one row, for 2035 (peak year 2030)."""
+    run_commands(workdir, block_with("chengdu_pathway"))
+    out = workdir / "out" / "chengdu_pathway"
+    assert {"build_out.png", "builds.csv", "present_value.csv", "carbon_peak.csv", "capacities.csv", "README.md",
+            "manifest.json", "highs.log"} <= {p.name for p in out.iterdir()}
+    pv = pd.read_csv(out / "present_value.csv")
+    run = pd.read_csv(out / "pathway.csv").iloc[0]
+    assert pv["period"].tolist() == [2025, 2030, 2035]
+    assert pv["total_pv_cny"].sum() == pytest.approx(run["present_value_cny"], rel=1e-9)
+    assert pd.read_csv(out / "carbon_peak.csv")["period"].tolist() == [2035]
+    assert set(pd.read_csv(out / "capacities.csv")["period"]) == {2025, 2030, 2035}
 
 
 @pytest.mark.slow
