@@ -279,6 +279,42 @@ def test_a_peak_out_of_reach_sheds_load_or_elastic_says_by_how_much(tmp_path):
     expected = W25 * 24 * 100 * COAL + W30 * (24 * 150 * COAL + 1080 * 1e5)
     assert expected == pytest.approx(365_465_152, rel=1e-6)
     assert res.objective == pytest.approx(expected, rel=1e-6)
+    pv = res.present_value.set_index("period")      # the penalty in its period's row: W30 × 1080 × 1e5
+    assert pv.loc[2030, "carbon_peak_shortfall_pv_cny"] == pytest.approx(W30 * 1080 * 1e5, rel=1e-6)
+    assert pv["total_pv_cny"].sum() == pytest.approx(expected, rel=1e-6)
+
+
+def test_buying_and_selling_at_once_cannot_raise_the_peak(tmp_path):
+    """A city A with its own accounting (lines: its net purchases count at 0.9 t/MWh) and a neighbour
+    B, both coal (225 CNY/MWh, 0.9 t/MWh), a 5 MW line. A: demand 100 MW in 2025, 150 in 2030; B: 10.
+    Peak year 2025 on A. Whatever A buys from B emits as A's own coal would, so E_A = 0.9 t/MWh × A's
+    consumption: E25 = 0.9 × 2400 = 2160 t; 2030 must hold 0.9 × (3600 − shed) ≤ 2160, so it sheds
+    1200 MWh (value of lost load 30 000 CNY/MWh). Buying and selling over the line in the same
+    hour is free, but must not raise the peak year's count (which would leave 2030 free to emit).
+      PV = (W25 + W30) × 24 h × 110 MW × 225 + W30 × 1200 × 30 000
+         = 7.801692 × 594 000 + 3.336587 × 36 000 000 = 4 634 205 + 120 117 143 = 124 751 348 CNY."""
+    line = lambda y: {**tech("line", y, 0, 40), "kind": "line", "carrier": "transmission", "fuel": None}
+    cat = [coal(2025), coal(2030), line(2025), line(2030)]
+
+    def case(y, d):
+        ea = {"grid_co2_t_per_mwh": 0.9, "grid_non_fossil_fraction": 0.3}
+        return {"name": f"p{y}", "year": y, "discount_rate": R, "time": {"hours": 24},
+                "buses": [{"name": "A", "demand": {"profile": prof("load"), "peak_mw": d}, "energy_accounting": ea},
+                          {"name": "B", "demand": {"profile": prof("load"), "peak_mw": 10}}],
+                "generators": [{"name": "cA", "bus": "A", "technology": "coal", "existing_mw": 200},
+                               {"name": "cB", "bus": "B", "technology": "coal", "existing_mw": 20}],
+                "lines": [{"name": "AB", "bus0": "A", "bus1": "B", "existing_mw": 5, "technology": "line"}]}
+    p = write_pathway(tmp_path, {2025: case(2025, 100), 2030: case(2030, 150)}, cat,
+                      [{"id": "peak", "kind": "carbon_peak", "peak_year": 2025, "buses": ["A"]}])
+    expected = (W25 + W30) * 24 * 110 * COAL + W30 * 1200 * 30000
+    assert expected == pytest.approx(124_751_348, rel=1e-6)
+    for foresight in ("perfect", "myopic"):
+        res = solve(p, foresight=foresight)
+        row = res.carbon_peak.iloc[0]
+        assert row.limit_t == pytest.approx(2160, rel=1e-6), foresight
+        assert row.emissions_t == pytest.approx(2160, rel=1e-6), foresight
+        assert res.periods[2030].summary()["shed_mwh"] == pytest.approx(1200, rel=1e-6), foresight
+        assert res.objective == pytest.approx(expected, rel=1e-6), foresight
 
 
 def test_carbon_peak_slack_without_growth(tmp_path):

@@ -261,7 +261,8 @@ class PathwayResults:
         """Per period: its weight W_p, the present value of its annual costs other than the builds'
         (operation, fixed O&M of the stock, penalties) and of the vintages it builds
         (``investment_pv_cny``: their annuity and fixed O&M in every period they stand in the
-        horizon), in CNY of the base year; the rows sum to the objective."""
+        horizon), and, in an elastic run, the penalty of the period's carbon-peak shortfalls; CNY of
+        the base year; the rows sum to the objective."""
         W = self.pathway.weights
         rows = []
         for p, year in enumerate(self.pathway.years):
@@ -273,9 +274,12 @@ class PathwayResults:
             running = W[p] * (cost @ self.x[c0:c0 + cp.shape[1]] + cp.offset)
             built = sum(float(self.clp.cost[cols] @ self.x[cols]) for (q, _), cols in self.layout.vintage_cols.items()
                         if q == p)
+            short = sum(float(self.clp.cost[c] * self.x[c]) for row, _ in self.layout.peak_rows
+                        if row.period == p and (c := self.layout.peak_shortfall.get(id(row))) is not None)
             rows.append({"period": int(year), "years": int(self.pathway.lengths[p]), "weight": float(W[p]),
                          "operation_and_stock_pv_cny": running * self.money, "investment_pv_cny": built * self.money,
-                         "total_pv_cny": (running + built) * self.money})
+                         "carbon_peak_shortfall_pv_cny": short * self.money,
+                         "total_pv_cny": (running + built + short) * self.money})
         return pd.DataFrame(rows)
 
     @property
@@ -414,7 +418,8 @@ def compare_pathways(paths, out_dir, *, progress=None, **kw) -> pd.DataFrame:
         tables.append(table)
         caps += [r.capacities.assign(pathway=pc.name, foresight=f) for f, r in runs.items()]
     table = pd.concat(tables, ignore_index=True)
+    capacities = pd.concat(caps, ignore_index=True) if caps else pd.DataFrame(columns=["pathway", "foresight", "period"])
     with ResultSet(out_dir, command="compare", case=" ".join(str(p) for p in paths)) as rs:
-        write_csv_frames(rs.path, {"pathways": table, "capacities": pd.concat(caps, ignore_index=True)})
+        write_csv_frames(rs.path, {"pathways": table, "capacities": capacities})
         rs.commit(status="Optimal", pathways=len(pathways))
     return table

@@ -64,9 +64,11 @@ class Period(Strict):
 
 
 class CarbonPeak(Strict):
-    """Emissions (the ``co2`` the model counts, plus the CO2 of net line imports for buses with
-    their own accounting, as ``co2_cap``) in every period after ``peak_year`` no higher than in the
-    period of ``peak_year``; ``cap_t`` adds a cap path (t CO2 per year, by period year)."""
+    """Emissions (the ``co2`` the model counts, plus for buses with their own accounting the CO2 of
+    their annual net purchases over the lines: :func:`gridplan.model.pathway.peak_emissions`) in
+    every period after ``peak_year`` no higher than in the period of ``peak_year``; ``cap_t`` adds a
+    cap path (t CO2 per year, by period year). A scope without its own accounting counts what is
+    produced (and imported from outside the case) at its buses."""
 
     id: Name
     kind: Literal["carbon_peak"]
@@ -206,7 +208,7 @@ def _case_problems(spec: Pathway, cases: list[Case], rate: float, path: Path) ->
             if missing:
                 out.append(CaseError(path, f"targets[{t.id}].buses", b,
                                      f"a bus of every period's case (not in {', '.join(map(str, missing))})"))
-        if not out:
+        if not any(p.field.startswith(f"targets[{t.id}]") for p in out):
             out += [p for c in cases for p in _emission_accounts(c, t)]
     return list({str(p): p for p in out}.values())
 
@@ -219,7 +221,14 @@ def _emission_accounts(case: Case, t: CarbonPeak) -> list[CaseError]:
     problem = accounting_problem(case, t.buses, t.id, file)
     if problem is not None:
         return [problem]
-    with_lines = line_buses(case)
-    return [CaseError(file, f"buses[{b}].energy_accounting.grid_co2_t_per_mwh", None,
-                      f"t CO2 per MWh bought over the lines (pathway target {t.id} counts the city's CO2)")
-            for b, ea in own_accounts(case, t.buses).items() if b in with_lines and ea.grid_co2_t_per_mwh is None]
+    with_lines, out = line_buses(case), []
+    for b, ea in own_accounts(case, t.buses).items():
+        if b not in with_lines:
+            continue
+        # purchases over the lines are only counted where both are given (families/lines.py)
+        for f, what in (("grid_co2_t_per_mwh", "t CO2 per MWh bought over the lines"),
+                        ("grid_non_fossil_fraction", "the non-fossil fraction of what it buys over the lines")):
+            if getattr(ea, f) is None:
+                out.append(CaseError(file, f"buses[{b}].energy_accounting.{f}", None,
+                                     f"{what} (pathway target {t.id} counts the city's CO2 with its net purchases)"))
+    return out

@@ -28,15 +28,18 @@ so annuities are paid only over the modelling horizon (end effects of a late bui
 charged beyond it) — PyPSA's multi-investment-period objective with ``objective`` weights ``W_p``.
 
 **Carbon peak** (:data:`KINDS`, one entry per pathway target kind). With ``E_p`` the emissions
-of the target's buses in period *p* (``co2_counted``: the ``co2`` contributions, plus the CO2 of
-net line imports for buses with their own accounting, as the ``co2_cap`` kind counts them):
+of the target's buses in period *p* (:func:`peak_emissions`: the ``co2`` contributions, plus for
+buses with their own accounting the CO2 of their annual net line purchases, which cannot be
+inflated by buying and selling at once):
 
     E_p - E_peak <= 0     for every period p after peak_year                   (carbon_peak)
     E_p <= cap_t[y_p]     for every year of the optional cap path               (carbon_cap)
 
 With ``elastic`` (every period's targets elastic) each row gets a shortfall ``s >= 0`` (``- s`` on
-its left side) priced at the elastic price of a ``co2_cap`` shortfall × ``W_p``, so a pathway whose
-peak cannot be held still solves and says by how much it misses.
+its left side) priced at the elastic price of a ``co2_cap`` shortfall (1e5 CNY/t) × ``W_p``, so a
+pathway whose peak cannot be held still solves and says by how much it misses. Shedding load at the
+value of lost load also lowers emissions: where that is cheaper per t (30,000 CNY/MWh over a coal
+unit's 0.9 t/MWh is 33,000 CNY/t), the run sheds instead, and says so (the shedding warning).
 
 The dual of a ``carbon_peak`` row is the change of the present value (CNY, ≤ 0) when one more t/yr
 is allowed in period *p*; −dual / ``W_p`` is the carbon price that period's emissions carry (CNY/t).
@@ -65,7 +68,8 @@ from .build import build_context
 from .compile import CompiledLP, compile_lp
 from .context import ModelContext
 from .families.targets import Scope
-from ..case.targets import ROW_UNITS, co2_counted
+from .linear import LinExpr
+from ..case.targets import ROW_UNITS
 
 CARRIED = tuple(c for c in COMPONENTS if c.name in ("generator", "reservoir", "storage", "storage_energy",
                                                         "exchange", "line"))
@@ -136,7 +140,7 @@ class PathwayModel:
         # elastic: a t/yr above the peak costs what an elastic co2_cap shortfall costs (far above any
         # cost of meeting it), in model money, in every year of the period (× W_p)
         self.shortfall_price = ROW_UNITS["t"].elastic_penalty / contexts[0].data.cny_per_model_money
-        self.emissions = {(t.id, p): co2_counted(Scope(ctx, t.buses, t.id))
+        self.emissions = {(t.id, p): peak_emissions(ctx, t)
                           for t in pathway.spec.targets for p, ctx in enumerate(contexts)}
         self._check_standing()
 
@@ -173,7 +177,8 @@ class PathwayModel:
         for v in self.vintages:
             comp = next(c for c in CARRIED if c.build == v.block)
             ceiling = {"exchange": "build_max_mw", "storage_energy": "max_mwh"}.get(comp.name, "max_mw")
-            where = [f for f in comp.bus_fields]
+            where = [*comp.bus_fields, *([comp.technology] if comp.technology in
+                                          getattr(self.contexts[v.period].data, comp.table).columns else [])]
             built_at = getattr(self.contexts[v.period].data, comp.table)
             for p in range(v.period + 1, self.P):
                 have = self.build_cols[p].get(v.block)
@@ -190,7 +195,7 @@ class PathwayModel:
                         if later.at[e, f] != built_at.at[e, f]:
                             raise CaseError(self.pathway.cases[p]._path, f"{comp.case_field}[{e}].{f}", later.at[e, f],
                                             f"{built_at.at[e, f]}, its {f} in the {years[v.period]} case (what it "
-                                            "builds there still stands here: one element, one place)")
+                                            "builds there still stands here: one element, one place and technology)")
 
     # ------------------------------------------------------------------ the LP
     def lp(self, periods=None, fixed_new: dict | None = None, known_emissions: dict | None = None):
@@ -318,6 +323,30 @@ class PathwayModel:
     def emissions_at(self, target: str, p: int, x_p: np.ndarray) -> float:
         """E_p (t) at period p's own solution vector."""
         return float(self.emissions[target, p].value(x_p).sum())
+
+
+def peak_emissions(ctx, t) -> LinExpr:
+    """E_p of a pathway target in one period's model (t CO2/yr): the ``co2`` its buses register
+    (generation, imports from outside the case), plus, for buses with their own accounting, the
+    CO2 of their **annual net** purchases over the lines, grid_co2_t_per_mwh × (grid_import −
+    grid_export) — the inventory's 净调入电量 × factor, negative for a net seller.
+
+    Why not ``co2_cap``'s count (the factor on the hourly purchases alone): buying and selling in
+    the same hour costs nothing, so hourly purchases can be inflated at will. A cap only ever wants
+    them small, but the peak period's E stands on the larger side of the peak rows, so the LP
+    would inflate the peak year's purchases and leave every later row slack. Net purchases are
+    fixed by the flows: the same count on both sides of the row cannot be gamed."""
+    q = Scope(ctx, t.buses, t.id)
+    e = q.total("co2")
+    if not q.per_city:
+        return e
+    own = {b.name: b.energy_accounting for b in ctx.case.buses}
+    for b in q.buses:
+        factor = own[b].grid_co2_t_per_mwh if own.get(b) is not None else None
+        if factor:
+            one = Scope(ctx, [b], t.id)
+            e = e + (one.total("grid_import") - one.total("grid_export")) * factor
+    return e
 
 
 def _combine(a, b, fb: float):
