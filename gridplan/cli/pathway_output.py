@@ -77,10 +77,14 @@ def build_out_table(res):
 
 
 def present_value_table(res):
-    t = _table("period", "years", "weight", "operation and stock\n亿 CNY (PV)", "new capacity\n亿 CNY (PV)")
-    for r in res.present_value.itertuples():
+    pv = res.present_value
+    short = bool((pv["carbon_peak_shortfall_pv_cny"].abs() > 0.5).any())     # elastic runs that miss the peak
+    t = _table("period", "years", "weight", "operation and stock\n亿 CNY (PV)", "new capacity\n亿 CNY (PV)",
+               *(["peak missed\n亿 CNY (PV)"] if short else []))
+    for r in pv.itertuples():
         t.add_row(str(r.period), str(r.years), f"{r.weight:.3f}", number(r.operation_and_stock_pv_cny / 1e8, 2),
-                  number(r.investment_pv_cny / 1e8, 2))
+                  number(r.investment_pv_cny / 1e8, 2),
+                  *([number(r.carbon_peak_shortfall_pv_cny / 1e8, 2)] if short else []))
     return t
 
 
