@@ -440,6 +440,25 @@ def test_cli_solves_a_pathway_myopically_and_writes_its_builds(tmp_path):
 
 
 # ---------------------------------------------------------------------------------------- 5
+
+def test_cli_writes_the_pathway_workbook_with_the_csv_figures(tmp_path):
+    """``--excel`` (with ``--out``) adds results.xlsx: its builds sheet holds what builds.csv holds
+    (gas 100 MW in 2025 under the myopic plan of test_myopia_costs_the_derived_amount, clean 100 MW in
+    2030); without ``--out`` the flag is one error line, exit 2."""
+    import pandas as pd
+    p = gas_or_clean(tmp_path)
+    out = tmp_path / "out"
+    r = _cli("solve", p, "--foresight", "myopic", "--out", out, "--excel")
+    assert r.exit_code == 0, r.output
+    book = pd.read_excel(out / "results.xlsx", sheet_name=None)
+    assert {"pathway", "present_value", "builds", "carbon_peak", "capacities"} <= set(book)
+    b = book["builds"]
+    got = {(int(x.period), x.name): x.built for x in b.itertuples() if abs(x.built) > 1e-6}
+    assert got[2025, "gas"] == pytest.approx(100, rel=1e-6) and got[2030, "clean"] == pytest.approx(100, rel=1e-6)
+    pd.testing.assert_frame_equal(b, pd.read_csv(out / "builds.csv"), check_dtype=False)
+    r = _cli("solve", p, "--excel")
+    assert r.exit_code == 2 and "--excel" in r.output
+
 def test_short_lived_vintage_is_not_carried_and_is_paid_twice(tmp_path):
     """Demand 100 MW in both periods, nothing standing; gas of the 2025 catalogue lives 3 years
     (2025 ≤ 2030 < 2025 + 3 is false: it does not stand in 2030), of the 2030 catalogue 10.

@@ -30,7 +30,7 @@ import pandas as pd
 
 from ..case.pathway import PathwayCase, load_pathway
 from ..errors import SolveError
-from ..io import ResultSet, atomic_text, write_csv_frames
+from ..io import ResultSet, atomic_text, write_csv_frames, write_excel_sheets
 from ..model.pathway import CARRIED, PathwayModel, build_pathway
 from ..results import Results
 from ..solve import SolveOptions, _solved, iteration_counts, make_highs, run_highs
@@ -333,6 +333,11 @@ class PathwayResults:
         plots.pathway_build_out(self, Path(folder) / "build_out.png")
         atomic_text(Path(folder) / "README.md", self.guide())
         return Path(folder)
+
+    def to_excel(self, path) -> Path:
+        """One sheet per frame (the pathway's own and every period frame with its ``period``
+        column, hourly frames included), written atomically."""
+        return write_excel_sheets(path, self.frames())
 
     def manifest_facts(self) -> dict:
         return {"status": "Optimal", "outcome": self.outcome, "foresight": self.foresight,

@@ -174,10 +174,10 @@ def solve(
     if write_lp is not None:
         lp_format(write_lp, "--write-lp")
     files = _extra_files(out_dir, excel=excel, netcdf=netcdf, parquet=parquet)
-    if _pathway_checked(case, foresight, excel=excel, netcdf=netcdf, parquet=parquet,
+    if _pathway_checked(case, foresight, netcdf=netcdf, parquet=parquet,
                         write_lp=write_lp is not None, solver=solver != "highs"):
         from .pathway_output import solve_pathway_cli
-        return solve_pathway_cli(case, opts, out_dir, res_h, typical_days, foresight, elastic)
+        return solve_pathway_cli(case, opts, out_dir, res_h, typical_days, foresight, elastic, excel)
     lp = {"write_lp": write_lp, "lp_names": lp_names}
     if out_dir is None:
         return _solve_and_print(case, opts, None, res_h, typical_days, elastic, files, lp)

@@ -10,18 +10,21 @@ from pathlib import Path
 import typer
 from rich.text import Text
 
-from ..errors import SolveError
+from ..errors import GridplanError, SolveError
 from ..report import exit_code
 from .common import err, number, out, print_heading, print_wrapped
 from .tables import SHOWN_MW, _table, print_targets
 
 
-def solve_pathway_cli(case: Path, opts, out_dir, resolution, typical_days, foresight, elastic: bool) -> None:
+def solve_pathway_cli(case: Path, opts, out_dir, resolution, typical_days, foresight, elastic: bool,
+                      excel: bool = False) -> None:
     """Solve, print the build-out, the present values, the carbon peak and each period's targets;
     with ``out_dir`` write the result set whole (CSV with a ``period`` column, the build-out plot)."""
     from ..batch.pathway import solve_pathway
     from ..case.pathway import load_pathway
 
+    if excel and out_dir is None:
+        raise GridplanError("--excel: got no --out; expected --out DIR (the workbook goes into the result set)")
     pc = load_pathway(case)
     progress = None if opts.verbose else (lambda text: err.print(f"[dim]{text}[/]", highlight=False))
     run = dict(resolution=resolution, typical_days=typical_days, foresight=foresight, elastic=elastic,
@@ -42,9 +45,11 @@ def solve_pathway_cli(case: Path, opts, out_dir, resolution, typical_days, fores
                 raise
             print_pathway(res)
             res.write_files(rs.path)
+            if excel:
+                res.to_excel(rs.path / "results.xlsx")
             rs.commit(**res.manifest_facts())
-        print_wrapped(out, f"results written to {rs.dest}/ (README.md, CSV with a period column, build_out.png, "
-                           "highs.log, manifest.json)", indent="  ")
+        print_wrapped(out, f"results written to {rs.dest}/ (README.md, CSV with a period column"
+                           f"{', results.xlsx' if excel else ''}, build_out.png, highs.log, manifest.json)", indent="  ")
     _warn(res)
     if exit_code(res.outcome):
         raise typer.Exit(exit_code(res.outcome))
