@@ -31,7 +31,7 @@ import pandas as pd
 from ..case.pathway import PathwayCase, load_pathway
 from ..errors import SolveError
 from ..io import ResultSet, atomic_text, write_csv_frames, write_excel_sheets
-from ..model.pathway import CARRIED, PathwayModel, build_pathway
+from ..model.pathway import PathwayModel, build_pathway
 from ..results import Results
 from ..solve import SolveOptions, _solved, iteration_counts, make_highs, run_highs
 
@@ -44,16 +44,23 @@ def solve_pathway(pathway, *, resolution: int | None = None, typical_days: int |
     ``resolution`` apply to every period (each period's days are clustered from its own series).
     ``overrides`` apply to every period's case. ``elastic``: every period's hard targets get a
     priced shortfall (as a single-year ``elastic`` run; the penalties weighted by ``W_p`` like every
-    cost), so an out-of-reach pathway still gives a plan and says what it misses; the carbon-peak
-    rows stay hard. A pathway that cannot be solved raises :class:`~gridplan.errors.SolveError`."""
+    cost), and so do the carbon-peak rows (:mod:`gridplan.model.pathway`), so an out-of-reach
+    pathway still gives a plan and says what it misses. A pathway that cannot be solved raises
+    :class:`~gridplan.errors.SolveError`."""
     opts = options or SolveOptions(**option_kw)
     pc = _loaded(pathway, overrides)
-    foresight = foresight or pc.spec.foresight
-    if foresight not in ("perfect", "myopic"):
-        raise ValueError(f"foresight must be 'perfect' or 'myopic', not {foresight!r}")
     t0 = time.perf_counter()
     pm = build_pathway(pc, resolution=resolution, typical_days=typical_days, elastic=elastic, progress=progress)
-    build_s = time.perf_counter() - t0
+    return solve_model(pm, foresight or pc.spec.foresight, opts, progress, build_s=time.perf_counter() - t0)
+
+
+def solve_model(pm: PathwayModel, foresight: str, opts: SolveOptions, progress=None,
+                build_s: float = 0.0) -> "PathwayResults":
+    """Solve a built pathway model with ``perfect`` or ``myopic`` foresight (the model is not
+    changed: one model serves both, :func:`foresight_runs`)."""
+    if foresight not in ("perfect", "myopic"):
+        raise ValueError(f"foresight must be 'perfect' or 'myopic', not {foresight!r}")
+    pc = pm.pathway
     clp, lay = pm.lp()
     if foresight == "perfect":
         x, y, facts = _run(clp, opts, pc.name)
@@ -244,11 +251,11 @@ class PathwayResults:
         for v in self.model.vintages:
             cols = self.layout.vintage_cols[v.period, v.block]
             ctx = self.model.contexts[v.period]
-            comp = next(c for c in CARRIED if c.build == v.block)
+            comp = v.component
             frame = getattr(ctx.data, comp.table)
             year = int(self.pathway.years[v.period])
             for e, amount, life in zip(v.names, self.x[cols], v.life):
-                rows.append({"period": year, "component": v.component, "name": e,
+                rows.append({"period": year, "component": comp.name, "name": e,
                              "bus": frame.at[e, "bus"] if "bus" in frame.columns else f"{frame.at[e, 'bus0']}-{frame.at[e, 'bus1']}",
                              "technology": frame.at[e, comp.technology] if comp.technology in frame.columns
                              else comp.technology, "unit": comp.unit, "built": max(float(amount), 0.0),
@@ -266,12 +273,9 @@ class PathwayResults:
         W = self.pathway.weights
         rows = []
         for p, year in enumerate(self.pathway.years):
-            c0 = self.layout.col_offsets[p]
-            cp = self.model.clps[p]
-            cost = cp.cost.copy()
-            for _, cols, _ in self.model.build_cols[p].values():
-                cost[cols] = 0.0
-            running = W[p] * (cost @ self.x[c0:c0 + cp.shape[1]] + cp.offset)
+            # the pathway LP's own coefficients of the period's block: × W_p, its build columns at 0
+            block = slice(self.layout.col_offsets[p], self.layout.col_offsets[p] + self.model.clps[p].shape[1])
+            running = float(self.clp.cost[block] @ self.x[block]) + W[p] * self.model.clps[p].offset
             built = sum(float(self.clp.cost[cols] @ self.x[cols]) for (q, _), cols in self.layout.vintage_cols.items()
                         if q == p)
             short = sum(float(self.clp.cost[c] * self.x[c]) for row, _ in self.layout.peak_rows
@@ -389,10 +393,16 @@ def foresight_runs(pathway, **kw) -> tuple[pd.DataFrame, dict]:
     """:func:`foresight_comparison` and the two :class:`PathwayResults` by foresight."""
     from ..report import outcome_of_error
     pc = _loaded(pathway, kw.pop("overrides", None))
+    progress = kw.pop("progress", None)
+    build = {k: kw.pop(k, None) for k in ("resolution", "typical_days")}
+    t0 = time.perf_counter()
+    pm = build_pathway(pc, **build, elastic=bool(kw.pop("elastic", False)), progress=progress)  # once, for both
+    build_s = time.perf_counter() - t0
+    opts = kw.pop("options", None) or SolveOptions(**kw)
     rows, runs = [], {}
     for f in ("perfect", "myopic"):
         try:
-            r = runs[f] = solve_pathway(pc, foresight=f, **kw)
+            r = runs[f] = solve_model(pm, f, opts, progress, build_s=build_s)
         except SolveError as exc:      # e.g. a myopic step that cannot hold the peak: listed, the others go on
             rows.append({"pathway": pc.name, "foresight": f, "outcome": outcome_of_error(exc),
                          "present_value_cny": float("nan"), "error": str(exc)})

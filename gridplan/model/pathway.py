@@ -61,7 +61,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from ..case.components import COMPONENTS
+from ..case.components import COMPONENTS, Component
 from ..case.pathway import PathwayCase
 from ..errors import CaseError
 from .build import build_context
@@ -80,13 +80,17 @@ CARRIED = tuple(c for c in COMPONENTS if c.name in ("generator", "reservoir", "s
 class Vintage:
     """What one carried build block may add in one period: columns N_q over its expandable elements."""
 
-    component: str
-    block: str
+    component: Component          # which family's build block it adds to
     period: int                   # q: position of the period it is built in
     names: pd.Index               # elements that may build in q
     annual: np.ndarray            # a_q: model money per unit and year (period q's catalogue)
     life: np.ndarray              # years a unit stands
     alive: np.ndarray             # (P, n) bool: the unit built in q stands in period p
+
+    @property
+    def block(self) -> str:
+        """The LP block of capacity built that the vintage adds to (``gen_build``...)."""
+        return self.component.build
 
 
 @dataclass
@@ -104,11 +108,10 @@ class PeakRow:
 class Layout:
     """Where each part sits in a compiled pathway LP (of all periods, or of some: myopic)."""
 
-    periods: list                 # positions of the periods in the LP
     col_offsets: dict             # period -> first column of its single-year block
     row_offsets: dict             # period -> first row
     vintage_cols: dict = field(default_factory=dict)   # (q, block) -> columns of N_q
-    link_rows: dict = field(default_factory=dict)      # (p, block) -> (rows, element positions)
+    link_rows: dict = field(default_factory=dict)      # (p, block) -> (rows, element names)
     peak_rows: list = field(default_factory=list)      # [(PeakRow, row)]
     peak_shortfall: dict = field(default_factory=dict)  # id(PeakRow) -> its shortfall column (elastic)
 
@@ -168,14 +171,14 @@ class PathwayModel:
                 frame = getattr(ctx.data, comp.table)
                 life = frame["lifetime_yr"].to_numpy(float)[can]
                 alive = np.array([(years[q] <= years[p]) & (years[p] < years[q] + life) for p in range(len(years))])
-                out.append(Vintage(comp.name, block, q, names[can], self.clps[q].cost[cols][can], life, alive))
+                out.append(Vintage(comp, q, names[can], self.clps[q].cost[cols][can], life, alive))
         return out
 
     def _check_standing(self) -> None:
         """A vintage that still stands in a later period needs its element there, at the same bus."""
         years = self.pathway.years
         for v in self.vintages:
-            comp = next(c for c in CARRIED if c.build == v.block)
+            comp = v.component
             ceiling = {"exchange": "build_max_mw", "storage_energy": "max_mwh"}.get(comp.name, "max_mw")
             where = [*comp.bus_fields, *([comp.technology] if comp.technology in
                                           getattr(self.contexts[v.period].data, comp.table).columns else [])]
@@ -206,7 +209,7 @@ class PathwayModel:
         periods = list(range(self.P)) if periods is None else list(periods)
         fixed_new, known = fixed_new or {}, known_emissions or {}
         W = self.pathway.weights
-        lay = Layout(periods, {}, {})
+        lay = Layout({}, {})
         trip, cost, lo, hi, rlo, rhi = [], [], [], [], [], []
         offset = 0.0
         c0 = r0 = 0
