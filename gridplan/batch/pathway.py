@@ -370,14 +370,29 @@ class PathwayResults:
                  "|---|---|---|---|---|"]
         lines += [f"| {r.period} | {r.years} | {r.weight:.3f} | {r.operation_and_stock_pv_cny:,.0f} | "
                   f"{r.investment_pv_cny:,.0f} |" for r in pv.itertuples()]
+        missed = pv["carbon_peak_shortfall_pv_cny"].sum()
+        if missed:
+            lines += ["", f"Carbon-peak shortfall penalty (elastic run): {missed:,.0f} CNY of present value."]
+        cp = self.carbon_peak
+        if len(cp):
+            lines += ["", "Carbon peak (t CO2/yr; the price is what the row puts on the period's emissions):", "",
+                      "| target | period | emissions | limit | met | carbon price (CNY/t) |", "|---|---|---|---|---|---|"]
+            lines += [f"| {r.target} | {r.period} | {r.emissions_t:,.0f} | {r.limit_t:,.0f} | "
+                      f"{peak_status(r)} | "
+                      f"{f'{r.carbon_price_cny_per_t:,.1f}' if r.binding else '—'} |" for r in cp.itertuples()]
         lines += ["", "Files: `pathway.csv` (the run), `present_value.csv`, `builds.csv` (what each period builds "
                   "and the last year it stands), `carbon_peak.csv` (rows, duals, carbon prices), "
                   "`target_emissions.csv` (each carbon-peak scope's CO2 per period), `build_out.png`, and every "
                   "frame of a single-year run with a `period` column first (`capacities.csv`, `targets.csv`, "
-                  "`dispatch.csv`...: see the guide of a single-year result set). A period's `costs.csv` and "
+                  "`dispatch.csv`...: the files of a single-year result set, whose README.md explains each). A period's `costs.csv` and "
                   "`summary.csv` rows are its annual costs with each standing vintage at its own build "
                   "period's price; target duals and prices are per year of the period (the pathway's ÷ W_p).", ""]
         return "\n".join(lines)
+
+
+def peak_status(r) -> str:
+    """A carbon-peak row (of :attr:`PathwayResults.carbon_peak`) in words: binding, met, or missed by how much."""
+    return "binding" if r.binding else "met" if r.met else f"missed by {r.shortfall_t:,.0f} t"
 
 
 def foresight_comparison(pathway, **kw) -> pd.DataFrame:

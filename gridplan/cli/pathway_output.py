@@ -94,9 +94,10 @@ def present_value_table(res):
 
 
 def carbon_peak_table(cp):
+    from ..batch.pathway import peak_status
     t = _table("target", "period", "emissions\nMt CO2", "limit\nMt CO2", "met", "carbon price\nCNY/t")
     for r in cp.itertuples():
-        met = "binding" if r.binding else "met" if r.met else f"missed by {number(r.shortfall_t / 1e6, 3)} Mt"
+        met = peak_status(r)
         t.add_row(Text(r.target), str(r.period), number(r.emissions_t / 1e6, 3), number(r.limit_t / 1e6, 3),
                   met, number(r.carbon_price_cny_per_t, 1) if r.binding else "—")
     return t
