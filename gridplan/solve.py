@@ -515,6 +515,12 @@ def solve(case_or_model, *, resolution: int | None = None, typical_days: int | N
     return _raise_unless_optimal(res) if raise_on_failure else res
 
 
+def solve_compiled(ctx, clp, opts: SolveOptions):
+    """Results of an LP already compiled from ``ctx`` whose bounds a caller has changed (the certified
+    dispatch re-plans with annual rows tightened); raises like :func:`solve` unless optimal."""
+    return _raise_unless_optimal(_results(ctx, clp, make_highs(clp, opts), time.perf_counter()))
+
+
 def _solve_context(ctx, opts: SolveOptions, write_lp=None, lp_names: bool = True):
     t0 = time.perf_counter()
     clp = compile_lp(ctx)
@@ -639,7 +645,34 @@ def _results(ctx, clp, h, t0: float, **extra_facts):
         return Results(ctx, None, None, facts, user_rows=clp.user_rows)
     sol = h.getSolution()
     facts["objective"] = float(info.objective_function_value)
+    # the dual objective of the final dual solution: a lower bound on this LP's optimum whatever the
+    # primal's accuracy (the certified bound of gridplan.batch.certify reads it)
+    facts["dual_objective"], facts["dual_infeasibility"], facts["dual_allowance"] = dual_objective(
+        clp, np.asarray(sol.row_dual), np.asarray(sol.col_value))
     return _solved(ctx, clp, np.array(sol.col_value), np.asarray(sol.row_dual), facts)
+
+
+def dual_objective(clp, y: np.ndarray, x: np.ndarray | None = None) -> tuple[float, float, float]:
+    """(Lagrangian dual value of the row duals ``y``, the largest dual infeasibility left out, and
+    what those left-out terms are worth at the primal solution ``x``).
+
+    For any y, g(y) = offset + Σ_i y_i·b_i + Σ_j min_{l_j <= x_j <= u_j} d_j·x_j with d = c − Aᵀy and
+    b_i the row's lower bound where y_i > 0 (HiGHS' sign for a minimisation), its upper bound
+    where y_i < 0, is at most the LP's optimum (weak duality). A dual value or reduced cost of the
+    wrong sign on an infinite bound would make g = −∞; such terms are within HiGHS' dual
+    feasibility tolerance after an optimal solve (≈1e-13 after crossover, ≈1e-8 from an interior
+    point) and are taken as 0. The third number, Σ |wrong-sign term| × |its row activity or column
+    value at x|, is what they would cost at the solution: the certified bound subtracts it."""
+    def side(v, lower, upper, at):
+        bound = np.where(v > 0, lower, upper)
+        ok = np.isfinite(bound)
+        dropped = ~ok & (v != 0)
+        worth = float(np.abs(v[dropped]) @ np.abs(at[dropped])) if at is not None else 0.0
+        return float(np.dot(v[ok], bound[ok])), float(np.abs(v[dropped]).max(initial=0.0)), worth
+    rows, bad_rows, worth_rows = side(y, clp.row_lower, clp.row_upper, None if x is None else clp.A @ x)
+    d = clp.cost - clp.A.T @ y
+    cols, bad_cols, worth_cols = side(d, clp.col_lower, clp.col_upper, x)
+    return clp.offset + rows + cols, max(bad_rows, bad_cols), worth_rows + worth_cols
 
 
 def iteration_counts(info) -> dict:

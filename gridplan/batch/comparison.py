@@ -1,4 +1,10 @@
-"""The comparison tables of a batch: one row per run, per run × target, per run × capacity."""
+"""The comparison tables of a batch: one row per run, per run × target, per run × capacity.
+
+A certified batch (``compare(..., certify=True)``) adds to the main table the bracket around each
+case's hourly optimum (:data:`CERTIFICATE_COLUMNS`: ``certified_lower_cny``, ``certified_upper_cny``,
+``certified_gap`` (a fraction of the upper bound) and ``certificate_error``, the one line of a case
+with no certificate); the summary (Markdown, index.html) shows them beside the cost, in its unit.
+"""
 from __future__ import annotations
 
 import os
@@ -14,6 +20,14 @@ from ..io import MANIFEST, atomic_text, write_csv_frames, write_excel_sheets, wr
 from ..report import BATCH_FAILED_EXIT, FAILED, exit_code, outcome_counts
 from .runs import FACT_FIELDS, SUMMARY_FIELDS, TARGET_COLUMNS
 
+
+CERTIFICATE_COLUMNS = ["certified_lower_cny", "certified_upper_cny", "certified_gap", "certificate_error"]
+"""The main table's columns of a certified batch, after the summary's."""
+CERT_HEADS = ("certified lower (亿 CNY/yr)", "certified upper (亿 CNY/yr)", "certified gap")
+"""The summary's certificate columns (the cost's unit), and their short names in the terminal."""
+CERT_SHORT = ("cert. lower", "cert. upper", "cert. gap")
+NO_CERTIFICATE = "no certificate"
+"""The terminal's gap cell of a case with no certificate (the reason is listed below the table)."""
 
 # --------------------------------------------------------------------------- frames
 
@@ -76,6 +90,11 @@ class Comparison:
             return BATCH_FAILED_EXIT
         return max(map(exit_code, self.outcomes), default=0)
 
+    @property
+    def certified(self) -> bool:
+        """Whether the batch certified its runs (``certify=True``): the certificate columns are shown."""
+        return bool(self.settings.get("certify")) or any("certificate" in r for r in self.records)
+
     def _scenario(self, rec) -> dict:
         sc = rec.get("scenario") or {}
         return {c: sc.get(c) for c in self.scenario_columns}
@@ -94,6 +113,8 @@ class Comparison:
                    "ok": bool(rec.get("ok")), "error": rec.get("error") or "", "warning": rec.get("warning") or ""}
             for k in SUMMARY_FIELDS:
                 row[k] = s.get(k)
+            if self.certified:
+                row.update(_certificate_columns(rec.get("certificate")))
             ok = bool(rec.get("ok"))
             if ok and len(tg):
                 binding = tg["binding"].astype(bool)
@@ -188,6 +209,10 @@ class Comparison:
             row.update({
                 "outcome": r["outcome"],
                 "cost (亿 CNY/yr)": num(r.get("system_cost_cny", r["total_cost_cny"]), lambda v: f"{v / 1e8:,.3f}"),
+            })
+            if self.certified:
+                row.update(zip(CERT_HEADS, _certificate_cells(r)))
+            row.update({
                 # net: after export revenue (small or negative for a net exporter); gross: per MWh supplied
                 "CNY/MWh": num(r["cost_per_mwh_cny"], lambda v: f"{v:,.1f}"),
                 "CNY/MWh supplied": num(r.get("gross_cost_per_mwh_cny"), lambda v: f"{v:,.1f}"),
@@ -224,7 +249,10 @@ class Comparison:
             t = self.table
             sf["binding"] = [str(int(n)) if pd.notna(n) else "" for n in t["targets_binding"]]
             sf["missed"] = [str(int(n)) if pd.notna(n) else "" for n in t["targets_missed"]]
-            sf = sf.rename(columns={"cost (亿 CNY/yr)": "亿 CNY/yr", "non-fossil share of electricity": "NF elec."})
+            sf = sf.rename(columns={"cost (亿 CNY/yr)": "亿 CNY/yr", "non-fossil share of electricity": "NF elec.",
+                                    **dict(zip(CERT_HEADS, CERT_SHORT))})
+            if self.certified:      # the reasons as lines below the table, not in its cells
+                sf.loc[t["certificate_error"].to_numpy() != "", CERT_SHORT[2]] = NO_CERTIFICATE
             drop.append("CNY/MWh supplied")
         keep = [c for c in sf.columns if c not in drop]
         lines.append(_md_table(sf[keep]) if len(sf) else "(no runs)")
@@ -235,6 +263,11 @@ class Comparison:
                                                      if r[col])
                      for _, r in t.iterrows() if r["ok"] and (r["missed_targets"] or r["binding_targets"])]
             lines += ["", "Targets missed and binding:", "", *named] if named else []
+            if self.certified:
+                t = self.table
+                uncertified = [f"- `{r['case']}`: {r['certificate_error']}" for _, r in t.iterrows()
+                               if r["certificate_error"]]
+                lines += ["", "No certificate:", "", *uncertified] if uncertified else []
         failed = self.failed
         if len(failed):
             lines += ["", "Runs without a solution:", ""]
@@ -282,6 +315,26 @@ class Comparison:
         plots.capacity_mix(self.capacities, self.table, cap_png)
         plots.target_costs(self.targets, self.table, tgt_png)
         atomic_text(folder / "index.html", plots.index_html(self, {"capacity_mix": cap_png, "target_costs": tgt_png}))
+
+
+def _certificate_columns(cert: dict | None) -> dict:
+    """A record's ``certificate`` (the certificate's summary, ``{"error": ...}`` or None: not
+    certified, e.g. the case did not load) as the main table's :data:`CERTIFICATE_COLUMNS`."""
+    cert = cert if isinstance(cert, dict) else {}
+    error = cert.get("error") or ""
+    lower, upper, gap = (None, None, None) if error else (cert.get("lower_cny"), cert.get("upper_cny"), cert.get("gap"))
+    return dict(zip(CERTIFICATE_COLUMNS, (lower, upper, gap, str(error))))
+
+
+def _certificate_cells(r) -> tuple[str, str, str]:
+    """Lower and upper bound (亿 CNY/yr) and the gap (%) of a table row, else "—" and the error text
+    (or "—": no certificate was tried)."""
+    def known(v) -> bool:
+        return v is not None and pd.notna(v)
+    lower, upper, gap, error = (r.get(c) for c in CERTIFICATE_COLUMNS)
+    if not (known(lower) and known(upper) and known(gap)):
+        return "—", "—", (error or "—")
+    return f"{lower / 1e8:,.3f}", f"{upper / 1e8:,.3f}", f"{gap:.3%}"
 
 
 def _md_cell(v) -> str:

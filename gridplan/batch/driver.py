@@ -23,6 +23,13 @@ process (``executor="inline"``, for debugging), or in this process on one HiGHS 
 
 Time resolution: 3-hour snapshots unless told otherwise, :func:`gridplan.batch.settings.time_policy`.
 
+Certified column (``certify=True``, ``gridplan compare --certify``): after its solve every run
+also brackets its case's hourly optimum (:func:`gridplan.batch.certify.certify` at the run's
+resolution, one process per run, the run's solver options): ``record["certificate"]`` is the
+certificate's summary (``lower_cny``, ``upper_cny``, ``gap``...) or ``{"error": one line}``,
+the table's ``certified_*`` columns, and with ``out`` ``out/cases/<name>/certificate.json``
+(read back by ``resume``).
+
 Output folder and resume: with ``out``, the batch holds ``out``'s lock from start to end (a
 second ``compare`` or ``gridplan solve`` into it is refused with one line), each finished case
 is written whole as it finishes into ``out/cases/<name>/`` and ``resume=True`` skips a case
@@ -34,6 +41,7 @@ running workers ended, finished runs kept, and the previous tables left as they 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 from pathlib import Path
 from typing import Callable, Sequence
@@ -52,7 +60,8 @@ def compare(cases, *, workers: int | None = None, resolution=BATCH_DEFAULT,
             typical_days: int | None = None, out=None, executor: str = "process", scheduler=None,
             resume: bool = False, elastic: bool = False, options: dict | None = None,
             progress: Callable[[dict, int, int], None] | None = None,
-            scenario_columns: Sequence[str] | None = None, out_lock: FolderLock | None = None) -> Comparison:
+            scenario_columns: Sequence[str] | None = None, out_lock: FolderLock | None = None,
+            certify: bool = False) -> Comparison:
     """Solve every case and return a :class:`Comparison` (written to ``out`` if given).
 
     ``cases``: paths, case dicts or :class:`Run` objects. ``executor``:
@@ -66,6 +75,7 @@ def compare(cases, *, workers: int | None = None, resolution=BATCH_DEFAULT,
     called as ``progress(record, done, total)`` after every run. ``out_lock``: ``out``'s
     :class:`~gridplan.io.FolderLock`, already acquired by the caller (the CLI takes it before
     its progress bar), so that no other run gets in between; compare neither takes nor releases it.
+    ``certify``: also bracket each case's hourly optimum (the module docstring, "Certified column").
     """
     runs = as_runs(cases)
     out = Path(out) if out is not None else None
@@ -74,7 +84,7 @@ def compare(cases, *, workers: int | None = None, resolution=BATCH_DEFAULT,
     names = unique_names(runs)
     if scenario_columns is None:
         scenario_columns = list(dict.fromkeys(k for r in runs for k in r.scenario))
-    settings = run_settings(resolution, typical_days, elastic, options)
+    settings = run_settings(resolution, typical_days, elastic, options, certify)
     held = out is None or out_lock is not None
     with contextlib.nullcontext() if held else FolderLock(out):
         made_out = out is not None and not out.exists()
@@ -126,6 +136,7 @@ def _solve_jobs(jobs: list[Job], workers, executor: str, scheduler, resume: bool
     def finish(job: Job, rec: dict):
         rec.update(name=job.name, scenario=job.run.scenario, overrides=job.run.overrides)
         if job.folder is not None and not rec.get("resumed"):
+            _write_certificate(job, rec)
             finish_folder(job, rec)
         rec.pop("frames", None)
         records[job.name] = rec
@@ -135,6 +146,8 @@ def _solve_jobs(jobs: list[Job], workers, executor: str, scheduler, resume: bool
     todo = []
     for job in jobs:
         rec = load_finished(job.folder, job.hash["sha256"]) if resume else None
+        if rec is not None and job.settings.get("certify"):
+            rec = _read_certificate(job, rec)     # none there: solved (and certified) again
         if rec is not None:
             finish(job, rec)
             continue
@@ -146,6 +159,33 @@ def _solve_jobs(jobs: list[Job], workers, executor: str, scheduler, resume: bool
         for job, rec in execute(todo, executor, n, scheduler):
             finish(job, rec)
     return records
+
+
+def _write_certificate(job: Job, rec: dict) -> None:
+    """A certified run's ``certificate`` into its staging folder (moved into place with the run's
+    other files by :func:`finish_folder`) as ``certificate.json``."""
+    if "certificate" not in rec or job.staging is None:
+        return
+    from ..io import atomic_text
+    from .runs import plain
+    atomic_text(job.staging / CERTIFICATE, json.dumps(rec["certificate"], indent=2, default=plain,
+                                                      ensure_ascii=False) + "\n")
+
+
+def _read_certificate(job: Job, rec: dict) -> dict | None:
+    """A resumed certified run's record with its ``certificate.json`` (None if it has none)."""
+    try:
+        cert = json.loads((job.folder / CERTIFICATE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(cert, dict):
+        return None
+    rec["certificate"] = cert
+    return rec
+
+
+CERTIFICATE = "certificate.json"
+"""A certified run's certificate in its folder (:meth:`gridplan.batch.certify.Certificate.summary`)."""
 
 
 def sweep(case, sets: dict | Sequence[str] | None = None, scenarios=None, **kw) -> Comparison:

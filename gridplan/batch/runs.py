@@ -3,7 +3,8 @@
 A :class:`Run` is what the caller asks for (a case and overrides); a :class:`Job` is a run as
 the batch executes it (unique name, shared settings, hash, output folder). :func:`run_case`
 is the worker: top-level and picklable, it loads, solves and returns a small record, and
-never raises.
+never raises. With ``certify`` (``gridplan compare --certify``) it also brackets the case's
+hourly optimum after its solve (:func:`certify_record`): the record's ``"certificate"``.
 """
 from __future__ import annotations
 
@@ -67,7 +68,7 @@ class Job:
         case = self.run.case if isinstance(self.run.case, dict) else str(Path(self.run.case).resolve())
         return dict(case=case,
                     overrides=self.run.overrides, resolution=s["resolution"], typical_days=s["typical_days"],
-                    name=self.name, elastic=s["elastic"], options=s["options"],
+                    name=self.name, elastic=s["elastic"], options=s["options"], certify=bool(s.get("certify")),
                     out_dir=str(self.staging or self.folder) if (self.folder and write_here) else None,
                     return_frames=bool(self.folder) and not write_here)
 
@@ -168,7 +169,7 @@ def plain(v):
 def run_case(case, overrides: dict | None = None, resolution: int | None = DEFAULT_RESOLUTION,
              typical_days: int | None = None, name: str | None = None, *, out_dir: str | None = None,
              elastic: bool = False, options: dict | None = None, return_frames: bool = False,
-             resolver=None) -> dict:
+             resolver=None, certify: bool = False) -> dict:
     """Solve one case and return a small picklable record; never raises.
 
     ``case`` is a YAML path or a case dict (relative paths in a dict resolve from
@@ -178,7 +179,10 @@ def run_case(case, overrides: dict | None = None, resolution: int | None = DEFAU
     The record holds ``status`` (the solver status, or ``"error"`` when the case
     could not be loaded or built), ``ok``, a one-line ``error``, the summary,
     and the small frames ``capacities``, ``targets``, ``costs``. With a
-    :class:`gridplan.Resolver` the run re-uses its HiGHS instance (warm start).
+    :class:`gridplan.Resolver` the run re-uses its HiGHS instance (warm start). With
+    ``certify``, once the case is loaded and solved (whatever the solve's outcome, which stays
+    the record's), its hourly optimum is bracketed too: ``"certificate"`` holds
+    :func:`certify_record` (the certificate's summary, or ``{"error": one line}``).
     """
     t0 = time.perf_counter()
     rec: dict = {"name": name, "file": "<dict>" if isinstance(case, dict) else str(Path(case).resolve()),
@@ -201,13 +205,31 @@ def run_case(case, overrides: dict | None = None, resolution: int | None = DEFAU
                             diagnose=True, options=SolveOptions(**(options or {})))
         except SolveError as exc:
             rec.update(status=exc.status, outcome=outcome_of_error(exc), error=_solve_error_line(exc))
-            return rec
-        _add_results(rec, res, out_dir, return_frames)
+        else:
+            _add_results(rec, res, out_dir, return_frames)
+        if certify:
+            rec["certificate"] = certify_record(c, resolution, options)
     except Exception as exc:  # noqa: BLE001 - every failure becomes a record
         rec.update(status="error", outcome=outcome_of_error(exc), ok=False, error=one_line(exc))
     finally:
         rec["wall_s"] = time.perf_counter() - t0
     return rec
+
+
+def certify_record(case, resolution: int | None, options: dict | None) -> dict:
+    """The certificate of a loaded case as a plain dict (:meth:`Certificate.summary`), or
+    ``{"error": one line}`` when none was found; never raises.
+
+    ``resolution``: the run's hours per snapshot, else (None: the case's own time settings, or
+    typical days) certify's default; ``workers=1``: the batch already runs cases in parallel
+    processes; the run's :class:`gridplan.SolveOptions`."""
+    from ..solve import SolveOptions
+    from .certify import certify
+    try:
+        cert = certify(case, resolution=resolution or None, workers=1, options=SolveOptions(**(options or {})))
+        return {k: plain(v) for k, v in cert.summary().items()}
+    except Exception as exc:  # noqa: BLE001 - NoCertificate (a SolveError) or any other: the run's own
+        return {"error": one_line(exc)}   # outcome stays what its solve gave
 
 
 def _load(case, overrides: dict | None):

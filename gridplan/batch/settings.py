@@ -9,8 +9,13 @@ Time policy (:func:`time_policy`, one rule for :func:`gridplan.compare` and the 
   (hourly for the shipped cases), never from the 3 h default; an explicit resolution in hours
   together with typical days is refused.
 
+``certify=True`` (``gridplan compare --certify``): every run also brackets its case's hourly
+optimum (:func:`gridplan.batch.certify.certify`); the key is in the settings only then, so the
+settings (and hashes) of uncertified batches are what they were before the option existed.
+
 The settings dict is part of each run's hash (:func:`gridplan.batch.runs.run_hash`), so
-``--resume`` re-solves a run whose settings changed.
+``--resume`` re-solves a run whose settings changed (a certified and an uncertified run never
+reuse each other's records).
 """
 from __future__ import annotations
 
@@ -37,11 +42,18 @@ def time_policy(resolution=BATCH_DEFAULT, typical_days: int | None = None, *,
     return (DEFAULT_RESOLUTION if resolution == BATCH_DEFAULT else resolution), None
 
 
-def run_settings(resolution, typical_days: int | None, elastic: bool, options: dict | None) -> dict:
-    """The settings of every run: time policy, elastic mode, and :class:`gridplan.SolveOptions`
-    fields (``threads=1`` unless given: the runs already go in parallel)."""
+def run_settings(resolution, typical_days: int | None, elastic: bool, options: dict | None,
+                 certify: bool = False) -> dict:
+    """The settings of every run: time policy, elastic mode, :class:`gridplan.SolveOptions`
+    fields (``threads=1`` unless given: the runs already go in parallel) and, when asked,
+    ``certify: True`` (see the module docstring)."""
     from ..solve import SolveOptions
     resolution, typical_days = time_policy(resolution, typical_days)
     SolveOptions(**{"threads": 1, **(options or {})})   # a bad option is refused once, before any run
-    return {"resolution": resolution, "typical_days": typical_days, "elastic": bool(elastic),
-            "options": {"threads": 1, **(options or {})}}
+    if not isinstance(certify, bool):
+        raise GridplanError(f"certify: got {certify!r}; expected True or False")
+    settings = {"resolution": resolution, "typical_days": typical_days, "elastic": bool(elastic),
+                "options": {"threads": 1, **(options or {})}}
+    if certify:
+        settings["certify"] = True
+    return settings

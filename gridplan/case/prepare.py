@@ -27,12 +27,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from . import convert, hydrology
+from . import convert, hydrology, relaxation
 from .checks import check_case, check_cells, check_columns, check_overrides, check_rows, raise_problems
 from .convert import MONEY, build_groups
 from .readers import (CATALOGUE_COLUMNS, CATALOGUE_NUMERIC, FUEL_COLUMNS, FUEL_NUMERIC, CaseFiles,
                       catalogue_for_year, catalogue_years, fuels_for_year, read_profiles, with_overrides)
-from ..errors import CaseError
+from ..errors import CaseError, GridplanError
 from .schema import Case
 from .targets import energy_groups, prepare_targets
 
@@ -78,6 +78,8 @@ class CaseData:
     prepare_s: float = 0.0              # seconds spent reading, converting and reducing
     warnings: list = field(default_factory=list)  # plausibility warnings (CaseError lines), by validate_data
     unreachable: list = field(default_factory=list)  # hard targets the build ranges cannot meet, by validate_data
+    relaxed: bool = False               # the averaged year as a relaxation of the hourly one (case/relaxation.py)
+    must_run_floor: np.ndarray | None = None  # (G, T) relaxed: the block means of the hourly must-run floors
 
     def __post_init__(self):
         if self.duration is None:
@@ -180,12 +182,11 @@ def _table(files: CaseFiles, rel: str, field_path: str, columns, what: str) -> t
 # --------------------------------------------------------------------------- time
 
 
-def reduce_time(arr: np.ndarray, resolution: int) -> np.ndarray:
-    """Chronological averages over blocks of ``resolution`` hours along the last axis."""
-    if resolution == 1:
-        return arr
+def reduce_time(arr: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Chronological averages over the blocks that begin at ``starts`` (hours), along the last axis."""
     H = arr.shape[-1]
-    starts = np.arange(0, H, resolution)
+    if len(starts) == H:
+        return arr
     sums = np.add.reduceat(arr, starts, axis=-1)
     lengths = np.diff(np.append(starts, H))
     return sums / lengths
@@ -219,11 +220,19 @@ def peak_with_committed_load(peak: np.ndarray, demand: np.ndarray, buses, electr
     return peak + (demand + added).max(axis=1) - demand.max(axis=1)
 
 
-def time_axis(case: Case, resolution: int | None):
-    """(hours per snapshot, first hour of each snapshot, weights in hours, previous snapshot (cyclic))."""
+def time_axis(case: Case, resolution: int | None, breaks: np.ndarray | None = None):
+    """(hours per snapshot, first hour of each snapshot, weights in hours, previous snapshot (cyclic)).
+
+    ``breaks``: hours at which a block must begin (the averaged relaxation's, where an hourly price
+    changes: :func:`gridplan.case.relaxation.block_breaks`); blocks are then at most
+    ``resolution`` hours, each inside one stretch between breaks."""
     H = case.time.hours
     res = resolution or case.time.resolution
-    starts = np.arange(0, H, res)
+    if breaks is None:
+        starts = np.arange(0, H, res)
+    else:
+        edges = np.append(np.unique(np.append(breaks, 0)), H)
+        starts = np.concatenate([np.arange(a, b, res) for a, b in zip(edges[:-1], edges[1:]) if b > a])
     weights = np.diff(np.append(starts, H)).astype(float)
     prev = np.roll(np.arange(len(starts)), 1)
     return res, starts, weights, prev
@@ -232,9 +241,12 @@ def time_axis(case: Case, resolution: int | None):
 # --------------------------------------------------------------------------- assemble
 
 
-def assemble(case: Case, inputs: CaseInputs, resolution: int | None = None) -> CaseData:
-    """Every family's frame in model units, the hourly series reduced to ``resolution``."""
-    res, starts, weights, prev = time_axis(case, resolution)
+def assemble(case: Case, inputs: CaseInputs, resolution: int | None = None, relaxed: bool = False) -> CaseData:
+    """Every family's frame in model units, the hourly series reduced to ``resolution``.
+
+    ``relaxed``: the block series that make the averaged LP a relaxation of the hourly one
+    (:mod:`gridplan.case.relaxation`: blocks that never straddle a change of the exchange's hourly
+    prices or limits, or midnight, the mean of the hourly must-run floors); identical to plain averaging at one hour per snapshot."""
     cat, fuels, profiles = inputs.catalogue, inputs.fuels, inputs.profiles
     buses, demand, peak = convert.buses(case, profiles)
     gens, avail = convert.generators(case, cat, fuels, profiles)
@@ -243,13 +255,17 @@ def assemble(case: Case, inputs: CaseInputs, resolution: int | None = None) -> C
     electrification, shape = convert.electrification(case, profiles)
     exchanges, exchange_series = convert.exchanges(case, cat, profiles)
     peak = peak_with_committed_load(peak, demand, buses, electrification, shape)
+    breaks = relaxation.block_breaks(exchange_series, case.time.hours) if relaxed else None
+    res, starts, weights, prev = time_axis(case, resolution, breaks)
+    series = {k: reduce_time(v, starts) for k, v in exchange_series.items()}
+    floor = relaxation.must_run_floor(gens, avail, starts, reduce_time) if relaxed else None
     return CaseData(case=case, weights=weights, snapshot_hour=starts, prev=prev, buses=buses,
-                    demand=reduce_time(demand, res), peak=peak, tech=cat, gens=gens, avail=reduce_time(avail, res),
-                    storage=convert.storage(case, cat), reservoirs=reservoirs, inflow=reduce_time(inflow, res),
+                    demand=reduce_time(demand, starts), peak=peak, tech=cat, gens=gens, avail=reduce_time(avail, starts),
+                    storage=convert.storage(case, cat), reservoirs=reservoirs, inflow=reduce_time(inflow, starts),
                     lines=convert.lines(case, cat), dr=convert.demand_response(case),
-                    exchanges=exchanges, **{k: reduce_time(v, res) for k, v in exchange_series.items()},
+                    exchanges=exchanges, **series, relaxed=relaxed, must_run_floor=floor,
                     electrification=electrification,
-                    electrification_shape=annual_shape(reduce_time(shape, res), weights), voll=convert.voll(case),
+                    electrification_shape=annual_shape(reduce_time(shape, starts), weights), voll=convert.voll(case),
                     targets=prepare_targets(case.targets, MONEY), groups=inputs.groups,
                     group_weights=convert.group_weights(case),
                     energy_groups=energy_groups(case.targets, inputs.groups))
@@ -273,16 +289,22 @@ def validate_data(case: Case) -> CaseData:
     return data
 
 
-def prepare(case: Case, resolution: int | None = None, typical_days: int | None = None) -> CaseData:
+def prepare(case: Case, resolution: int | None = None, typical_days: int | None = None,
+            relaxed: bool = False) -> CaseData:
     """Read, check, convert to model units, reduce time. No Pyomo here.
 
     ``resolution`` (hours per snapshot) and ``typical_days`` override the case's
     ``time`` settings; ``typical_days=0`` switches clustering off. Bad input raises
-    :class:`~gridplan.errors.CaseProblems`, one line per problem.
+    :class:`~gridplan.errors.CaseProblems`, one line per problem. ``relaxed``: the averaged year
+    as a relaxation of the hourly one, the lower bound of ``--certify``
+    (:mod:`gridplan.case.relaxation`); chronological only (typical days are no relaxation).
     """
     t_start = time.perf_counter()
     k = case.time.typical_days if typical_days is None else typical_days
-    data = assemble(case, read_inputs(case, resolution, k), resolution)
+    if relaxed and k:
+        raise GridplanError(f"{case.name}: the averaged relaxation is chronological; typical days ({k}) are "
+                        "not a relaxation of the hourly year (typical_days=0 for the bound)")
+    data = assemble(case, read_inputs(case, resolution, k), resolution, relaxed)
     if k:
         from .typical_days import apply_typical_days  # local: only clustered runs need it
         data = apply_typical_days(data, k)

@@ -26,6 +26,8 @@ RESOLUTION_HELP = ("Hours per snapshot, e.g. 1h or 3h, or 'case': {} time settin
                    "(default 3h; with --typical-days, {} resolution)")
 TYPICAL_DAYS_HELP = "Cluster the year into K typical days"
 TIME_LIMIT_HELP = "Solver time limit per run, seconds (default 6 h; inf: none)"
+CERTIFY_HELP = ("also certify each case's hourly optimum: lower and upper bounds and their gap, "
+                "see `gridplan solve --certify`")
 
 
 def time_flags(resolution: Optional[str], typical_days: Optional[int]):
@@ -56,7 +58,7 @@ def _progress_line(rec: dict, console) -> str:
 
 
 def run_batch(runs, *, out_dir: Path, workers, resolution, typical_days, resume, scheduler, elastic, time_limit,
-              title: str, warm_start: bool = False):
+              title: str, warm_start: bool = False, certify: bool = False):
     """Solve ``runs`` under a progress bar, print the summary; exit with the batch's code
     (:attr:`gridplan.batch.Comparison.exit_code`: 5 some failed, 4 hard targets missed)."""
     from rich.markdown import Markdown
@@ -83,7 +85,7 @@ def run_batch(runs, *, out_dir: Path, workers, resolution, typical_days, resume,
         cmp = compare(runs, workers=workers, resolution=res_h, typical_days=td, out=out_dir,
                       executor="warm" if warm_start else ("dask" if scheduler else "process"),
                       scheduler=scheduler, resume=resume, elastic=elastic, options=options, progress=progress,
-                      out_lock=lock)
+                      out_lock=lock, certify=certify)
     out.print(Markdown(cmp.markdown(compact=True)))
     out.print(f"comparison written to {out_dir}/ (open {out_dir / 'index.html'})", highlight=False)
     if cmp.exit_code:
@@ -101,12 +103,18 @@ def compare(
         None, help="Dask scheduler address (tcp://host:8786): run on that cluster instead of local processes"),
     elastic: bool = typer.Option(False, "--elastic", help=ELASTIC_HELP),
     time_limit: Optional[float] = typer.Option(None, "--time-limit", help=TIME_LIMIT_HELP),
+    certify: bool = typer.Option(False, "--certify", help=CERTIFY_HELP),
 ):
     """Solve several cases in parallel and compare them (tables, plots, index.html).
 
     Time: 3 h snapshots unless --resolution or --typical-days is given
     (--resolution case: each case's own time settings; --typical-days K:
     K days clustered from each case's own resolution).
+
+    --certify: after its solve each case's hourly optimum is also bracketed
+    (at the run's resolution, else blocks of 6 h): certified lower and upper
+    bounds and their gap in the table; a case without a certificate shows
+    why, and keeps its own outcome (the exit code does not change).
 
     Exit codes: 0 every run optimal (or missing only strive targets); 4 some
     runs miss hard targets (with --elastic: their elastic solutions, shortfalls
@@ -115,10 +123,10 @@ def compare(
     """
     if _pathways(cases):
         return compare_pathway_files(list(cases), out_dir, resolution, typical_days, time_limit, elastic,
-                                     resume=resume, scheduler=scheduler, workers=workers)
+                                     resume=resume, scheduler=scheduler, workers=workers, certify=certify)
     run_batch(list(cases), out_dir=out_dir, workers=workers, resolution=resolution, typical_days=typical_days,
               resume=resume, scheduler=scheduler, elastic=elastic, time_limit=time_limit,
-              title=f"solving {len(cases)} cases")
+              title=f"solving {len(cases)} cases", certify=certify)
 
 
 def _pathways(cases) -> bool:

@@ -18,9 +18,9 @@ from rich.table import Table
 from rich.text import Text
 
 from ..case.typical_days import require_k
-from ..errors import GridplanError, SolveError, TargetsInfeasible
+from ..errors import GridplanError, TargetsInfeasible
 from ..solve import DEFAULT_TIME_LIMIT
-from .common import EXIT_TARGETS, err, fail, out, print_sources, print_wrapped, solve_options
+from .common import EXIT_TARGETS, err, fail, out, print_sources, print_wrapped, solve_options, previous_set_kept
 from .progress import solve_with_progress
 from .tables import print_results
 
@@ -150,6 +150,13 @@ def solve(
                                "any solver Pyomo can run (pyomo:gurobi_direct, pyomo:cplex, pyomo:appsi_highs)"),
     foresight: Optional[str] = typer.Option(None, "--foresight", help="Pathway files only: perfect (one LP over "
                                             "all periods) | myopic (period by period); default: the file's"),
+    certify: bool = typer.Option(False, "--certify", help="Bracket the hourly optimum: a lower bound from the "
+                                 "averaged year as a relaxation (blocks of at most --resolution hours, default 8), an "
+                                 "upper bound from the plan's hourly dispatch (the plan from the bound, or from "
+                                 "--typical-days K), checked against the hourly LP's rows; prints the gap and the "
+                                 "plan's hourly facts, writes the hourly dispatch with --out"),
+    window_days: int = typer.Option(7, "--window-days", help="--certify: days per hourly dispatch window"),
+    workers: int = typer.Option(2, "--workers", help="--certify: processes solving the dispatch windows"),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show the solver log"),
 ):
     """Solve a case: build the LP, solve with HiGHS (or --solver pyomo:NAME), print the capacity table.
@@ -175,22 +182,22 @@ def solve(
         lp_format(write_lp, "--write-lp")
     files = _extra_files(out_dir, excel=excel, netcdf=netcdf, parquet=parquet)
     if _pathway_checked(case, foresight, netcdf=netcdf, parquet=parquet,
-                        write_lp=write_lp is not None, solver=solver != "highs"):
+                        write_lp=write_lp is not None, solver=solver != "highs", certify=certify):
         from .pathway_output import solve_pathway_cli
         return solve_pathway_cli(case, opts, out_dir, res_h, typical_days, foresight, elastic, excel)
+    if certify:
+        from .certify_output import certify_flags, solve_certify_cli
+        certify_flags(window_days, workers, elastic=elastic, write_lp=write_lp is not None,
+                      solver=solver != "highs")
+        return solve_certify_cli(case, opts, out_dir, res_h, typical_days, window_days, workers, files)
     lp = {"write_lp": write_lp, "lp_names": lp_names}
     if out_dir is None:
         return _solve_and_print(case, opts, None, res_h, typical_days, elastic, files, lp)
     from ..io import ResultSet
     with ResultSet(out_dir, command="solve", case=str(case.resolve())) as rs:
         opts.log_file = rs.path / "highs.log"
-        try:
+        with previous_set_kept(rs):
             _solve_and_print(case, opts, rs, res_h, typical_days, elastic, files, lp)
-        except SolveError as exc:       # no optimum: the previous set stays, the log goes beside it
-            rs.fail(f"solver status '{exc.status}': {exc}")
-            err.print(f"the solver log is in {rs.failed_path}/; {rs.dest}/ was left as it was",
-                      highlight=False, soft_wrap=True)
-            raise
 
 
 def _pathway_checked(case: Path, foresight, **unsupported) -> bool:
@@ -270,21 +277,8 @@ def _finish(res, rs, files: set, lp: dict) -> None:
 
 def _write_outputs(res, rs, files: set) -> None:
     """Every result file into the staged set, then the set into place in one step."""
-    from .. import plots
-    res.write_csv(rs.path)
-    if "excel" in files:
-        res.to_excel(rs.path / "results.xlsx")
-    if "netcdf" in files:
-        res.to_netcdf(rs.path / "results.nc")
-    if "parquet" in files:
-        res.write_parquet(rs.path / "parquet")
-    plots.capacity_by_bus(res, rs.path / "capacity.png")
-    plots.dispatch_week(res, rs.path / "dispatch.png")
-    pngs = ["capacity.png", "dispatch.png"]
-    if len(res.case.buses) > 1:     # one bus has no network to draw
-        plots.network_map(res, path=rs.path / "network.png")
-        pngs.append("network.png")
-    res.write_guide(rs.path)
+    from .result_files import write_result_files
+    pngs = write_result_files(res, rs.path, files)
     # the same input hashes as Results.to_csv writes: one function, one set of settings
     rs.commit(**res.manifest_facts(), inputs=res.input_hashes())
     also = "".join(f", {label}" for key, label in (("excel", "Excel"), ("netcdf", "results.nc"),

@@ -14,6 +14,7 @@ option (:class:`CaseError`, :class:`GridplanError`), one ``error: ...`` line per
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import re
@@ -76,6 +77,19 @@ def fail(msg: str, code: int = EXIT_INPUT):
         # Text, not markup: field paths like generators[g].bus must print verbatim.
         err.print(Text.assemble(("error: ", "bold red"), line), highlight=False, soft_wrap=True)
     raise typer.Exit(code)
+
+
+@contextlib.contextmanager
+def previous_set_kept(rs):
+    """Inside a staged result set: a run that ends without a solution (:class:`SolveError`) leaves the
+    previous set in place, its log in ``DIR.failed/`` (one line saying so), and is raised on."""
+    try:
+        yield
+    except SolveError as exc:
+        rs.fail(f"solver status '{exc.status}': {exc}")
+        err.print(f"the solver log is in {rs.failed_path}/; {rs.dest}/ was left as it was",
+                  highlight=False, soft_wrap=True)
+        raise
 
 
 def guarded(fn):

@@ -10,9 +10,9 @@ from pathlib import Path
 import typer
 from rich.text import Text
 
-from ..errors import GridplanError, SolveError
+from ..errors import GridplanError
 from ..report import exit_code
-from .common import err, number, out, print_heading, print_wrapped
+from .common import err, number, out, print_heading, print_wrapped, previous_set_kept
 from .tables import SHOWN_MW, _table, print_targets
 
 
@@ -36,13 +36,8 @@ def solve_pathway_cli(case: Path, opts, out_dir, resolution, typical_days, fores
         from ..io import ResultSet
         with ResultSet(out_dir, command="solve", case=str(case.resolve())) as rs:
             opts.log_file = rs.path / "highs.log"
-            try:
+            with previous_set_kept(rs):
                 res = solve_pathway(pc, **run)
-            except SolveError as exc:      # no optimum: the previous set stays, the log goes beside it
-                rs.fail(f"solver status '{exc.status}': {exc}")
-                err.print(f"the solver log is in {rs.failed_path}/; {rs.dest}/ was left as it was",
-                          highlight=False, soft_wrap=True)
-                raise
             print_pathway(res)
             res.write_files(rs.path)
             if excel:

@@ -92,6 +92,7 @@ class ModelContext:
         self.injections: list[tuple[str, LinExpr]] = []
         self.contributions: list[Contribution] = []
         self.linked_states: dict = {}                 # typical days: state block -> linked_state.LinkedState
+        self.states: dict = {}                        # state rows' name -> level VarBlock (families/state.py)
         self.target_rows: dict = {}                   # id -> targets.TargetRow, filled by add_targets
         self._sets: dict = {}
         self.coords = {"bus": data.buses, "snapshot": data.snapshots,

@@ -7,6 +7,9 @@ The objective weighs each snapshot by w_t and money is counted in model units,
 so the raw dual is w_t × price / ``data.cny_per_model_money``; the dual scale
 recorded here, ``cny_per_model_money / w_t``, turns it into the locational
 marginal price in CNY/MWh.
+
+Averaging bound (``--certify``): the balance is linear with constant coefficients, so the block
+means of an hourly solution's injections balance the block's mean demand.
 """
 from __future__ import annotations
 

@@ -14,6 +14,10 @@ Activation reduces the bus's demand (injection +dr); it can never curtail more
 than the load there, or it would act as a generator exporting to other buses.
 Contributes the capability D_d to the quantities ``dr_capability`` and
 ``firm_capacity`` (read by the ``demand_response`` and ``firm_capacity`` targets).
+
+Averaging bound (``--certify``): ``dr <= D``, ``dr <= demand`` and the annual hours are linear with
+coefficients constant over a block (the demand's block mean is the averaged row's bound), so the
+block means of hourly activations satisfy the averaged rows at the same cost.
 """
 from __future__ import annotations
 

@@ -23,6 +23,9 @@ so the model lowers it rather than shed it (which costs VoLL); a committed load 
 that supply cannot serve is met by shedding base demand at the same VoLL per MWh, which is
 the same answer, and only a committed load above supply plus the base demand at its bus in
 some snapshot would leave the balance infeasible (reported as such, not hidden).
+
+Averaging bound (``--certify``): the load x·shape is linear in x with the shape's block mean as its
+coefficient (normalised on the same annual sum), so an hourly solution's x is feasible unchanged.
 """
 from __future__ import annotations
 

@@ -22,6 +22,12 @@ outside grid's and costs nothing. Where nothing can be built the limits are colu
 (no row, no ``exchange_build`` column: a case that builds nothing has the LP it always had);
 where it can, rows through ``ctx.bounded_by_capacity``, as for lines.
 
+Averaging bound (``--certify``, :mod:`gridplan.case.relaxation`). The capability rows are linear
+with a per-hour fraction: their block means are the averaged rows. The cost Σ_h p_h·imp_h equals
+the averaged p̄·ī·Δ only where p is constant over the block, so the relaxed blocks never straddle
+a change of ``import_price_pu``, ``export_price_pu`` or the capability fractions
+(``block_breaks``): on such blocks the averaged cost and rows are the hourly ones summed.
+
 Imports carry the outside mix's emission factor and non-fossil fraction (the
 provincial grid); both count in targets. Contributions:
 

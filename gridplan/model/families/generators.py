@@ -5,7 +5,7 @@ Investment and operation, for g ∈ G, t ∈ T (w_t hours per snapshot):
     P_g = existing_g + build_g,     build_min_g <= build_g <= build_max_g        [MW]
     0 <= p[g,t] <= (1 - f_g) · a[g,t] · P_g      (gen_availability)            [MW]
     p[g,t] >= min(must_run_g, (1 - f_g) · a[g,t], (1 - f_g)(1 - o_g)) · P_g   (gen_must_run, where given)
-    |p[g,t] - p[g,t-1]| <= ramp_g · Δ_t · P_g    (gen_ramp_up/down; Δ_t real hours of snapshot t)
+    |p[g,t] - p[g,t-1]| <= ramp_g · (Δ_t + Δ_{t-1})/2 · P_g   (gen_ramp_up/down; Δ real hours of a snapshot)
     Σ_t w_t p[g,t] <= (1 - f_g)(1 - o_g) · H · P_g   (gen_annual_availability, where o_g > 0)  [MWh]
 
     cost = ann_g · build_g + fom_g · existing_g
@@ -40,6 +40,16 @@ Curtailment (1 - f)·a·P - p is reported, not modelled. Registers injection p a
 generator's bus, and contributes per unit: capacity P_g and firm capacity c_g·P_g;
 per MWh generated (E_g = Σ w p): generation, non-fossil energy and primary electricity
 (× the non-fossil fraction), CO2 (× e_g) and fuel (× tce per MWh).
+
+Averaging bound (``--certify``, :mod:`gridplan.case.relaxation`). Every row above is linear with
+coefficients constant over a block except the availability a_h, the must-run floor and the ramp:
+the mean over a block of ``p_h <= a_h·P`` is ``p̄ <= ā·P`` (the averaged row); the mean of
+``p_h >= min(m, a_h)·P`` is ``p̄ >= mean_h min(m, a_h)·P``, which the relaxed data hands over as
+``must_run_floor`` (plain averaging's ``min(m, ā)`` is larger: min is concave, so it would cut
+off averaged hourly solutions); and between adjacent blocks of a and b hours,
+``p̄_b − p̄_a = mean over hour pairs (p_j − p_i) <= r·P·mean(j − i) = r·P·(a + b)/2``. Weighted
+sums (energy, costs, the annual availability row) are the same sums. So the block means of any
+feasible hourly dispatch are feasible here, at the same cost.
 
 Pooled availability (an exact reduction the solver's presolve cannot find).
 Generators at one bus that no constraint or cost tells apart in operation —
@@ -97,6 +107,8 @@ def add_generators(ctx) -> None:
         # per unit of capacity, never above the availability, nor above the share of the year planned
         # outages leave (so the floor's energy always fits gen_annual_availability)
         floor = np.minimum(np.minimum(mr[:, None], up), ((1.0 - forced) * (1.0 - planned))[:, None])
+        if d.must_run_floor is not None:     # the averaged relaxation: the mean of the hourly floors
+            floor = d.must_run_floor
         ctx.bounded_by_capacity("gen_must_run", "generator", p, g["existing_mw"], build, expandable,
                                 floor, sense=">=", only=mr > 0)
 
@@ -105,9 +117,10 @@ def add_generators(ctx) -> None:
     if has_ramp.any():
         idx = np.flatnonzero(has_ramp)
         step = LinExpr.of(p.cols[idx]) - LinExpr.of(p.cols[idx][:, d.prev])
-        # a ramp is per real hour between consecutive snapshots: the snapshot's
-        # duration, not its weight (with typical days a weight counts many days)
-        lim = ramp[idx, None] * d.duration[None, :]
+        # a ramp is per real hour between consecutive snapshots: the mean duration of the two
+        # snapshots (the mean distance between their hours; one snapshot's duration when they are
+        # equal), not their weights (with typical days a weight counts many days)
+        lim = ramp[idx, None] * ((d.duration + d.duration[d.prev]) / 2.0)[None, :]
         cap = LinExpr.of(np.repeat(build.cols[idx, None], T, 1), lim)
         exist = lim * g["existing_mw"].to_numpy(float)[idx, None]
         coords = [g.index[idx], ctx.coords["snapshot"]]

@@ -39,6 +39,9 @@ never better for any target, strictly worse where a share or CO2 row binds with 
 c > 0. Where it is indifferent (φ = 1, c = 0, or no binding row) a solution hook nets
 them (gi, ge −= min(gi, ge)), which keeps the row, lowers no floor's and raises no cap's
 measure, and changes no cost: the reported optimum has gi·ge = 0 everywhere.
+
+Averaging bound (``--certify``): flow limits, KVL and the net-purchase split are linear with constant
+coefficients (ratings, reactances), so they hold for block means; the annual purchases are weighted sums.
 """
 from __future__ import annotations
 

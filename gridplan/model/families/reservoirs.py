@@ -14,6 +14,12 @@ holds a season of mean inflow (or as the case says); the flag feeds the
 ``seasonal_hydro`` target. Registers injection p and contributes capacity, firm capacity
 (c·P), seasonal capacity (flagged plants), generation, non-fossil energy and primary
 electricity (× the non-fossil fraction).
+
+Averaging bound (``--certify``, :mod:`gridplan.case.relaxation`). Without a loss the level
+equation telescopes: summed over a block of Δ_b hours, ``v_b = v_{b-1} + Δ_b(īnflow − p̄ − s̄pill)``
+exactly, the block-end levels are hourly levels (within [0, V]), and the turbine limit and minimum
+release are linear with constant coefficients (their block means are the averaged rows): the block
+means of any hourly solution are feasible, at the same cost (weighted sums).
 """
 from __future__ import annotations
 

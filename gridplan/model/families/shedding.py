@@ -7,6 +7,9 @@
 Keeps every case solvable so that a shortfall is *measured* instead of being an
 opaque "infeasible"; any shedding is reported in the results and the CLI warns.
 Contributes Σ_t w_t shed[n,t] to ``unserved_energy`` (electricity consumed is demand minus it).
+
+Averaging bound (``--certify``): ``shed <= demand`` averages to itself and the cost is a weighted
+sum, so the block means of hourly shedding are feasible at the same cost.
 """
 from __future__ import annotations
 

@@ -43,7 +43,7 @@ class EnergyCapacity:
 
 def add_state_balance(ctx, name: str, dim: str, level: VarBlock, delta: LinExpr,
                       decay: np.ndarray, capacity: EnergyCapacity | None = None,
-                      per_duration: bool = False) -> None:
+                      per_duration: bool = False, free_loss: bool = False) -> None:
     """Add the state balance and the level's upper limit, chronological or over typical days.
 
     ``capacity`` None: the level's column upper bound is the limit. ``per_duration`` divides
@@ -52,25 +52,30 @@ def add_state_balance(ctx, name: str, dim: str, level: VarBlock, delta: LinExpr,
     instead of Δ·η. For the storage rows this made HiGHS' interior point 1.45x faster on
     sichuan5_2030 at 12 h (52 s → 36 s, objective identical to 7e-16; benchmarks/README.md);
     the same scaling of reservoir rows did not help, so reservoirs keep it off.
+
+    ``free_loss`` (the averaged relaxation of ``--certify``): ``level[t] <= level[prev] + delta``,
+    the loss left free (pass ``decay`` 1). The level block is registered in ``ctx.states``: the
+    certified dispatch fixes these levels where its windows of the year meet.
     """
+    ctx.states[name] = level
     if ctx.data.typical_day_of is not None:
         add_linked_state(ctx, name, dim, level, delta, decay, None if capacity is None else capacity.total())
         return
     if capacity is not None:
         ctx.bounded_by_capacity(capacity.limit, dim, level, capacity.existing, capacity.build,
                                 capacity.expandable)
-    _add_chronological_balance(ctx, name, dim, level, delta, decay, per_duration)
+    _add_chronological_balance(ctx, name, dim, level, delta, decay, per_duration, "<=" if free_loss else "==")
 
 
 def _add_chronological_balance(ctx, name, dim, level: VarBlock, delta: LinExpr, decay,
-                               per_duration: bool) -> None:
-    """level = decay · level[prev] + delta on every snapshot (cyclic), optionally per hour."""
+                               per_duration: bool, sense: str) -> None:
+    """level (sense) decay · level[prev] + delta on every snapshot (cyclic), optionally per hour."""
     data = ctx.data
     n, T = level.shape
     lhs = LinExpr.of(level.cols) - LinExpr.of(level.cols[:, data.prev], decay) - delta
     if per_duration:
         inv_dt = np.broadcast_to(1.0 / np.asarray(data.duration, float)[None, :], (n, T))
         # dual_scale keeps Results.dual(name) in the units of the unscaled row
-        ctx.con(name, lhs * inv_dt, "==", 0.0, dims=(dim, "snapshot"), dual_scale=inv_dt.ravel())
+        ctx.con(name, lhs * inv_dt, sense, 0.0, dims=(dim, "snapshot"), dual_scale=inv_dt.ravel())
     else:
-        ctx.con(name, lhs, "==", 0.0, dims=(dim, "snapshot"))
+        ctx.con(name, lhs, sense, 0.0, dims=(dim, "snapshot"))

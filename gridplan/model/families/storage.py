@@ -17,6 +17,19 @@ contributes capacity P_s, firm capacity c_s·P_s, and its annual energy
 (weight 1), so that policy shares deduct storage losses from non-fossil energy:
 otherwise spilling surplus hydro through round-trip losses would count as more
 non-fossil generation and inflate the share.
+
+Averaging bound (``--certify``, :mod:`gridplan.case.relaxation`). Hourly,
+``soc_h = soc_{h-1} − l·soc_{h-1} + η_c ch_h − dis_h/η_d``. Summed over a block b of Δ_b hours,
+``soc_b = soc_{b-1} + Δ_b(η_c c̄h − d̄is/η_d) − l·Σ_{h∈b} soc_{h-1}``, and the last term is ≥ 0
+(levels are ≥ 0). So the block-end levels and block means of any hourly solution satisfy
+
+    soc[s,b] <= soc[s,b-1] + Δ_b (η_c ch[s,b] − dis[s,b]/η_d)      (storage_soc, relaxed, cyclic)
+
+with 0 <= soc <= E_s (the hourly levels are within it, the block ends among them) and the
+power limits (averages of hourly ones). Plain averaging's ``(1-l)^Δ`` decay on the end level is
+not implied (the loss depends on the path inside the block), so the relaxed data uses this
+form wherever a store has a standing loss; with no loss (l = 0) the equation holds exactly and
+is kept. Everything else the family contributes is a weighted sum: the same sums.
 """
 from __future__ import annotations
 
@@ -48,11 +61,14 @@ def add_storage(ctx) -> None:
     # a snapshot lasts data.duration hours (= its weight, except with typical days where a
     # snapshot is one real hour that stands for several days)
     dt = ctx.data.duration[None, :]
-    decay = (1.0 - loss) ** dt
+    # the averaged relaxation (--certify) frees the standing loss: see "Averaging bound" above
+    relaxed = ctx.data.relaxed and bool((loss > 0).any())
+    decay = np.ones_like(dt * loss) if relaxed else (1.0 - loss) ** dt
     delta = LinExpr.of(ch.cols, eta_c * dt) - LinExpr.of(dis.cols, dt / eta_d)
     # the state family adds storage_energy_limit (chronological) or the linked limits (typical days)
     energy = EnergyCapacity("storage_energy_limit", s["existing_mwh"].to_numpy(float), bmwh, exp_e)
-    add_state_balance(ctx, "storage_soc", "storage", soc, delta, decay, energy, per_duration=True)
+    add_state_balance(ctx, "storage_soc", "storage", soc, delta, decay, energy, per_duration=True,
+                      free_loss=relaxed)
 
     dmin = s["min_duration_h"].to_numpy(float)
     dmax = s["max_duration_h"].to_numpy(float)

@@ -17,6 +17,10 @@ elastic penalty (prices prepared in model money by :func:`gridplan.case.targets.
 Dual signs: HiGHS returns d(objective)/d(row bound), >= 0 on an active ``>=``
 row and <= 0 on an active ``<=`` row; :mod:`gridplan.report` flips the ``<=``
 sign so that every reported dual is the cost of *tightening* the target.
+
+Averaging bound (``--certify``): every target row reads weighted annual sums or capacities (and
+peak-based ones the annual peak of the raw hourly load, a constant), the same numbers for the block
+means of an hourly solution as for the solution itself.
 """
 from __future__ import annotations
 
