@@ -40,6 +40,17 @@ class _SolveOrCertify(type(solve)):
 
     def __call__(self, *args, certify: bool = False, **kwargs):
         if certify:
+            import dataclasses
+            import inspect
+            own = set(inspect.signature(globals()["certify"]).parameters)
+            fields = {f.name for f in dataclasses.fields(SolveOptions)}
+            unknown = sorted(set(kwargs) - own - fields)
+            if unknown:
+                raise GridplanError(f"solve(certify=True): {', '.join(unknown)} not taken; expected certify's own "
+                                    f"arguments ({', '.join(sorted(own - {'case'}))}) or SolveOptions fields")
+            options = {k: kwargs.pop(k) for k in list(kwargs) if k in fields and k not in own}
+            if options:
+                kwargs["options"] = dataclasses.replace(kwargs.get("options") or SolveOptions(), **options)
             return globals()["certify"](*args, **kwargs)
         return super().__call__(*args, **kwargs)
 

@@ -662,7 +662,10 @@ def dual_objective(clp, y: np.ndarray, x: np.ndarray | None = None) -> tuple[flo
     wrong sign on an infinite bound would make g = −∞; such terms are within HiGHS' dual
     feasibility tolerance after an optimal solve (≈1e-13 after crossover, ≈1e-8 from an interior
     point) and are taken as 0. The third number, Σ |wrong-sign term| × |its row activity or column
-    value at x|, is what they would cost at the solution: the certified bound subtracts it."""
+    value at x|, is what they would cost at the solution: the certified bound subtracts it. That
+    makes the bound hold to HiGHS' dual tolerance, not rigorously: a safe bound in exact arithmetic
+    (Neumaier & Shcherbina 2004) would need finite bounds on every such column, which the LP does
+    not state (dispatch columns are bounded by rows, not bounds)."""
     def side(v, lower, upper, at):
         bound = np.where(v > 0, lower, upper)
         ok = np.isfinite(bound)

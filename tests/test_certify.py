@@ -157,7 +157,8 @@ def test_one_bus_bracket_and_windows(one_bus, window_days, ends):
     window shorter than 12·d hours joins the one before: d = 1: 7 windows; d = 2: 48, 96, 144, 168
     (the last 24 h = 12·2 is kept); d = 3: 72, 144 + the last 24 h < 36 joined: 72, 168; d = 7: 168.
     Each window ends at the plan's storage level, so the hourly level at every window's last hour
-    is the bound's level at the end of the block ending there (the bound builds a battery here)."""
+    is the bound's level at the end of the block ending there (the bound builds a battery here);
+    one window is the cyclic year itself, whose level is its own (not fixed)."""
     opt = exact(one_bus)
     cert = certify(one_bus, resolution=6, window_days=window_days, workers=1)
     assert_brackets(cert, opt)
@@ -167,7 +168,7 @@ def test_one_bus_bracket_and_windows(one_bus, window_days, ends):
     bound_level = cert.bound.level("storage_soc")[0]
     block_end = cert.bound.data.snapshot_hour + cert.bound.data.weights.astype(int) - 1
     hourly_level = cert.hourly.level("storage_soc")[0]
-    for end in np.array(ends) - 1:
+    for end in (np.array(ends) - 1 if len(ends) > 1 else []):
         (b,) = np.flatnonzero(block_end == end)
         assert hourly_level[end] == pytest.approx(bound_level[b], rel=1e-6, abs=1e-6)
     # the plan's capacities are the bound's, fixed in the hourly dispatch
@@ -234,18 +235,27 @@ def test_blocks_split_where_an_import_limit_changes(tmp_path):
 
 
 def test_ramps_send_the_year_to_one_lp(tmp_path):
-    """A ramp (gas 10 % of its capacity per hour) links the last hour of a window to the first of
-    the next, and is neither a state nor an annual row: with 2-day windows the year is dispatched
-    as one LP (and says why); in one 7-day window it is not. Blocks of unequal length (the ToU
-    case: 6, 2, 2, 2, 4, 6, 2 h) scale the ramp by the mean of two neighbours' durations; the bound
-    still brackets the hourly optimum."""
-    case, profiles = time_of_use()
-    case["generators"][0]["ramp"] = 0.1
+    """The two-bus case with a time-of-use import at B (so the blocks are 6, 2, 2, 2, 4, 6, 2 h a
+    day) and coal at A ramping at most 5 % of its 60 MW (3 MW) an hour, which binds hour by hour
+    (the hourly optimum costs more than without it). A ramp links the last hour of a window to the
+    first of the next and is neither a state nor an annual row: with 2-day windows the year is
+    dispatched as one LP (and says why); in one 7-day window it is not. The relaxation scales the
+    ramp by the mean duration of two neighbouring blocks; the bound still brackets the optimum."""
+    case, profiles = two_buses_with_a_line()
+    case["exchanges"] = [{"name": "grid", "bus": "B", "max_import_mw": 20, "import_cny_per_mwh": 300,
+                          "import_price_pu": prof("tou")}]
+    profiles["tou"] = np.tile(TOU, 7)
+    free = exact(write(tmp_path, case, profiles, file="free.yaml"))
+    case["generators"][0]["ramp"] = 0.05
     path = write(tmp_path, case, profiles)
     opt = exact(path)
+    assert opt > free * (1 + 1e-6)
     split = certify(path, resolution=6, window_days=2, workers=1)
     assert_brackets(split, opt)
     assert split.full_year == "rows gen_ramp_down, gen_ramp_up link hours of different windows"
+    assert split.bound.data.weights[:7].tolist() == [6, 2, 2, 2, 4, 6, 2]
+    steps = np.diff(split.hourly.value("gen_p")[0], append=split.hourly.value("gen_p")[0, :1])
+    assert np.abs(steps).max() <= 3 + 1e-6
     whole = certify(path, resolution=6, window_days=7, workers=1)
     assert_brackets(whole, opt)
     assert whole.full_year is None and whole.windows == 1
@@ -308,14 +318,20 @@ def test_standing_loss_plain_average_is_above_the_hourly_optimum_the_relaxation_
     * Plain averaging: soc_b = 0.9⁶ soc_(b−1) + 6(ch − dis): the 20 MWh of block 0 decay for the
       whole block 1 before they serve it, 20 × 0.9⁶ = 10.628820 MWh:
       360 × (1800 − 10.62882) = 644 173.62 CNY — ABOVE the hourly optimum, no lower bound.
-    * Relaxed: soc_b <= soc_(b−1) + 6(ch − dis), the loss freed: 20 MWh delivered,
-      360 × 1780 = 640 800 CNY <= 641 808: the certificate's lower bound.
-    * Nothing is built, so the plan is the hourly year itself: upper = 641 808."""
+    * Relaxed: soc_b <= 0.9 soc_(b−1) + 6(ch − dis), one hour's loss on the block's start level.
+      Block 0 ends full (20 MWh: 6 h × 10 MW of free charging is more than enough); nothing can
+      charge after it but gas (round trip 1: a wash at best); block 1 can deliver
+      6·dis_1 <= 0.9 × 20 − soc_1, i.e. 18 MWh (dis_1 = 3 MW <= 10) with soc_1 = 0, and
+      carrying energy to block 2 or 3 only loses another 10 % a block: 18 MWh delivered,
+      360 × (1800 − 18) = 360 × 1782 = 641 520 CNY <= 641 808: the certificate's lower bound.
+    * Nothing is built, and one 1-day window is the cyclic year with no level fixed, so the plan's
+      dispatch is the hourly LP itself: upper = 641 808."""
     path = _lossy_case(tmp_path)
     hourly = 360 * (1800 - 17.2)
     plain = 360 * (1800 - 20 * 0.9 ** 6)
-    relaxed = 360 * 1780
+    relaxed = 360 * (1800 - 0.9 * 20)
     assert hourly == pytest.approx(641_808) and plain == pytest.approx(644_173.62, abs=0.01)
+    assert relaxed == pytest.approx(641_520) and relaxed < hourly < plain
     assert exact(path) == pytest.approx(hourly, rel=1e-9)
     loaded = gridplan.load_case(path)
     assert gridplan.solve(prepare(loaded, resolution=6, typical_days=0)).objective == pytest.approx(plain, rel=1e-9)
@@ -324,6 +340,7 @@ def test_standing_loss_plain_average_is_above_the_hourly_optimum_the_relaxation_
     cert = certify(path, resolution=6, window_days=1, workers=1)
     assert cert.lower == pytest.approx(relaxed, rel=LOWER_REL)
     assert cert.upper == pytest.approx(hourly, rel=1e-9)
+    assert cert.windows == 1 and cert.merges == 0
     assert cert.hourly.value("storage_discharge")[0, 6:8] == pytest.approx([10.0, 7.2], abs=1e-6)
 
 
@@ -343,17 +360,27 @@ def test_lossy_battery_bracket(tmp_path, resolution):
     assert (hourly.lower == hourly.upper).all()
 
 
-def test_lossy_store_at_one_hour_still_frees_the_loss(tmp_path):
-    """The hand case above at 1-h blocks: the relaxed row soc_h <= soc_(h−1) + ch − dis frees the
-    loss wherever a store has one, also at one hour per block, so the store still delivers its
-    20 MWh in the bound (640 800 CNY) while the hourly optimum is 641 808: a gap of
-    1008/641 808 = 0.157 %, not 0 (with lossless storage the gap at 1 h is 0, see
-    test_gap_shrinks_to_zero_as_the_blocks_get_finer)."""
+def test_lossy_store_at_one_hour_the_relaxation_is_the_hourly_lp(tmp_path):
+    """The hand case above at 1-h blocks: the relaxed row is soc_h <= 0.9 soc_(h−1) + ch_h − dis_h,
+    the hourly equation as an inequality (it may only throw energy away). The hourly argument used
+    only upper bounds on the level, so it holds here too: soc_5 <= 20, hour 6 delivers at most
+    10 MW (so soc_6 <= 0.9 × 20 − 10 = 8), hour 7 at most 0.9 × 8 = 7.2, later hours at most what
+    is left after one more 10 % a hour: at most 17.2 MWh, reached. Throwing energy away never pays
+    (solar is curtailed for free, nothing must run). So lower = the hourly optimum
+    360 × (1800 − 17.2) = 641 808 = upper (one 1-day window: the hourly LP itself), gap 0 — as
+    with lossless storage (test_gap_shrinks_to_zero_as_the_blocks_get_finer). The rows are still
+    the relaxed inequalities, the hourly LP's equalities."""
     path = _lossy_case(tmp_path)
+    hourly = 360 * (1800 - 17.2)
+    assert exact(path) == pytest.approx(hourly, rel=1e-9)
     cert = certify(path, resolution=1, window_days=1, workers=1)
-    assert_brackets(cert, 360 * (1800 - 17.2))
-    assert cert.lower == pytest.approx(360 * 1780, rel=LOWER_REL)
-    assert cert.gap == pytest.approx(1008 / 641_808, rel=1e-6)
+    assert_brackets(cert, hourly)
+    assert cert.bound.data.T == 24
+    assert cert.lower == pytest.approx(hourly, rel=LOWER_REL)
+    assert cert.upper == pytest.approx(hourly, rel=1e-9)
+    assert cert.gap <= 1e-6
+    relaxed = cert.bound.ctx.lp.cons["storage_soc"]
+    assert np.isneginf(relaxed.lower).all() and (relaxed.upper == 0).all()
 
 
 COAL_MR = _tech("coal", "coal", "dispatchable", 0.0, fuel="coal", eff=0.4, credit=0.9)
@@ -398,8 +425,17 @@ def _carry_case(tmp_path):
     * Hourly: the store is full (20 MWh) at the end of hour 5 and loses 10 % an hour until day 2:
       20 × 0.9¹⁹ = 2.7017 MWh reach the load (hour 24). Optimum = 30 000 × (2400 − 2.7017)
       = 71 918 949 CNY.
-    * Relaxed (loss freed): the 20 MWh reach day 2 whole: 30 000 × 2380 = 71 400 000 CNY; its level
-      at the end of day 1 is 20 MWh (the only optimum: every MWh kept for day 2 saves VoLL)."""
+    * Relaxed at 6-h blocks (soc_b <= 0.9 soc_(b−1) + 6(ch − dis), blocks 0, 6, ..., 42): block 0
+      ends full (20 MWh; its level is capped at 20 whatever the cyclic start, so a level left at
+      hour 47 is waste), blocks 1-3 (hours 6-23) have no load and no supply, so dis = ch = 0 there
+      (shedding is at most the load) and the level is at most 20 × 0.9³ = 14.58 MWh at hour 23;
+      block 4 (hours 24-29) delivers 6·dis_4 <= 0.9 × 14.58 = 13.122 MWh (dis_4 = 2.187 MW <= 10),
+      and any later delivery loses 10 % a block more: 13.122 MWh,
+      30 000 × (2400 − 13.122) = 30 000 × 2386.878 = 71 606 340 CNY. The optimum is unique in its
+      levels: 14.58 MWh at hour 23 (the only level that delivers 13.122 in block 4), 0 at hour 47.
+    * Relaxed at 1-h blocks: the hourly equation as an inequality; the hourly chain above used only
+      upper bounds on the level, and throwing energy away never pays: the hourly optimum again,
+      with the same unique level 20 × 0.9¹⁸ = 3.0019 MWh at hour 23 and 0 at hour 47."""
     load = np.r_[np.ones(6), np.zeros(18), np.ones(24)]
     sun = np.r_[np.ones(6), np.zeros(42)]
     case = {"name": "carry", "time": {"hours": 48},
@@ -412,35 +448,47 @@ def _carry_case(tmp_path):
 
 
 CARRY_HOURLY = 30_000 * (2400 - 20 * 0.9 ** 19)
-CARRY_RELAXED = 30_000 * 2380
+CARRY_RELAXED = 30_000 * (2400 - 20 * 0.9 ** 4)       # at 6-h blocks
 
 
 def test_lossy_store_carried_over_one_window(tmp_path):
-    """:func:`_carry_case` in one 2-day window: the only fixed level is the bound's at hour 47 (0),
-    which the hourly optimum also has, so upper = the hourly optimum and lower = 71 400 000."""
+    """:func:`_carry_case` in one 2-day window: one window is the cyclic year, no level is fixed, so
+    (nothing built) the dispatch is the hourly LP itself: upper = the hourly optimum 71 918 949,
+    lower = 71 606 340 (6-h blocks), no merge."""
     path = _carry_case(tmp_path)
     assert exact(path) == pytest.approx(CARRY_HOURLY, rel=1e-9)
     assert CARRY_HOURLY == pytest.approx(71_918_949, abs=1)
+    assert CARRY_RELAXED == pytest.approx(71_606_340, abs=1e-6)
     cert = certify(path, resolution=6, window_days=2, workers=1)
     assert cert.lower == pytest.approx(CARRY_RELAXED, rel=LOWER_REL)
     assert cert.upper == pytest.approx(CARRY_HOURLY, rel=1e-9)
+    assert cert.windows == 1 and cert.merges == 0
 
 
-@pytest.mark.xfail(raises=NoCertificate, strict=True,
-                   reason="bug: window-end storage levels are fixed at the relaxation's levels, which with "
-                          "standing losses (loss freed) no hourly dispatch can reach")
-@pytest.mark.parametrize("resolution", [6, 1])
-def test_lossy_store_carried_across_windows(tmp_path, resolution):
-    """:func:`_carry_case` in 1-day windows. The hourly LP is feasible (it sheds) and nothing can be
-    built, so the plan *is* the case: a certificate must exist, lower 71 400 000 <= 71 918 949 <=
-    upper. The dispatch fixes the store's level at hour 23 (the end of window 1) at the bound's
-    20 MWh; hour by hour the store holds at most 20 × 0.9¹⁸ = 3.00 MWh then (no charging source
-    after hour 5), so window 1 is infeasible and certify raises NoCertificate ("the plan cannot be
-    operated hour by hour"), even at 1-h blocks, where the relaxation still frees the loss."""
+@pytest.mark.parametrize("resolution, lower, merges", [(6, CARRY_RELAXED, 1), (1, CARRY_HOURLY, 0)])
+def test_lossy_store_carried_across_windows(tmp_path, resolution, lower, merges):
+    """:func:`_carry_case` in 1-day windows (edges 0, 24, 48). The hourly LP is feasible (it sheds)
+    and nothing can be built, so the plan *is* the case: a certificate exists, and its upper bound
+    is the hourly optimum 71 918 949.
+
+    * 6-h blocks: the dispatch first fixes the store's level at hour 23 (the end of window 1) at
+      the bound's 14.58 MWh (:func:`_carry_case`); hour by hour the store holds at most
+      20 × 0.9¹⁸ = 3.0019 MWh then (no charging source after hour 5), so window 1 is infeasible
+      (window 2, from 14.58 down to the bound's 0 at hour 47, is not). It is merged with window 2:
+      one window, the cyclic year, no level fixed — exactly one merge (a second failure would be
+      no certificate), and the dispatch is the hourly LP: upper = 71 918 949, lower = 71 606 340.
+    * 1-h blocks: the bound is the hourly optimum, its levels 3.0019 MWh at hour 23 and 0 at hour 47
+      are the hourly optimum's, so both windows are feasible as they are: no merge, two windows,
+      lower = upper = 71 918 949 (the bound comes from an interior point without crossover: a level
+      a hair above 3.0019 would make window 1 infeasible and merge it, which is also a right answer,
+      so one merge is allowed there)."""
     path = _carry_case(tmp_path)
     cert = certify(path, resolution=resolution, window_days=1, workers=1)
     assert_brackets(cert, CARRY_HOURLY)
-    assert cert.lower == pytest.approx(CARRY_RELAXED, rel=LOWER_REL)
+    assert cert.lower == pytest.approx(lower, rel=LOWER_REL)
+    assert cert.upper == pytest.approx(CARRY_HOURLY, rel=1e-9)
+    assert cert.merges == merges or (merges == 0 and cert.merges == 1)
+    assert cert.windows == 2 - cert.merges
 
 
 def _spike_store_case(tmp_path):
@@ -451,8 +499,9 @@ def _spike_store_case(tmp_path):
     * Hourly: the store takes at most 10 MWh in hour 5 (its power) and gives them on day 2:
       optimum = 30 000 × (2400 − 10) = 71 700 000 CNY.
     * Relaxed at 6-h blocks: block 0-5 sees the mean solar 20 MW, so the store charges its full
-      10 MW for 6 h: 60 MWh, all kept for day 2 (its level at hour 23 is 60 MWh, the only
-      optimum): 30 000 × 2340 = 70 200 000 CNY."""
+      10 MW for 6 h: 60 MWh, all kept for day 2 (lossless, and nothing to serve before):
+      30 000 × 2340 = 70 200 000 CNY. Its levels: s at hour 47 (the cyclic start) and s + 60 at
+      hour 23, for any s in [0, 60] (s + 60 <= 120 MWh); the delivery is 60 MWh whatever s is."""
     load = np.r_[np.zeros(24), np.ones(24)]
     sun = np.zeros(48)
     sun[5] = 1.0
@@ -468,7 +517,8 @@ def _spike_store_case(tmp_path):
 
 def test_lossless_store_over_one_window(tmp_path):
     """:func:`_spike_store_case` in one 2-day window: lower 70 200 000 <= upper = the hourly
-    optimum 71 700 000 (the level fixed at hour 47 is the bound's 0, the hourly optimum's too)."""
+    optimum 71 700 000 (one window is the cyclic year: no level is fixed, the dispatch is the
+    hourly LP itself)."""
     path = _spike_store_case(tmp_path)
     assert exact(path) == pytest.approx(71_700_000, rel=1e-9)
     cert = certify(path, resolution=6, window_days=2, workers=1)
@@ -476,19 +526,20 @@ def test_lossless_store_over_one_window(tmp_path):
     assert cert.upper == pytest.approx(71_700_000, rel=1e-9)
 
 
-@pytest.mark.xfail(raises=NoCertificate, strict=True,
-                   reason="bug: window-end storage levels are fixed at the bound's block-end levels, which "
-                          "the hourly dispatch cannot always reach (here: the store's power limit per hour)")
 def test_lossless_store_across_windows(tmp_path):
     """:func:`_spike_store_case` in 1-day windows. The hourly LP is feasible and nothing can be
-    built, so a certificate must exist (lower 70 200 000 <= 71 700 000 <= upper). The dispatch
-    fixes the level at hour 23 at the bound's 60 MWh, but hour by hour the store can hold at most
-    10 MWh then (10 MW in the one sunny hour): window 1 is infeasible, NoCertificate ("the plan
-    cannot be operated hour by hour")."""
+    built, so a certificate exists (lower 70 200 000 <= 71 700 000 <= upper). The dispatch first
+    fixes the levels at the bound's: s at hour 47 (window 1's cyclic start) and s + 60 at hour 23,
+    but hour by hour the store gains at most 10 MWh over day 1 (10 MW in the one sunny hour, no
+    loss): s + 10 < s + 60, window 1 is infeasible whatever s. It is merged with window 2: one
+    window, the cyclic year with no level fixed — exactly one merge — and the dispatch is the
+    hourly LP itself: upper = 71 700 000."""
     path = _spike_store_case(tmp_path)
     cert = certify(path, resolution=6, window_days=1, workers=1)
     assert_brackets(cert, 71_700_000)
     assert cert.lower == pytest.approx(70_200_000, rel=LOWER_REL)
+    assert cert.upper == pytest.approx(71_700_000, rel=1e-9)
+    assert cert.merges == 1 and cert.windows == 1
 
 
 # --------------------------------------------------------------------------- 4 lost load
@@ -786,6 +837,17 @@ def test_cli_certify_prints_and_writes_the_certificate(one_bus, tmp_path):
     assert dispatch["snapshot"].nunique() == 168            # the hourly dispatch, not the bound's blocks
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["certificate"]["upper_cny"] == pytest.approx(s["upper_cny"])
+
+
+def test_cli_certify_without_out_prints_only(one_bus, tmp_path, monkeypatch):
+    """Without --out: the bracket printed, at the library's default block length
+    (``DEFAULT_RESOLUTION``), nothing written."""
+    monkeypatch.chdir(tmp_path)
+    r = cli("solve", one_bus, "--certify", "--workers", "1")
+    assert r.exit_code == 0, (r.stdout, r.stderr)
+    assert "lower bound" in r.stdout and "upper bound" in r.stdout
+    assert f"blocks ≤ {certify_module.DEFAULT_RESOLUTION} h" in r.stdout
+    assert not list(tmp_path.glob("**/certificate.json"))
 
 
 @pytest.mark.parametrize("flags, message", [

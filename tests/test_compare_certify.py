@@ -114,8 +114,9 @@ def test_certified_bracket_holds_the_hourly_optimum(certified, hourly):
     for name in SOLVED:
         lo, up, gap = t.loc[name, ["certified_lower_cny", "certified_upper_cny", "certified_gap"]]
         opt = hourly[name]
-        assert lo <= opt * (1 + 1e-9) and opt <= up * (1 + 1e-9), (name, lo, opt, up)
-        assert gap == pytest.approx((up - lo) / up, rel=1e-9, abs=1e-12)
+        # to HiGHS' tolerances (1e-7: its feasibility tolerances on the windows and the bound)
+        assert lo <= opt * (1 + 1e-7) and opt <= up * (1 + 1e-7), (name, lo, opt, up)
+        assert gap == pytest.approx(max(up - lo, 0.0) / up, rel=1e-9, abs=1e-12)
         assert t.loc[name, "certificate_error"] == ""
     assert hourly["flat"] == pytest.approx(FLAT, rel=1e-9)            # the hand value...
     assert t.loc["flat", ["certified_lower_cny", "certified_upper_cny"]].tolist() == pytest.approx([FLAT, FLAT],
@@ -194,8 +195,8 @@ def test_certify_reaches_dask_workers(cases, hourly):
         cmp = compare([cases["peaks"], cases["too_green"]], executor="dask", scheduler=client, certify=True)
     assert {r["pid"] for r in cmp.records}.isdisjoint({os.getpid()})
     t = cmp.table.set_index("case")
-    assert t.loc["peaks", "certified_lower_cny"] <= hourly["peaks"] * (1 + 1e-9) <= \
-        t.loc["peaks", "certified_upper_cny"] * (1 + 2e-9)
+    assert t.loc["peaks", "certified_lower_cny"] <= hourly["peaks"] * (1 + 1e-7) <= \
+        t.loc["peaks", "certified_upper_cny"] * (1 + 2e-7)
     assert "averaged relaxation is infeasible" in t.loc["too_green", "certificate_error"]
 
 

@@ -127,7 +127,7 @@ def block_with(word: str) -> list[str]:
 
 def test_readme_bash_blocks_are_all_run():
     """Each block is run by one of the tests below (so a new block cannot go unrun)."""
-    covered = [block_with(w) for w in ("sichuan5", "gridplan compare", "--to pypsa", "chengdu_pathway")]
+    covered = [block_with(w) for w in ("sichuan5", "gridplan compare", "--to pypsa", "chengdu_pathway", "--certify")]
     assert sorted(map(tuple, covered)) == sorted(map(tuple, bash_blocks()))
 
 
@@ -166,6 +166,23 @@ def test_pathway_example(workdir):
     assert pv["total_pv_cny"].sum() == pytest.approx(run["present_value_cny"], rel=1e-9)
     assert pd.read_csv(out / "carbon_peak.csv")["period"].tolist() == [2035]
     assert set(pd.read_csv(out / "capacities.csv")["period"]) == {2025, 2030, 2035}
+
+
+@pytest.mark.slow
+def test_certify_example(workdir):
+    """The --certify line writes the set the README lists, and its bracket holds the hourly optimum the
+    README quotes for Chengdu 2030 (44.5646 bn CNY/yr: gridplan's hourly solve of the full year, HiPO,
+    an independent LP of 210,256 rows), with the gap the bracket's own width."""
+    import json
+    run_commands(workdir, block_with("--certify"))
+    out = workdir / "out" / "chengdu_certified"
+    assert {"certificate.json", "certificate.csv", "price_duration.csv", "price_duration.png", "lost_load.csv",
+            "dispatch.csv", "prices.csv", "README.md", "manifest.json"} <= {p.name for p in out.iterdir()}
+    cert = json.loads((out / "certificate.json").read_text())
+    assert cert["lower_cny"] <= 44.56455e9 <= cert["upper_cny"]
+    assert cert["gap"] == pytest.approx((cert["upper_cny"] - cert["lower_cny"]) / cert["upper_cny"], rel=1e-12)
+    assert cert["gap"] < 0.001 and cert["max_violation"] <= 1e-6
+    assert len(pd.read_csv(out / "prices.csv")) == 8760      # the hourly dispatch's prices, hour by hour
 
 
 @pytest.mark.slow

@@ -5,16 +5,21 @@ hourly optimum?" without solving the hourly LP:
 
 1. **Lower bound.** The averaged year in its relaxed form (:mod:`gridplan.case.relaxation`: blocks of
    at most ``resolution`` hours that never straddle a change of the boundary's prices, standing
-   losses freed, must-run floors and ramps in their averaged-hourly forms) is a relaxation of the
+   losses charged on each block's start level only, must-run floors and ramps in their averaged-hourly forms) is a relaxation of the
    hourly LP: the block means of any feasible hourly solution are feasible in it at the same cost
    (the proofs are in the family docstrings, "Averaging bound"). The dual objective of its solution
-   (:func:`gridplan.solve.dual_objective`, weak duality) is therefore at most the hourly optimum.
+   (:func:`gridplan.solve.dual_objective`, weak duality) is therefore at most the hourly optimum, to
+   HiGHS' dual feasibility tolerance (what the terms it leaves out are worth at the solution is
+   subtracted; the relaxation is solved by the interior point without crossover: see
+   :func:`bound_options`).
    Typical days are not a relaxation; they may supply the *plan* (``typical_days=K``), never the bound.
 2. **Upper bound.** Every decision without a snapshot (capacities, energies, lines, DR capability,
    electrification, target shortfalls) is fixed at the plan's value and the year is dispatched hour by
    hour in windows of ``window_days`` days, solved in parallel (a process pool). Each window starts and
    ends at the plan's storage and reservoir levels (the state columns at each window's last hour are
-   fixed: every state row then lies inside one window), and each annual row (energy shares, CO2, DR
+   fixed: every state row then lies inside one window; a window that cannot reach the plan's level at its
+   end — the relaxation's levels may be out of reach hour by hour — is merged with the next one, down to
+   the cyclic year with no level fixed), and each annual row (energy shares, CO2, DR
    hours, planned outages...) is allocated to windows as the plan's own activity in them plus a share,
    by hours, of the plan's slack. A window that cannot meet its allocation uses a priced elastic
    slack; the shortfall is then re-allocated to the windows that met theirs (re-solving those, up to
@@ -58,6 +63,11 @@ TOLERANCE = 1e-6
 REPAIR_MARGIN = 1.25
 """A re-plan tightens a missed annual row by this multiple of what the hourly dispatch missed (doubled
 at each further attempt)."""
+CROSSED = 1e-7
+"""Both bounds hold to HiGHS' tolerances (its primal and dual feasibility, 1e-7): a lower bound above
+the upper by less than this share of the cost is a bracket of width 0, by more a failure."""
+LONG_WINDOW_H = 24 * 60
+"""A window longer than this (merged windows, the year) is solved with the interior point."""
 SLACK_PRICE = 1e4
 """Penalty (model money per unit of a row) of a window's elastic slack on an annual allocation:
 far above any cost per MWh the windows see (the shipped value of lost load is 20 kCNY/MWh... a
@@ -71,6 +81,15 @@ class PlanShort(Exception):
     def __init__(self, rows: np.ndarray, excess: np.ndarray, names: list[str]):
         self.rows, self.excess, self.names = rows, excess, names
         super().__init__(", ".join(f"{n} by {abs(e):,.4g}" for n, e in zip(names, excess)))
+
+
+class WindowsInfeasible(Exception):
+    """Windows whose hourly dispatch has no solution with the plan fixed (0-based), their statuses:
+    typically a level fixed at a window's end that the relaxation reaches and the hours cannot."""
+
+    def __init__(self, windows: list[int], statuses: list[str]):
+        self.windows, self.statuses = windows, statuses
+        super().__init__(", ".join(f"window {w + 1} ({s})" for w, s in zip(windows, statuses)))
 
 
 class NoCertificate(SolveError):
@@ -95,6 +114,7 @@ class Certificate:
     worst: str                      # where it is
     rounds: int                     # re-allocation rounds the windows needed
     repairs: int                    # re-plans with missed annual rows tightened
+    merges: int                     # times windows were merged (a plan level out of reach at a window's end)
     full_year: str | None           # why the year was dispatched as one LP, or None
     seconds: dict                   # bound_s, plan_s, hourly_build_s, dispatch_s, check_s, total_s
     bound: Results                  # the relaxation's solution
@@ -104,8 +124,10 @@ class Certificate:
 
     @property
     def gap(self) -> float:
-        """(upper − lower) / |upper|: how far any answer in the bracket can be from the hourly optimum."""
-        return (self.upper - self.lower) / abs(self.upper)
+        """(upper − lower) / |upper|: how far any answer in the bracket can be from the hourly optimum
+        (0 where the two meet: both bounds hold to HiGHS' tolerances, and a bracket narrower than
+        that may come out crossed by up to :data:`CROSSED` of the cost; more is refused)."""
+        return max(self.upper - self.lower, 0.0) / abs(self.upper)
 
     def contains(self, objective_cny: float, rel: float = 1e-7) -> bool:
         """Whether an objective (CNY) lies in [lower, upper], to ``rel`` of the upper bound."""
@@ -119,7 +141,7 @@ class Certificate:
                     window_days=self.window_days, max_violation=self.violation, worst_row=self.worst,
                     rounds=self.rounds, full_year=self.full_year or "",
                     lost_load_hours=lost["hours"], lost_load_mwh=lost["mwh"],
-                    targets_hold_hourly=bool(targets["met"].all()) if len(targets) else True, repairs=self.repairs,
+                    targets_hold_hourly=bool(targets["met"].all()) if len(targets) else True, repairs=self.repairs, merges=self.merges,
                     **{k: round(v, 3) for k, v in self.seconds.items()})
 
     # --------------------------------------------------------------- the hourly facts of the plan
@@ -187,14 +209,24 @@ def certify(case, *, resolution: int | None = None, typical_days: int = 0, windo
     called with one short line per phase. Raises :class:`NoCertificate` with the reason where no
     certificate could be found.
     """
+    from pathlib import Path
+    from ..case.schema import Case
     say = progress or (lambda line: log.info("%s", line))
-    case = load_case(case) if not hasattr(case, "buses") else case
+    if isinstance(case, (str, Path)):
+        case = load_case(case)
+    elif not isinstance(case, Case):
+        raise GridplanError(f"certify: got a {type(case).__name__}; expected a case file or a Case (prepared data "
+                            "and Pyomo models with rows of their own cannot be certified: the bound and the "
+                            "dispatch are built from the case)")
     res = resolution or (case.time.resolution if case.time.resolution > 1 else DEFAULT_RESOLUTION)
     if window_days < 1 or workers < 1 or rounds < 0 or repairs < 0 or (resolution is not None and resolution < 1):
         raise GridplanError(f"certify: resolution {resolution}, window_days {window_days}, workers {workers}, rounds "
                             f"{rounds}, repairs {repairs}; expected resolution >= 1 (hours), window_days >= 1, "
                             "workers >= 1, rounds >= 0, repairs >= 0")
     opts = options or SolveOptions()
+    if opts.solver != "highs":
+        raise GridplanError(f"certify: solver {opts.solver!r}; expected highs (the bound reads HiGHS' duals and the "
+                            "windows are HiGHS LPs)")
     t0 = time.perf_counter()
     bound = _lower_bound(case, res, opts, say)
     t1 = time.perf_counter()
@@ -206,15 +238,25 @@ def certify(case, *, resolution: int | None = None, typical_days: int = 0, windo
     say(f"hourly LP {clp.shape[0]:,} rows × {clp.shape[1]:,} columns; dispatching the plan in windows of "
         f"{window_days} days on {workers} process{'es' if workers > 1 else ''}")
     shifts: dict = {}
-    for attempt in range(repairs + 1):
-        dispatch = HourlyDispatch(hourly_ctx, clp, plan, window_days, tolerance)
+    edges, attempt, merged = window_edges(hourly_ctx.data.T, window_days), 0, 0
+    while True:
+        dispatch = HourlyDispatch(hourly_ctx, clp, plan, edges, tolerance)
         try:
             x, y, n_rounds, full_year = dispatch.run(workers, rounds, opts, say, last=attempt == repairs)
             break
+        except WindowsInfeasible as exc:
+            if len(edges) == 2:
+                raise NoCertificate(f"{case.name}: the hourly dispatch of the year with the plan fixed has no "
+                                    f"solution ({exc.statuses[0]}): the plan cannot be operated hour by hour") from None
+            edges = merge_windows(edges, exc.windows, merged)
+            merged += 1
+            say(f"  {exc}: the plan's levels at its ends are out of reach hour by hour; merged with its "
+                f"neighbours ({len(edges) - 1} window{'s' if len(edges) > 2 else ''})")
         except PlanShort as short:
+            attempt += 1
             say(f"the plan misses {short} hour by hour: re-planning with {'them' if len(short.rows) > 1 else 'it'} "
-                f"tightened ({attempt + 1} of {repairs})")
-            plan = _replan(plan, dispatch, short, shifts, attempt, opts)
+                f"tightened ({attempt} of {repairs})")
+            plan = _replan(plan, dispatch, short, shifts, attempt - 1, opts)
     t4 = time.perf_counter()
     for hook in hourly_ctx.solution_hooks:      # e.g. pooled dispatch shared among the pool's members
         hook(hourly_ctx, x)
@@ -231,15 +273,39 @@ def certify(case, *, resolution: int | None = None, typical_days: int = 0, windo
     seconds = dict(bound_s=t1 - t0, plan_s=t2 - t1, hourly_build_s=t3 - t2, dispatch_s=t4 - t3, check_s=t5 - t4,
                    total_s=t5 - t0)
     lower = bound.facts["dual_objective"] - bound.facts["dual_allowance"]
+    if lower - upper > CROSSED * abs(upper):
+        raise NoCertificate(f"{case.name}: the lower bound {lower * scale:,.0f} exceeds the upper bound "
+                            f"{upper * scale:,.0f} CNY by more than HiGHS' tolerances: a solver accuracy problem, "
+                            "no certificate (try --method ipx, or a finer --resolution)")
     cert = Certificate(case=case.name, lower=lower * scale, upper=upper * scale,
                        resolution=res, plan=_plan_label(typical_days, shifts, dispatch),
                        windows=dispatch.n_windows, window_days=window_days, violation=violation, worst=worst,
-                       rounds=n_rounds, repairs=attempt, full_year=full_year, seconds=seconds, bound=bound, plan_results=plan,
+                       rounds=n_rounds, repairs=attempt, merges=merged, full_year=full_year, seconds=seconds, bound=bound, plan_results=plan,
                        hourly=hourly, extra=dict(dual_infeasibility=bound.facts["dual_infeasibility"],
                                   dual_allowance_cny=bound.facts["dual_allowance"] * scale))
     say(f"certified: lower {cert.lower / 1e9:,.4f}, upper {cert.upper / 1e9:,.4f} bn CNY, gap {cert.gap:.3%} "
         f"in {seconds['total_s']:.1f} s")
     return cert
+
+
+def window_edges(hours: int, window_days: int) -> np.ndarray:
+    """First hour of each dispatch window and the year's end: whole days, a short last window
+    (under half a window) joined to the one before."""
+    edges = list(range(0, hours, 24 * window_days)) + [hours]
+    if len(edges) > 2 and edges[-1] - edges[-2] < 12 * window_days:
+        edges.pop(-2)
+    return np.array(edges)
+
+
+def merge_windows(edges: np.ndarray, windows: list[int], merges: int) -> np.ndarray:
+    """The edges with each of ``windows`` merged with both neighbours, so neither the level at its
+    start nor at its end is fixed any more. A failed first or last window (whose start is the year's
+    last hour, cyclically) or a third merge gives the cyclic year as one window."""
+    n = len(edges) - 1
+    if merges >= 2 or any(w in (0, n - 1) for w in windows):
+        return np.array([edges[0], edges[-1]])
+    drop = {e for w in windows for e in (w, w + 1)}
+    return np.array([e for i, e in enumerate(edges) if i not in drop or i in (0, n)])
 
 
 def _plan_label(typical_days: int, shifts: dict, dispatch: HourlyDispatch) -> str:
@@ -315,14 +381,11 @@ def _snapshot_axis(vb) -> int | None:
 class HourlyDispatch:
     """The hourly LP with the plan fixed, cut into windows of whole days (module docstring, step 2)."""
 
-    def __init__(self, ctx, clp, plan: Results, window_days: int, tolerance: float):
+    def __init__(self, ctx, clp, plan: Results, edges: np.ndarray, tolerance: float):
         self.ctx, self.clp, self.plan, self.tol = ctx, clp, plan, tolerance
         H = ctx.data.T
-        edges = list(range(0, H, 24 * window_days)) + [H]
-        if len(edges) > 2 and edges[-1] - edges[-2] < 12 * window_days:   # a short last window joins the one before
-            edges.pop(-2)
-        self.edges = np.array(edges)
-        self.n_windows = len(edges) - 1
+        self.edges = np.asarray(edges)
+        self.n_windows = len(self.edges) - 1
         self.window_of_hour = np.searchsorted(self.edges, np.arange(H), side="right") - 1
         self.hours = np.diff(self.edges).astype(float)
         self.lower, self.upper = clp.col_lower.copy(), clp.col_upper.copy()
@@ -330,7 +393,10 @@ class HourlyDispatch:
         self.x_fixed = np.zeros(clp.shape[1])
         self.col_window = np.full(clp.shape[1], -1)
         self._fix_plan()
-        self._fix_states()
+        # the year as one LP keeps its states free (cyclic), whatever the windows fix
+        self.plan_lower, self.plan_upper = self.lower.copy(), self.upper.copy()
+        if self.n_windows > 1:      # one window is the cyclic year: its states tie themselves
+            self._fix_states()
         self._classify_rows()
 
     # the plan: every column without a snapshot
@@ -492,11 +558,17 @@ class HourlyDispatch:
         todo = list(range(self.n_windows))
         for round_ in range(rounds + 1):
             t = time.perf_counter()
-            for w, sol in zip(todo, solve_windows([self.window_lp(w, lo, hi) for w in todo], workers, opts)):
-                if sol["status"] != "Optimal":
-                    raise NoCertificate(f"{self.ctx.case.name}: the hourly dispatch of window {w + 1} (days "
-                                        f"{self.edges[w] // 24 + 1}–{self.edges[w + 1] // 24}) ended '{sol['status']}' "
-                                        "with the plan fixed: the plan cannot be operated hour by hour")
+            solved = solve_windows([self.window_lp(w, lo, hi) for w in todo], workers, opts,
+                                   long=self.hours.max() > LONG_WINDOW_H)
+            bad = {w: sol["status"] for w, sol in zip(todo, solved) if sol["status"] != "Optimal"}
+            other = {w: st for w, st in bad.items() if st != "Infeasible"}
+            if other:      # a time limit or a numerical failure: merging windows would not cure it
+                w, st = next(iter(other.items()))
+                raise NoCertificate(f"{self.ctx.case.name}: the hourly dispatch of window {w + 1} (days "
+                                    f"{self.edges[w] // 24 + 1}–{-(-self.edges[w + 1] // 24)}) ended '{st}': no upper bound")
+            if bad:
+                raise WindowsInfeasible(list(bad), list(bad.values()))
+            for w, sol in zip(todo, solved):
                 lp = sol["lp"]
                 n = len(lp["cols"])
                 x[lp["cols"]] = sol["x"][:n]
@@ -564,7 +636,7 @@ class HourlyDispatch:
         return sorted(todo), lo, hi
 
     def _full_year(self, opts: SolveOptions, why: str):
-        lp = dict(A=self.clp.A, cost=self.clp.cost, col_lower=self.lower, col_upper=self.upper,
+        lp = dict(A=self.clp.A, cost=self.clp.cost, col_lower=self.plan_lower, col_upper=self.plan_upper,
                   row_lower=self.clp.row_lower, row_upper=self.clp.row_upper,
                   cols=np.arange(self.clp.shape[1]), rows=np.arange(self.clp.shape[0]), n_span=0)
         sol = _solve_lp(lp, _window_options(opts, full_year=True))
@@ -628,9 +700,10 @@ def _solve_window(args) -> dict:
     return out
 
 
-def solve_windows(lps: list[dict], workers: int, opts: SolveOptions) -> list[dict]:
-    """Solve the windows, in ``workers`` processes (1: here), in order; each result carries its LP."""
-    options = _window_options(opts)
+def solve_windows(lps: list[dict], workers: int, opts: SolveOptions, long: bool = False) -> list[dict]:
+    """Solve the windows, in ``workers`` processes (1: here), in order; each result carries its LP.
+    ``long``: windows of months (merged ones), solved with the interior point like a year."""
+    options = _window_options(opts, full_year=long)
     if workers == 1 or len(lps) == 1:
         results = [_solve_lp(lp, options) for lp in lps]
     else:

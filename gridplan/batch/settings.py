@@ -52,6 +52,9 @@ def run_settings(resolution, typical_days: int | None, elastic: bool, options: d
     SolveOptions(**{"threads": 1, **(options or {})})   # a bad option is refused once, before any run
     if not isinstance(certify, bool):
         raise GridplanError(f"certify: got {certify!r}; expected True or False")
+    if certify and elastic:
+        raise GridplanError("--certify: not available with --elastic (the certificate brackets the case as it "
+                            "is, hard targets hard; an elastic cost beside it would compare two problems)")
     settings = {"resolution": resolution, "typical_days": typical_days, "elastic": bool(elastic),
                 "options": {"threads": 1, **(options or {})}}
     if certify:

@@ -112,7 +112,7 @@ def compare(
     K days clustered from each case's own resolution).
 
     --certify: after its solve each case's hourly optimum is also bracketed
-    (at the run's resolution, else blocks of 6 h): certified lower and upper
+    (at the run's resolution, else blocks of at most 8 h): certified lower and upper
     bounds and their gap in the table; a case without a certificate shows
     why, and keeps its own outcome (the exit code does not change).
 

@@ -155,8 +155,10 @@ def solve(
                                  "upper bound from the plan's hourly dispatch (the plan from the bound, or from "
                                  "--typical-days K), checked against the hourly LP's rows; prints the gap and the "
                                  "plan's hourly facts, writes the hourly dispatch with --out"),
-    window_days: int = typer.Option(7, "--window-days", help="--certify: days per hourly dispatch window"),
-    workers: int = typer.Option(2, "--workers", help="--certify: processes solving the dispatch windows"),
+    window_days: Optional[int] = typer.Option(None, "--window-days", help="--certify: days per hourly dispatch "
+                                              "window (default 7)"),
+    workers: Optional[int] = typer.Option(None, "--workers", help="--certify: processes solving the dispatch "
+                                          "windows (default 2)"),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show the solver log"),
 ):
     """Solve a case: build the LP, solve with HiGHS (or --solver pyomo:NAME), print the capacity table.
@@ -187,9 +189,13 @@ def solve(
         return solve_pathway_cli(case, opts, out_dir, res_h, typical_days, foresight, elastic, excel)
     if certify:
         from .certify_output import certify_flags, solve_certify_cli
+        window_days, workers = 7 if window_days is None else window_days, 2 if workers is None else workers
         certify_flags(window_days, workers, elastic=elastic, write_lp=write_lp is not None,
                       solver=solver != "highs")
         return solve_certify_cli(case, opts, out_dir, res_h, typical_days, window_days, workers, files)
+    for flag, given in (("--window-days", window_days), ("--workers", workers)):
+        if given is not None:
+            raise GridplanError(f"{flag}: got {given}; expected it only with --certify")
     lp = {"write_lp": write_lp, "lp_names": lp_names}
     if out_dir is None:
         return _solve_and_print(case, opts, None, res_h, typical_days, elastic, files, lp)

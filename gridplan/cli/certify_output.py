@@ -69,6 +69,7 @@ def print_certificate(cert) -> None:
     how = (f"{cert.windows} windows of {cert.window_days} days"
            + (f", {cert.rounds} re-allocation round(s)" if cert.rounds else "")
            + (f", {cert.repairs} re-plan(s)" if cert.repairs else "")
+           + (f", {cert.merges} merge(s) of windows whose end level was out of reach" if cert.merges else "")
            + (f"; the year as one LP: {cert.full_year}" if cert.full_year else ""))
     t.add_row("dispatch", how)
     sec = cert.seconds

@@ -53,8 +53,8 @@ def add_state_balance(ctx, name: str, dim: str, level: VarBlock, delta: LinExpr,
     sichuan5_2030 at 12 h (52 s → 36 s, objective identical to 7e-16; benchmarks/README.md);
     the same scaling of reservoir rows did not help, so reservoirs keep it off.
 
-    ``free_loss`` (the averaged relaxation of ``--certify``): ``level[t] <= level[prev] + delta``,
-    the loss left free (pass ``decay`` 1). The level block is registered in ``ctx.states``: the
+    ``free_loss`` (the averaged relaxation of ``--certify``): ``level[t] <= decay · level[prev] + delta``,
+    the loss inside the block left free (storage passes one hour's decay). The level block is registered in ``ctx.states``: the
     certified dispatch fixes these levels where its windows of the year meet.
     """
     ctx.states[name] = level

@@ -20,16 +20,19 @@ non-fossil generation and inflate the share.
 
 Averaging bound (``--certify``, :mod:`gridplan.case.relaxation`). Hourly,
 ``soc_h = soc_{h-1} − l·soc_{h-1} + η_c ch_h − dis_h/η_d``. Summed over a block b of Δ_b hours,
-``soc_b = soc_{b-1} + Δ_b(η_c c̄h − d̄is/η_d) − l·Σ_{h∈b} soc_{h-1}``, and the last term is ≥ 0
-(levels are ≥ 0). So the block-end levels and block means of any hourly solution satisfy
+``soc_b = soc_{b-1} + Δ_b(η_c c̄h − d̄is/η_d) − l·Σ_{h∈b} soc_{h-1}``, and the sum holds the block's
+start level soc_{b-1} (its first hour's) plus Δ_b − 1 levels that are ≥ 0. So the block-end levels
+and block means of any hourly solution satisfy
 
-    soc[s,b] <= soc[s,b-1] + Δ_b (η_c ch[s,b] − dis[s,b]/η_d)      (storage_soc, relaxed, cyclic)
+    soc[s,b] <= (1 − l) soc[s,b-1] + Δ_b (η_c ch[s,b] − dis[s,b]/η_d)   (storage_soc, relaxed, cyclic)
 
 with 0 <= soc <= E_s (the hourly levels are within it, the block ends among them) and the
-power limits (averages of hourly ones). Plain averaging's ``(1-l)^Δ`` decay on the end level is
-not implied (the loss depends on the path inside the block), so the relaxed data uses this
-form wherever a store has a standing loss; with no loss (l = 0) the equation holds exactly and
-is kept. Everything else the family contributes is a weighted sum: the same sums.
+power limits (averages of hourly ones); at Δ_b = 1 it is the hourly equation relaxed to an
+inequality (which the equation implies). Plain averaging's ``(1-l)^Δ`` decay
+on the end level is not implied (the loss depends on the path inside the block), so the relaxed
+data uses this form once any store has a standing loss (for a lossless store in the same block of
+rows the ``<=`` is implied by its equation, so still a relaxation, merely not the equation);
+without any loss the equations hold exactly and are kept. Everything else the family contributes is a weighted sum: the same sums.
 """
 from __future__ import annotations
 
@@ -61,9 +64,10 @@ def add_storage(ctx) -> None:
     # a snapshot lasts data.duration hours (= its weight, except with typical days where a
     # snapshot is one real hour that stands for several days)
     dt = ctx.data.duration[None, :]
-    # the averaged relaxation (--certify) frees the standing loss: see "Averaging bound" above
+    # the averaged relaxation (--certify) charges one hour's loss on the block's start level and
+    # leaves the rest free: see "Averaging bound" above
     relaxed = ctx.data.relaxed and bool((loss > 0).any())
-    decay = np.ones_like(dt * loss) if relaxed else (1.0 - loss) ** dt
+    decay = np.broadcast_to(1.0 - loss, (n, ctx.T)) if relaxed else (1.0 - loss) ** dt
     delta = LinExpr.of(ch.cols, eta_c * dt) - LinExpr.of(dis.cols, dt / eta_d)
     # the state family adds storage_energy_limit (chronological) or the linked limits (typical days)
     energy = EnergyCapacity("storage_energy_limit", s["existing_mwh"].to_numpy(float), bmwh, exp_e)
