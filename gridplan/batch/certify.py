@@ -156,7 +156,9 @@ class Certificate:
         return self.hourly.curtailment_by_technology
 
     def price_duration(self) -> pd.DataFrame:
-        """Per bus: the hourly price (CNY/MWh) at points of its duration curve, and the hours at VoLL."""
+        """Per bus: the hourly price (CNY/MWh) at points of its duration curve, and the hours at VoLL.
+        These are the dispatch's prices with the plan fixed: a window's balance duals, which carry the
+        shadow price of its share of the annual rows where those bind."""
         wide = self.hourly.prices                       # snapshot × bus
         q = {"max": 1.0, "p99": 0.99, "p90": 0.90, "p50": 0.50, "p10": 0.10, "min": 0.0}
         out = pd.DataFrame({k: wide.quantile(v) for k, v in q.items()})

@@ -27,13 +27,9 @@ def certify_flags(window_days: int, workers: int, **unsupported) -> None:
 def solve_certify_cli(case: Path, opts, out_dir, resolution, typical_days, window_days: int, workers: int,
                       files: set) -> None:
     """Certify, print, and with ``out_dir`` write the hourly dispatch and the certificate whole."""
-    from ..batch.certify import certify
-
-    progress = None if opts.verbose else (lambda text: err.print(f"[dim]{text}[/]", highlight=False))
-    run = dict(resolution=resolution, typical_days=typical_days or 0, window_days=window_days, workers=workers,
-               options=opts, progress=progress)
+    run = dict(resolution=resolution, typical_days=typical_days or 0, window_days=window_days, workers=workers)
     if out_dir is None:
-        cert = certify(case, **run)
+        cert = _certify_with_progress(case, opts, run)
         print_certificate(cert)
         return
     from ..io import ResultSet
@@ -41,7 +37,7 @@ def solve_certify_cli(case: Path, opts, out_dir, resolution, typical_days, windo
     with ResultSet(out_dir, command="solve --certify", case=str(case.resolve())) as rs:
         opts.log_file = rs.path / "highs.log"
         with previous_set_kept(rs):        # no certificate: the previous set stays, the log beside it
-            cert = certify(case, **run)
+            cert = _certify_with_progress(case, opts, run)
         print_certificate(cert)
         pngs = write_result_files(cert.hourly, rs.path, files)
         own = cert.write(rs.path)
@@ -50,6 +46,25 @@ def solve_certify_cli(case: Path, opts, out_dir, resolution, typical_days, windo
     print_wrapped(out, f"the hourly dispatch and its certificate written to {rs.dest}/ (README.md, CSV, "
                        f"{', '.join(pngs + [f for f in own if f.endswith('.png')])}, "
                        f"{', '.join(f for f in own if not f.endswith('.png'))}, highs.log, manifest.json)", indent="  ")
+
+
+def _certify_with_progress(case: Path, opts, run: dict):
+    """Certify with one dim line per phase on stderr and, every few seconds of a long solve, the
+    phase and HiGHS' latest iteration (:class:`gridplan.cli.progress.Heartbeat`); ``--verbose``
+    shows HiGHS' full log instead."""
+    import dataclasses
+    from ..batch.certify import certify
+    from ..solve import SolverLine
+    from .progress import Heartbeat
+    if opts.verbose:
+        return certify(case, options=opts, **run)
+    line, state = SolverLine(), {"phase": "certifying"}
+
+    def phase(text: str) -> None:
+        state["phase"] = text.strip().split(":")[0]
+        err.print(f"[dim]{text}[/]", highlight=False)
+    with Heartbeat(lambda: f"{state['phase']}: {line.text}" if line.text else state["phase"]):
+        return certify(case, options=dataclasses.replace(opts, progress=line), progress=phase, **run)
 
 
 def _json_safe(d: dict) -> dict:
@@ -66,7 +81,7 @@ def print_certificate(cert) -> None:
     t.add_row("upper bound", f"{cert.upper / 1e9:,.4f} bn CNY/yr  (hourly dispatch of the plan of {cert.plan})")
     t.add_row("gap", f"{cert.gap:.3%}  (the hourly optimum lies in between)")
     t.add_row("hourly check", f"largest violation {cert.violation:.1e} (relative; ≤ 1e-06 certifies), at {cert.worst}")
-    how = (f"{cert.windows} windows of {cert.window_days} days"
+    how = (("the year as one window" if cert.windows == 1 else f"{cert.windows} windows of about {cert.window_days} days")
            + (f", {cert.rounds} re-allocation round(s)" if cert.rounds else "")
            + (f", {cert.repairs} re-plan(s)" if cert.repairs else "")
            + (f", {cert.merges} merge(s) of windows whose end level was out of reach" if cert.merges else "")
