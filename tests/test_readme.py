@@ -36,6 +36,8 @@ COMMANDS = {
     "--out out/hydro":
         (4, "the dry year misses Leshan's 50 % non-fossil share; --elastic reports the shortfall and the "
             "status says the targets cannot be met (exit 4, README command table)"),
+    "gridplan solve cases/chengdu_2030.yaml --certify --out out/chengdu_certified":
+        (0, "a certificate is found for Chengdu 2030 (README: gap 0.017 %): exit 0"),
     "gridplan solve cases/chengdu_pathway.yaml --typical-days 12 --out out/chengdu_pathway":
         (0, "Chengdu's 2025, 2030 and 2035 periods meet their targets and the carbon peak (cases/README.md)"),
     "gridplan template cases/guangyuan_2030.yaml --excel out/guangyuan_2030.xlsx":
