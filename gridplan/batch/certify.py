@@ -135,14 +135,15 @@ class Certificate:
         return self.lower - slack <= objective_cny <= self.upper + slack
 
     def summary(self) -> dict:
+        """The certificate's figures as plain Python values (JSON, CSV, the batch records)."""
         lost, targets = self.lost_load(), self.targets_hourly()
-        return dict(case=self.case, lower_cny=self.lower, upper_cny=self.upper, gap=self.gap,
+        return _plain(dict(case=self.case, lower_cny=self.lower, upper_cny=self.upper, gap=self.gap,
                     resolution_h=self.resolution, plan=self.plan, windows=self.windows,
                     window_days=self.window_days, max_violation=self.violation, worst_row=self.worst,
                     rounds=self.rounds, full_year=self.full_year or "",
                     lost_load_hours=lost["hours"], lost_load_mwh=lost["mwh"],
                     targets_hold_hourly=bool(targets["met"].all()) if len(targets) else True, repairs=self.repairs, merges=self.merges,
-                    **{k: round(v, 3) for k, v in self.seconds.items()})
+                    **{k: round(v, 3) for k, v in self.seconds.items()}))
 
     # --------------------------------------------------------------- the hourly facts of the plan
     def lost_load(self) -> dict:
@@ -182,7 +183,7 @@ class Certificate:
         from .. import plots
         from ..io import atomic_text as write_text
         folder = Path(folder)
-        write_text(folder / "certificate.json", json.dumps(_plain(self.summary()), indent=2) + "\n")
+        write_text(folder / "certificate.json", json.dumps(self.summary(), indent=2) + "\n")
         write_text(folder / "certificate.csv", self.table().to_csv())
         write_text(folder / "price_duration.csv", self.price_duration().to_csv())
         write_text(folder / "lost_load.csv", self.lost_load()["by_bus"].to_frame().to_csv())
@@ -236,13 +237,14 @@ def certify(case, *, resolution: int | None = None, typical_days: int = 0, windo
     t2 = time.perf_counter()
     hourly_ctx = build_context(prepare(case, resolution=1, typical_days=0))
     clp = compile_lp(hourly_ctx)
+    rows = clp.A.tocsr()
     t3 = time.perf_counter()
     say(f"hourly LP {clp.shape[0]:,} rows × {clp.shape[1]:,} columns; dispatching the plan in windows of "
         f"{window_days} days on {workers} process{'es' if workers > 1 else ''}")
     shifts: dict = {}
     edges, attempt, merged = window_edges(hourly_ctx.data.T, window_days), 0, 0
     while True:
-        dispatch = HourlyDispatch(hourly_ctx, clp, plan, edges, tolerance)
+        dispatch = HourlyDispatch(hourly_ctx, clp, plan, edges, tolerance, rows)
         try:
             x, y, n_rounds, full_year = dispatch.run(workers, rounds, opts, say, last=attempt == repairs)
             break
@@ -262,7 +264,7 @@ def certify(case, *, resolution: int | None = None, typical_days: int = 0, windo
     t4 = time.perf_counter()
     for hook in hourly_ctx.solution_hooks:      # e.g. pooled dispatch shared among the pool's members
         hook(hourly_ctx, x)
-    violation, worst = hourly_violation(hourly_ctx, clp, x)
+    violation, worst = hourly_violation(hourly_ctx, clp, x, rows)
     t5 = time.perf_counter()
     if not violation <= tolerance:
         raise NoCertificate(f"{case.name}: the assembled hourly dispatch violates the hourly LP by {violation:.2e} "
@@ -383,8 +385,11 @@ def _snapshot_axis(vb) -> int | None:
 class HourlyDispatch:
     """The hourly LP with the plan fixed, cut into windows of whole days (module docstring, step 2)."""
 
-    def __init__(self, ctx, clp, plan: Results, edges: np.ndarray, tolerance: float):
+    def __init__(self, ctx, clp, plan: Results, edges: np.ndarray, tolerance: float, rows=None):
+        """``rows``: the hourly LP's matrix by rows (``clp.A.tocsr()``), built once by the caller for
+        every attempt and the check."""
         self.ctx, self.clp, self.plan, self.tol = ctx, clp, plan, tolerance
+        self.A = clp.A.tocsr() if rows is None else rows
         H = ctx.data.T
         self.edges = np.asarray(edges)
         self.n_windows = len(self.edges) - 1
@@ -446,8 +451,7 @@ class HourlyDispatch:
 
     # rows: inside one window, only fixed columns, or across windows
     def _classify_rows(self) -> None:
-        A = self.clp.A.tocsr()
-        self.A = A
+        A = self.A
         win = self.col_window[A.indices]
         big = np.iinfo(np.int64).max
         lo = np.full(A.shape[0], big)
@@ -558,6 +562,7 @@ class HourlyDispatch:
         activity = np.zeros((len(self.spanning), self.n_windows))
         slack = np.zeros((len(self.spanning), self.n_windows))
         todo = list(range(self.n_windows))
+        A_span = self.A[self.spanning]         # the annual rows, sliced once for every window
         for round_ in range(rounds + 1):
             t = time.perf_counter()
             solved = solve_windows([self.window_lp(w, lo, hi) for w in todo], workers, opts,
@@ -576,7 +581,7 @@ class HourlyDispatch:
                 x[lp["cols"]] = sol["x"][:n]
                 n_local = len(lp["rows"]) - lp["n_span"]
                 y[lp["rows"][:n_local]] = sol["y"][:n_local]
-                activity[:, w] = self.A[self.spanning][:, lp["cols"]] @ sol["x"][:n]
+                activity[:, w] = A_span[:, lp["cols"]] @ sol["x"][:n]
                 s = sol["x"][n:]
                 slack[:, w] = s[:lp["n_span"]] + s[lp["n_span"]:]
             say(f"  {len(todo)} window{'s' if len(todo) > 1 else ''} solved in {time.perf_counter() - t:.1f} s")
@@ -720,10 +725,10 @@ def solve_windows(lps: list[dict], workers: int, opts: SolveOptions, long: bool 
 
 # ------------------------------------------------------------------------------- the check
 
-def hourly_violation(ctx, clp, x: np.ndarray) -> tuple[float, str]:
+def hourly_violation(ctx, clp, x: np.ndarray, rows=None) -> tuple[float, str]:
     """The largest violation of the hourly LP's rows and column bounds by ``x``, each relative to
     ``max(1, Σ_j |a_ij x_j|)`` (rows) or ``max(1, |x_j|)`` (bounds), and where it is."""
-    A = clp.A.tocsr()
+    A = clp.A.tocsr() if rows is None else rows
     act = A @ x
     size = np.maximum(1.0, abs(A) @ np.abs(x))
     row = np.maximum(clp.row_lower - act, act - clp.row_upper).clip(min=0.0) / size

@@ -227,7 +227,7 @@ def certify_record(case, resolution: int | None, options: dict | None) -> dict:
     from .certify import certify
     try:
         cert = certify(case, resolution=resolution or None, workers=1, options=SolveOptions(**(options or {})))
-        return {k: plain(v) for k, v in cert.summary().items()}
+        return cert.summary()
     except Exception as exc:  # noqa: BLE001 - NoCertificate (a SolveError) or any other: the run's own
         return {"error": one_line(exc)}   # outcome stays what its solve gave
 

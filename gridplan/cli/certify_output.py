@@ -42,7 +42,7 @@ def solve_certify_cli(case: Path, opts, out_dir, resolution, typical_days, windo
         pngs = write_result_files(cert.hourly, rs.path, files)
         own = cert.write(rs.path)
         rs.commit(**cert.hourly.manifest_facts(), inputs=cert.hourly.input_hashes(),
-                  certificate=_json_safe(cert.summary()))
+                  certificate=cert.summary())
     print_wrapped(out, f"the hourly dispatch and its certificate written to {rs.dest}/ (README.md, CSV, "
                        f"{', '.join(pngs + [f for f in own if f.endswith('.png')])}, "
                        f"{', '.join(f for f in own if not f.endswith('.png'))}, highs.log, manifest.json)", indent="  ")
@@ -65,10 +65,6 @@ def _certify_with_progress(case: Path, opts, run: dict):
         err.print(f"[dim]{text}[/]", highlight=False)
     with Heartbeat(lambda: f"{state['phase']}: {line.text}" if line.text else state["phase"]):
         return certify(case, options=dataclasses.replace(opts, progress=line), progress=phase, **run)
-
-
-def _json_safe(d: dict) -> dict:
-    return {k: (v.item() if hasattr(v, "item") else v) for k, v in d.items()}
 
 
 def print_certificate(cert) -> None:
